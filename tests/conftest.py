@@ -1,0 +1,49 @@
+"""Shared fixtures: an isolated cache folder, no downloads, and small IDX datasets on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vae_tutorial import data
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty cache and never touches the network or $VAE_TUTORIAL_DATA."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(cache))
+    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
+    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", cache / "no-debian-package")
+    return cache
+
+
+def make_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random 28x28 uint8 images (a bright square whose place depends on the label)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+    for i, y in enumerate(labels):
+        r, c = 2 + 2 * (y % 5), 4 + 10 * (y // 5)
+        images[i, r:r + 10, c:c + 10] = 230
+    return images, labels
+
+
+def write_idx_dataset(folder: Path, n_train: int = 96, n_test: int = 32, gz: bool = False) -> Path:
+    """Write the four IDX files into ``folder`` (created); returns the folder."""
+    ext = ".gz" if gz else ""
+    for split, n, seed in (("train", n_train, 1), ("t10k", n_test, 2)):
+        images, labels = make_split(n, seed)
+        data.write_idx(folder / f"{split}-images-idx3-ubyte{ext}", images)
+        data.write_idx(folder / f"{split}-labels-idx1-ubyte{ext}", labels)
+    return folder
+
+
+@pytest.fixture
+def mnist_root(tmp_path) -> Path:
+    """A data folder in torchvision's layout: ROOT/MNIST/raw/*-ubyte."""
+    write_idx_dataset(tmp_path / "root" / "MNIST" / "raw")
+    return tmp_path / "root"

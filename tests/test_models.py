@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from vae_tutorial.errors import ConfigError
+from vae_tutorial.models import VAE, Autoencoder, ModelConfig, build_model, layer_sizes
+
+
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_shapes(kind, arch):
+    model = build_model(ModelConfig(kind=kind, architecture=arch, latent_dim=5))
+    x = torch.rand(7, 1, 28, 28)
+    out = model(x)
+    assert out.logits.shape == (7, 1, 28, 28) and out.z.shape == (7, 5)
+    assert (out.mu is None) == (kind == "ae")
+    if kind == "vae":
+        mu, logvar = model.encode(x)
+        assert mu.shape == logvar.shape == (7, 5)
+    assert model.embed(x).shape == (7, 5)
+    rec = model.reconstruct(x)
+    assert rec.shape == x.shape and 0 <= rec.min() and rec.max() <= 1
+    assert model.sample(3).shape == (3, 1, 28, 28)
+    assert model.decode(torch.zeros(2, 5)).shape == (2, 1, 28, 28)
+
+
+def test_bowtie_layer_sizes_mirror():
+    model = build_model(ModelConfig(kind="vae", latent_dim=5, hidden_dims=(256, 128)))
+    assert layer_sizes(model) == [784, 256, 128, 5, 128, 256, 784]
+    assert model.encoder[-1].out_features == 10  # mu and log-variance for 5 dimensions
+
+
+def test_gradients_flow_through_reparameterisation():
+    mu = torch.zeros(4, 3, requires_grad=True)
+    logvar = torch.zeros(4, 3, requires_grad=True)
+    z = VAE.reparameterize(mu, logvar, torch.Generator().manual_seed(0))
+    z.pow(2).sum().backward()
+    assert mu.grad.abs().sum() > 0 and logvar.grad.abs().sum() > 0
+
+
+def test_reparameterisation_statistics():
+    mu, logvar = torch.full((20000, 1), 2.0), torch.full((20000, 1), 2 * torch.log(torch.tensor(3.0)))
+    z = VAE.reparameterize(mu, logvar, torch.Generator().manual_seed(1))
+    assert abs(z.mean().item() - 2.0) < 0.1 and abs(z.std().item() - 3.0) < 0.1
+
+
+def test_vae_gradients_reach_encoder():
+    model = VAE(ModelConfig(hidden_dims=(32,)))
+    out = model(torch.rand(4, 1, 28, 28))
+    out.logits.sum().backward()
+    assert model.encoder[1][0].weight.grad.abs().sum() > 0
+
+
+def test_sample_is_seeded():
+    model = VAE(ModelConfig(hidden_dims=(16,)))
+    a = model.sample(4, torch.Generator().manual_seed(3))
+    b = model.sample(4, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kind": "gan"}, "kind"), ({"latent_dim": 0}, "latent_dim"), ({"hidden_dims": ()}, "hidden_dims"),
+    ({"hidden_dims": (0,)}, "hidden_dims"), ({"architecture": "rnn"}, "architecture"),
+])
+def test_bad_config(kwargs, match):
+    with pytest.raises(ConfigError, match=match):
+        ModelConfig(**kwargs)
+
+
+def test_vae_rejects_ae_config():
+    with pytest.raises(ConfigError, match="Autoencoder"):
+        VAE(ModelConfig(kind="ae"))
+    assert isinstance(build_model(ModelConfig(kind="ae")), Autoencoder)

@@ -1,0 +1,145 @@
+import os
+
+import pytest
+import torch
+
+from vae_tutorial import data, train
+from vae_tutorial.errors import ConfigError, TrainingError
+from vae_tutorial.models import ModelConfig, build_model
+
+SMALL = ModelConfig(kind="vae", latent_dim=2, hidden_dims=(32,))
+
+
+@pytest.fixture
+def small_data(mnist_root):
+    return data.load_mnist(mnist_root, quiet=True)
+
+
+def _config(**kw):
+    return train.TrainConfig(**{"model": SMALL, "epochs": 3, "batch_size": 32, **kw})
+
+
+def test_short_run_lowers_loss():
+    digits = data.load_mnist(quiet=True)
+    history = train.fit(build_model(SMALL), digits, _config(epochs=4, loss="bce"), progress=False)
+    assert len(history.train_loss) == 4 and len(history.test_loss) == 4
+    assert history.train_loss[-1] < 0.8 * history.train_loss[0]
+    assert history.test_loss[-1] < history.test_loss[0]
+    assert all(s > 0 for s in history.seconds)
+
+
+def test_same_seed_same_history_bit_for_bit(small_data):
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(123)  # the same init; fit's own randomness comes from config.seed
+        model = build_model(SMALL)
+        runs.append((train.fit(model, small_data, _config(), progress=False), model))
+    assert runs[0][0].train_loss == runs[1][0].train_loss
+    assert runs[0][0].test_loss == runs[1][0].test_loss
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][1].parameters(), runs[1][1].parameters()))
+    torch.manual_seed(123)
+    other = train.fit(build_model(SMALL), small_data, _config(seed=1), progress=False)
+    assert other.train_loss != runs[0][0].train_loss
+
+
+def test_device_auto_falls_back_to_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert train.pick_device("auto") == torch.device("cpu")
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        train.pick_device("cuda")
+    with pytest.raises(ConfigError, match="unknown device"):
+        train.pick_device("tpu")
+
+
+def test_device_auto_prefers_cuda_then_mps(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert train.pick_device("auto").type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert train.pick_device("auto").type == "mps"
+
+
+def test_nan_loss_stops_with_clear_message(small_data):
+    model = build_model(SMALL)
+    with torch.no_grad():
+        model.decoder[0][0].weight.fill_(float("nan"))
+    with pytest.raises(TrainingError, match=r"epoch 1, batch 1.*smaller learning rate"):
+        train.fit(model, small_data, _config(), progress=False)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"epochs": 0}, "epochs"), ({"lr": 0.0}, "lr"), ({"beta": -1.0}, "beta"),
+    ({"loss": "l1"}, "loss"), ({"dataset": "cifar"}, "dataset"), ({"batch_size": 0}, "batch_size"),
+    ({"lr": float("nan")}, "lr"),
+])
+def test_bad_train_config(kw, match):
+    with pytest.raises(ConfigError, match=match):
+        _config(**kw)
+
+
+def test_cache_key_covers_the_configuration():
+    base = _config()
+    keys = {base.cache_key("full"), base.cache_key("offline-5000"), _config(beta=2.0).cache_key("full"),
+            _config(seed=1).cache_key("full"), _config(loss="bce").cache_key("full"),
+            _config(epochs=4).cache_key("full"),
+            _config(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(32,))).cache_key("full"),
+            _config(model=ModelConfig(kind="vae", latent_dim=3, hidden_dims=(32,))).cache_key("full")}
+    assert len(keys) == 8
+    assert base.cache_key("full") == _config().cache_key("full")
+
+
+def test_cache_miss_then_hit(small_data, monkeypatch, capsys):
+    first = train.train_or_load(_config(), small_data, progress=False)
+    assert not first.from_cache and first.path.exists()
+    assert not [p for p in first.path.parent.iterdir() if p.name.endswith(".tmp")]
+
+    def no_training(*a, **k):
+        raise AssertionError("a cache hit must not train")
+
+    monkeypatch.setattr(train, "fit", no_training)
+    second = train.train_or_load(_config(), small_data, progress=False)
+    assert second.from_cache and second.history == first.history
+    x = small_data.images("test")[:4]
+    torch.testing.assert_close(second.model.reconstruct(x), first.model.reconstruct(x))
+    assert "from the cache" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="must not train"):
+        train.train_or_load(_config(beta=0.5), small_data, progress=False)
+
+
+def test_corrupt_checkpoint_is_reported_and_retrained(small_data, capsys):
+    path = train.checkpoint_path(_config(), small_data.variant)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a checkpoint")
+    trained = train.train_or_load(_config(), small_data, progress=False)
+    assert not trained.from_cache
+    assert "bad cached checkpoint" in capsys.readouterr().out
+    assert train.load_checkpoint(path).config == _config()
+
+
+def test_mismatched_checkpoint_is_not_loaded(small_data, capsys):
+    other = train.train_or_load(_config(beta=3.0), small_data, progress=False)
+    path = train.checkpoint_path(_config(), small_data.variant)
+    os.replace(other.path, path)  # a file whose content does not match its name
+    trained = train.train_or_load(_config(), small_data, progress=False)
+    assert not trained.from_cache and trained.config.beta == 1.0
+    assert "different configuration" in capsys.readouterr().out
+
+
+def test_checkpoint_rebuilds_from_file_alone(small_data, tmp_path):
+    trained = train.train_or_load(_config(), small_data, progress=False)
+    loaded = train.load_checkpoint(trained.path)
+    assert loaded.config == trained.config and loaded.data_variant == "full"
+    with pytest.raises(TrainingError, match="does not exist"):
+        train.load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_train_or_load_rejects_wrong_dataset(small_data):
+    with pytest.raises(ConfigError, match="fashion-mnist"):
+        train.train_or_load(_config(dataset="fashion-mnist"), small_data)
+
+
+def test_cache_env_var_moves_the_cache(small_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(tmp_path / "elsewhere"))
+    trained = train.train_or_load(_config(), small_data, progress=False)
+    assert (tmp_path / "elsewhere") in trained.path.parents

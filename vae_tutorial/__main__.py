@@ -1,0 +1,120 @@
+"""Command line: ``python -m vae_tutorial train ...`` and ``python -m vae_tutorial evaluate ...``.
+
+Bad arguments and missing files end with exit code 2 and one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from .data import load_dataset
+from .errors import TutorialError
+from .models import ModelConfig
+from .train import TrainConfig, TrainedModel, evaluate_loss, fit, load_checkpoint, pick_device, save_checkpoint
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not a usage block
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _hidden_dims(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden-dims wants a comma list of sizes like 256,128, got {text!r}") from None
+    if not dims or min(dims) < 1:
+        raise argparse.ArgumentTypeError(f"--hidden-dims sizes must be >= 1, got {text!r}")
+    return dims
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m vae_tutorial", description="Train and evaluate the tutorial's VAEs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    d = TrainConfig()
+    t = sub.add_parser("train", help="train a model, write model.pt and metrics.json")
+    t.add_argument("--model", choices=("ae", "vae"), default="vae")
+    t.add_argument("--architecture", choices=("mlp", "conv"), default="mlp")
+    t.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default=d.dataset)
+    t.add_argument("--latent-dim", type=int, default=d.model.latent_dim)
+    t.add_argument("--hidden-dims", type=_hidden_dims, default=d.model.hidden_dims, help="e.g. 256,128")
+    t.add_argument("--epochs", type=int, default=d.epochs)
+    t.add_argument("--batch-size", type=int, default=d.batch_size)
+    t.add_argument("--lr", type=float, default=d.lr)
+    t.add_argument("--loss", choices=("mse", "bce"), default=d.loss)
+    t.add_argument("--beta", type=float, default=d.beta)
+    t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    t.add_argument("--seed", type=int, default=d.seed)
+    t.add_argument("--data-dir", type=Path, default=None, help="folder with MNIST/raw or FashionMNIST/raw")
+    t.add_argument("--out", type=Path, required=True, help="folder for model.pt and metrics.json")
+    e = sub.add_parser("evaluate", help="print the test split's negative ELBO as JSON")
+    e.add_argument("--checkpoint", type=Path, required=True)
+    e.add_argument("--data-dir", type=Path, default=None)
+    e.add_argument("--device", default="auto")
+    return parser
+
+
+def _train(args: argparse.Namespace) -> None:
+    config = TrainConfig(
+        model=ModelConfig(kind=args.model, latent_dim=args.latent_dim, hidden_dims=args.hidden_dims,
+                          architecture=args.architecture),
+        dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    device = pick_device(args.device)
+    if args.out.exists() and not args.out.is_dir():
+        raise TutorialError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    data = load_dataset(args.dataset, args.data_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    from .models import build_model
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = build_model(config.model)
+
+    def report(epoch: int, h) -> None:
+        print(f"epoch {epoch:>3}/{config.epochs}  loss {h.train_loss[-1]:8.3f}  reconstruction "
+              f"{h.reconstruction[-1]:8.3f}  KL {h.kl[-1]:7.3f}  held-out {h.test_loss[-1]:8.3f}  "
+              f"({h.seconds[-1]:.2f} s)", flush=True)
+
+    print(f"Training on {device}: {json.dumps(config.as_dict())}")
+    history = fit(model, data, config, device=device, progress=False, on_epoch=report)
+    path = save_checkpoint(args.out / "model.pt", TrainedModel(model, config, history, data.variant, data.source))
+    metrics = {"config": config.as_dict(), "data_variant": data.variant, "data_source": data.source,
+               "device": str(device), "epochs": history.rows()}
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    print(f"Wrote {path} and {args.out / 'metrics.json'}")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    trained = load_checkpoint(args.checkpoint, device=pick_device(args.device))
+    with redirect_stdout(sys.stderr):  # keep stdout pure JSON
+        data = load_dataset(trained.config.dataset, args.data_dir)
+    terms = evaluate_loss(trained.model, data.test_images, trained.config.loss, elbo=True)
+    print(json.dumps({
+        "negative_elbo_nats": terms.total, "reconstruction_bce_nats": terms.reconstruction,
+        "kl_nats": terms.kl, "n_test_images": len(data.test_labels), "dataset": data.name,
+        "data_variant": data.variant, "data_source": data.source,
+        "trained_with": {"loss": trained.config.loss, "data_variant": trained.data_variant},
+    }, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        (_train if args.command == "train" else _evaluate)(args)
+    except TutorialError as err:
+        print(f"python -m vae_tutorial {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

