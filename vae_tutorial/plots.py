@@ -1,0 +1,204 @@
+"""Figures for the book: image grids, reconstructions, latent scatter and t-SNE, the 2-D
+manifold, loss curves, the bowtie, and the KL picture. Every function returns the
+matplotlib Figure; the same class always gets the same colour (tab10)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .train import History
+
+CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
+
+
+def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    """(N, 1, 28, 28) / (N, 28, 28), float or uint8 -> (N, 28, 28) float in [0, 1]."""
+    arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    arr = arr.reshape(len(arr), 28, 28)
+    return arr / 255.0 if arr.dtype == np.uint8 else arr
+
+
+def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, title: str | None = None,
+               scale: float = 0.9, title_colors: Sequence | None = None) -> Figure:
+    """Show images in a grid, optionally with a caption under each."""
+    imgs = _np_images(images)
+    nrows = int(np.ceil(len(imgs) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.25 if titles else 1.0)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(imgs):
+            ax.imshow(imgs[i], cmap="gray_r", vmin=0, vmax=1)
+            if titles is not None:
+                color = title_colors[i] if title_colors is not None else "black"
+                ax.set_title(titles[i], fontsize=8, color=color, pad=2)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def reconstructions(originals, rebuilt, title: str = "Originals (top) and reconstructions (bottom)",
+                    row_labels: Sequence[str] = ("original", "rebuilt")) -> Figure:
+    """Two rows: inputs above, what the model made of them below."""
+    a, b = _np_images(originals), _np_images(rebuilt)
+    n = len(a)
+    fig, axes = plt.subplots(2, n, figsize=(n * 0.9, 2.2), squeeze=False)
+    for row, imgs in enumerate((a, b)):
+        for i in range(n):
+            axes[row, i].imshow(imgs[i], cmap="gray_r", vmin=0, vmax=1)
+            axes[row, i].set_xticks([]), axes[row, i].set_yticks([])
+        axes[row, 0].set_ylabel(row_labels[row], fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE") -> Figure:
+    """Original, reconstruction and the per-pixel squared error, with each image's loss."""
+    a, b = _np_images(originals), _np_images(rebuilt)
+    n = len(a)
+    fig, axes = plt.subplots(3, n, figsize=(n * 1.1, 3.7), squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
+        axes[1, i].imshow(b[i], cmap="gray_r", vmin=0, vmax=1)
+        im = axes[2, i].imshow((a[i] - b[i]) ** 2, cmap="magma", vmin=0, vmax=1)
+        axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=8)
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    for row, label in enumerate(("original", "rebuilt", "error²")):
+        axes[row, 0].set_ylabel(label, fontsize=9)
+    fig.colorbar(im, ax=axes[2, :].tolist(), fraction=0.02, pad=0.01, label="squared error")
+    fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def latent_scatter(points, labels, class_names: Sequence[str] = tuple("0123456789"), title: str = "",
+                   ax=None, xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
+    """Scatter of 2-D points coloured by class, with a legend. Returns the figure."""
+    pts = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else np.asarray(points)
+    lab = labels.cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4.6))
+    for k, name in enumerate(class_names):
+        sel = lab == k
+        ax.scatter(pts[sel, 0], pts[sel, 1], s=6, alpha=0.7, color=CLASS_COLORS[k], label=name)
+    ax.set_title(title, fontsize=11)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return ax.figure
+
+
+def tsne(encodings: torch.Tensor, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
+    """2-D t-SNE of (N, d) encodings (scikit-learn, PCA initialisation, fixed seed)."""
+    from sklearn.manifold import TSNE
+
+    x = encodings.detach().cpu().numpy().astype(np.float64)
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
+
+
+def tsne_pair(encodings_a, encodings_b, labels, titles: tuple[str, str],
+              class_names: Sequence[str] = tuple("0123456789"), max_points: int = 1000, seed: int = 0,
+              suptitle: str = "") -> Figure:
+    """t-SNE of two models' encodings of the same images, side by side, same settings."""
+    n = len(labels)
+    keep = np.sort(np.random.default_rng(seed).permutation(n)[:max_points])
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.6))
+    for ax, enc, title in zip(axes, (encodings_a, encodings_b), titles):
+        emb = tsne(enc[keep], seed=seed)
+        latent_scatter(emb, np.asarray(labels)[keep], class_names, title, ax=ax,
+                       xlabel="t-SNE 1", ylabel="t-SNE 2", legend=ax is axes[-1])
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
+    """Decode an n x n grid of points of a 2-D latent space into one big image."""
+    if model.latent_dim != 2:
+        raise ValueError(f"manifold() needs a model with latent_dim=2, this one has {model.latent_dim}")
+    axis = np.linspace(-span, span, n)
+    zz = torch.tensor([[x, y] for y in axis[::-1] for x in axis], dtype=torch.float32)
+    imgs = model.decode(zz.to(next(model.parameters()).device)).cpu().numpy().reshape(n, n, 28, 28)
+    canvas = imgs.transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(canvas, cmap="gray_r", extent=(-span, span, -span, span))
+    ax.set_xlabel("latent 1")
+    ax.set_ylabel("latent 2")
+    ax.set_title(title, fontsize=11)
+    return fig
+
+
+def loss_curves(history: History, title: str = "Training history") -> Figure:
+    """Left: total loss on training and held-out images. Right: its two parts."""
+    ep = history.epochs
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    a.plot(ep, history.train_loss, label="training")
+    a.plot(ep, history.test_loss, label="held-out", linestyle="--")
+    a.set_title("loss = reconstruction + β·KL")
+    b.plot(ep, history.reconstruction, label="reconstruction", color="tab:green")
+    b.set_title("the two parts (training images)")
+    b2 = b.twinx()
+    b2.plot(ep, history.kl, label="KL", color="tab:red")
+    b2.set_ylabel("KL (nats per image)", color="tab:red")
+    b.set_ylabel("reconstruction per image", color="tab:green")
+    a.set_ylabel("per image")
+    for ax in (a, b):
+        ax.set_xlabel("epoch")
+    a.legend()
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the real model") -> Figure:
+    """Draw the layers as bars whose height is their width: encoder, latent, decoder."""
+    sizes = list(sizes)
+    mid = len(sizes) // 2
+    fig, ax = plt.subplots(figsize=(8.5, 3.4))
+    heights = np.sqrt(np.array(sizes, dtype=float))  # sqrt so 5 is still visible next to 784
+    for i, (s, h) in enumerate(zip(sizes, heights)):
+        color = "tab:blue" if i < mid else ("tab:orange" if i == mid else "tab:green")
+        ax.bar(i, h, bottom=-h / 2, width=0.5, color=color, alpha=0.85)
+        ax.text(i, h / 2 + 0.8, str(s), ha="center", fontsize=10)
+        if i < len(sizes) - 1:
+            nh = heights[i + 1]
+            ax.fill([i + 0.25, i + 0.75, i + 0.75, i + 0.25], [h / 2, nh / 2, -nh / 2, -h / 2],
+                    color="lightgray", alpha=0.5)
+    ax.set_xticks(range(len(sizes)))
+    names = ["input"] + ["hidden"] * (mid - 1) + ["latent"] + ["hidden"] * (mid - 1) + ["output"]
+    ax.set_xticklabels(names)
+    ax.set_yticks([])
+    ax.set_ylim(-heights.max() / 2 - 1, heights.max() / 2 + 3)
+    ax.text(mid / 2, -heights.max() / 2 - 0.5, "encoder", ha="center", color="tab:blue")
+    ax.text(mid + mid / 2, -heights.max() / 2 - 0.5, "decoder", ha="center", color="tab:green")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, fontsize=11)
+    return fig
+
+
+def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
+    """The density N(mu, sigma²) beside N(0, 1), with their KL divergence in the title."""
+    xs = np.linspace(-5, 5, 400)
+    pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
+    kl = 0.5 * (mu ** 2 + sigma ** 2 - np.log(sigma ** 2) - 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    ax.plot(xs, pdf(0, 1), color="gray", linestyle="--", label="N(0, 1)")
+    ax.plot(xs, pdf(mu, sigma), color="tab:purple", label=f"N({mu:g}, {sigma:g}²)")
+    ax.fill_between(xs, pdf(mu, sigma), alpha=0.2, color="tab:purple")
+    ax.set_title(f"μ={mu:g}, σ={sigma:g}: KL = {kl:.2f} nats", fontsize=10)
+    ax.set_xlabel("latent value")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    return ax.figure

@@ -1,0 +1,254 @@
+"""Move through the latent space: sliders that decode, interpolation, the KL explorer.
+
+Two kinds:
+
+- ipywidgets (need a running kernel: Jupyter, Colab, Binder): :func:`latent_sliders`,
+  :func:`interpolation`, :func:`kl_explorer`. They work with ipywidgets 7.7 (Colab) and 8.
+- :func:`static_decoder_demo`: plain HTML + JavaScript with the decoder's weights inside
+  the page, so the sliders decode in the browser even in the static online book.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import ConfigError
+
+SLIDER_RANGE = 3.0  # latent values beyond ±3 are rare under N(0, 1)
+
+
+def _png(image: torch.Tensor, scale: int = 6) -> bytes:
+    """(1, 28, 28) or (28, 28) in [0, 1] -> PNG bytes, dark ink on white, enlarged."""
+    from PIL import Image
+
+    arr = (255 * (1 - image.detach().cpu().reshape(28, 28).clamp(0, 1).numpy())).astype(np.uint8)
+    img = Image.fromarray(arr, mode="L").resize((28 * scale, 28 * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@torch.no_grad()
+def class_means(model, data, split: str = "test") -> torch.Tensor:
+    """(10, latent) the mean encoding of each class: where the sliders start for "a 3"."""
+    from .metrics import encodings
+
+    enc = encodings(model, data.test_images if split == "test" else data.train_images)
+    labels = data.labels(split)
+    return torch.stack([enc[labels == k].mean(0) for k in range(len(data.class_names))])
+
+
+def latent_sliders(model, data=None, start: int | None = None):
+    """One slider per latent dimension, decoded live into an image; with ``data``, a picker
+    sets the sliders to a class's mean encoding. Returns an ipywidgets box."""
+    import ipywidgets as w
+
+    device = next(model.parameters()).device
+    means = class_means(model, data) if data is not None else None
+    sliders = [w.FloatSlider(value=0.0, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
+                             description=f"z{i + 1}", continuous_update=True)
+               for i in range(model.latent_dim)]
+    image = w.Image(format="png", width=168, height=168)
+    state = {"hold": False}
+
+    def render(*_):
+        if state["hold"]:
+            return
+        z = torch.tensor([[s.value for s in sliders]], dtype=torch.float32, device=device)
+        with torch.no_grad():
+            image.value = _png(model.decode(z)[0])
+
+    for s in sliders:
+        s.observe(render, names="value")
+    controls = list(sliders)
+    if means is not None:
+        picker = w.Dropdown(options=[(n, k) for k, n in enumerate(data.class_names)],
+                            description="start at", value=start if start is not None else 0)
+
+        def jump(change):
+            state["hold"] = True
+            for s, v in zip(sliders, means[change["new"]].tolist()):
+                s.value = float(np.clip(v, -SLIDER_RANGE, SLIDER_RANGE))
+            state["hold"] = False
+            render()
+
+        picker.observe(jump, names="value")
+        controls.insert(0, picker)
+        jump({"new": picker.value})
+    else:
+        render()
+    return w.HBox([w.VBox(controls), image])
+
+
+@torch.no_grad()
+def interpolate(model, first: torch.Tensor, second: torch.Tensor, steps: int = 10) -> torch.Tensor:
+    """Decode ``steps`` points on the straight line between the encodings of two images."""
+    device = next(model.parameters()).device
+    za, zb = model.embed(first.to(device)[None]), model.embed(second.to(device)[None])
+    t = torch.linspace(0, 1, steps, device=device)[:, None]
+    return model.decode((1 - t) * za + t * zb).cpu()
+
+
+def interpolation(model, data, first: int = 0, second: int = 1):
+    """A slider from one chosen held-out image to another (two pickers choose the classes)."""
+    import ipywidgets as w
+
+    images, labels = data.images("test"), data.test_labels
+    pick = lambda k: int((labels == k).nonzero()[0])  # noqa: E731  first held-out image of class k
+    options = [(n, k) for k, n in enumerate(data.class_names)]
+    a = w.Dropdown(options=options, value=first, description="from")
+    b = w.Dropdown(options=options, value=second, description="to")
+    t = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t")
+    image = w.Image(format="png", width=168, height=168)
+    device = next(model.parameters()).device
+
+    def render(*_):
+        with torch.no_grad():
+            za = model.embed(images[pick(a.value)][None].to(device))
+            zb = model.embed(images[pick(b.value)][None].to(device))
+            image.value = _png(model.decode((1 - t.value) * za + t.value * zb)[0])
+
+    for control in (a, b, t):
+        control.observe(render, names="value")
+    render()
+    return w.HBox([w.VBox([a, b, t]), image])
+
+
+def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
+    """Sliders for mu and sigma of one latent dimension; shows N(mu, sigma²) beside N(0, 1)
+    and their KL divergence."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    from .plots import gaussian_vs_standard
+
+    mu_s = w.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ")
+    sigma_s = w.FloatSlider(value=sigma, min=0.1, max=3, step=0.05, description="σ")
+    out = w.Output()
+
+    def render(*_):
+        with out:
+            out.clear_output(wait=True)
+            fig = gaussian_vs_standard(mu_s.value, sigma_s.value)
+            plt.show(fig)
+
+    mu_s.observe(render, names="value")
+    sigma_s.observe(render, names="value")
+    render()
+    return w.VBox([w.HBox([mu_s, sigma_s]), out])
+
+
+# --------------------------------------------------------------------------- static page
+
+def decoder_spec(model) -> dict:
+    """The MLP decoder as plain data: a list of layers with float32 weights in base64."""
+    if model.config.architecture != "mlp":
+        raise ConfigError("the in-browser decoder supports MLP models only (architecture='mlp')")
+    linears = [m for m in model.decoder.modules() if isinstance(m, nn.Linear)]
+    layers = []
+    for i, lin in enumerate(linears):
+        w, b = (t.detach().cpu().numpy().astype("<f4") for t in (lin.weight, lin.bias))
+        layers.append({"in": lin.in_features, "out": lin.out_features,
+                       "act": "sigmoid" if i == len(linears) - 1 else "relu",
+                       "w": base64.b64encode(w.tobytes()).decode(), "b": base64.b64encode(b.tobytes()).decode()})
+    return {"latent": model.latent_dim, "layers": layers}
+
+
+_JS = r"""
+(function () {
+  const spec = %(spec)s;
+  const root = document.getElementById(%(id)s);
+  const f32 = (b64) => { const s = atob(b64), u = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return new Float32Array(u.buffer); };
+  const layers = spec.layers.map((L) => ({...L, W: f32(L.w), B: f32(L.b)}));
+  function decode(z) {            // the same layers as the PyTorch decoder, row-major W (out x in)
+    let h = Float64Array.from(z);
+    for (const L of layers) {
+      const o = new Float64Array(L.out);
+      for (let j = 0; j < L.out; j++) {
+        let s = L.B[j]; const row = j * L.in;
+        for (let i = 0; i < L.in; i++) s += L.W[row + i] * h[i];
+        o[j] = L.act === "relu" ? Math.max(0, s) : 1 / (1 + Math.exp(-s));
+      }
+      h = o;
+    }
+    return h;
+  }
+  const canvas = root.querySelector("canvas"), ctx = canvas.getContext("2d");
+  const sliders = Array.from(root.querySelectorAll("input[type=range]"));
+  const state = {decode, renders: 0, pixels: null};
+  function draw() {
+    const z = sliders.map((s) => parseFloat(s.value));
+    sliders.forEach((s, i) => { s.nextElementSibling.textContent = z[i].toFixed(2); });
+    const px = decode(z), img = ctx.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) {
+      const v = Math.round(255 * (1 - px[i]));
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    state.pixels = px; state.renders += 1;
+  }
+  sliders.forEach((s) => s.addEventListener("input", draw));
+  root.querySelectorAll("button[data-start]").forEach((btn) => btn.addEventListener("click", () => {
+    const start = JSON.parse(btn.dataset.start);
+    sliders.forEach((s, i) => { s.value = start[i]; });
+    draw();
+  }));
+  window.vaeDemos = window.vaeDemos || {};
+  window.vaeDemos[%(id)s] = state;
+  draw();
+})();
+"""
+
+
+def static_decoder_demo(model, data=None, title: str = "Move the sliders: the decoder runs in your browser"):
+    """Latent sliders that decode in the page itself (HTML + JavaScript, no kernel needed).
+
+    The decoder's weights travel inside the page (float32, base64). Returns an
+    ``IPython.display.HTML`` object; its ``.weight_kb`` says how much the weights add.
+    """
+    from IPython.display import HTML
+
+    spec = decoder_spec(model)
+    demo_id = f"vae-demo-{uuid.uuid4().hex[:8]}"
+    starts = ""
+    if data is not None:
+        means = class_means(model, data).clamp(-SLIDER_RANGE, SLIDER_RANGE)
+        starts = "".join(f'<button data-start="{json.dumps([round(v, 3) for v in m.tolist()])}" '
+                         f'title="mean encoding of {n}">{n}</button>'
+                         for n, m in zip(data.class_names, means))
+        starts = f'<div class="vae-demo-starts">start at: {starts}</div>'
+    rows = "".join(
+        f'<div class="vae-demo-row"><label>z{i + 1}</label><input type="range" min="-{SLIDER_RANGE}" '
+        f'max="{SLIDER_RANGE}" step="0.05" value="0"><output>0.00</output></div>'
+        for i in range(model.latent_dim))
+    spec_json = json.dumps(spec)
+    weight_kb = len(spec_json) / 1024
+    html = f"""
+<div id="{demo_id}" class="vae-demo" style="display:flex;gap:1.5em;align-items:center;flex-wrap:wrap;
+ border:1px solid #ddd;border-radius:6px;padding:0.8em;margin:0.5em 0;font-family:sans-serif;font-size:14px">
+ <div>
+  <div style="font-weight:bold;margin-bottom:0.4em">{title}</div>
+  {starts}
+  {rows}
+  <div style="color:#666;font-size:12px;margin-top:0.4em">decoder {' → '.join(str(l['in']) for l in spec['layers'])} → 784,
+   weights in the page: {weight_kb:.0f} kB; no kernel needed</div>
+ </div>
+ <canvas width="28" height="28" style="width:168px;height:168px;image-rendering:pixelated;border:1px solid #ccc"></canvas>
+</div>
+<style>#{demo_id} .vae-demo-row{{display:flex;align-items:center;gap:0.5em}}
+#{demo_id} input[type=range]{{width:220px}} #{demo_id} output{{width:3em;font-family:monospace}}
+#{demo_id} button{{margin:1px;padding:1px 6px;font-size:12px}}</style>
+<script>{_JS % {"spec": spec_json, "id": json.dumps(demo_id)}}</script>
+"""
+    out = HTML(html)
+    out.weight_kb = weight_kb
+    out.demo_id = demo_id
+    return out
