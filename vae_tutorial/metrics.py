@@ -64,20 +64,34 @@ def same_vs_different(enc, labels, max_points: int = 2000, seed: int = 0) -> flo
     return float(d[same & off_diag].mean() / d[~same].mean())
 
 
-def cluster_report(models: dict, data: ImageData) -> "pandas.DataFrame":  # noqa: F821
-    """One row per model: kNN accuracy, silhouette and same/different distance ratio, all
-    computed on held-out images (kNN neighbours come from the training images)."""
+def cluster_report(models: dict, data: ImageData, judge: "Classifier | None" = None,
+                   n_random: int = 1000, seed: int = 0) -> "pandas.DataFrame":  # noqa: F821
+    """One row per model, all on held-out images (kNN neighbours come from training images):
+
+    - kNN accuracy, silhouette, same / different distance ratio: do digits cluster?
+    - latent spread: mean standard deviation of the encodings per dimension (1.0 is N(0, 1));
+    - with a ``judge``: the share of decoded random N(0, I) points it calls clear, i.e. how
+      well the decoder copes with the points that generation will hand it.
+    """
     import pandas as pd
 
     rows = []
     for name, model in models.items():
         tr, te = encodings(model, data.train_images), encodings(model, data.test_images)
-        rows.append({
+        row = {
             "model": name,
             "kNN accuracy (k=5)": knn_accuracy(tr, data.train_labels, te, data.test_labels),
             "silhouette": silhouette(te, data.test_labels),
             "same / different distance": same_vs_different(te, data.test_labels),
-        })
+            "latent spread (std)": float(te.std(0).mean()),
+        }
+        if judge is not None:
+            device = next(model.parameters()).device
+            z = torch.randn(n_random, model.latent_dim, generator=torch.Generator().manual_seed(seed))
+            with torch.no_grad():
+                images = model.decode(z.to(device)).cpu()
+            row["clear share of random points"] = judge_samples(judge, images)["clear_share"]
+        rows.append(row)
     return pd.DataFrame(rows).set_index("model").round(3)
 
 

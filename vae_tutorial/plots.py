@@ -202,3 +202,23 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     ax.set_ylabel("density")
     ax.legend(fontsize=8)
     return ax.figure
+
+
+def image_rows(rows: dict, title: str = "", scale: float = 0.75) -> Figure:
+    """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
+    n = max(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * scale + 0.9, len(rows) * scale + 0.5), squeeze=False)
+    for r, (label, imgs) in enumerate(rows.items()):
+        arr = _np_images(imgs)
+        for c in range(n):
+            ax = axes[r, c]
+            ax.set_xticks([]), ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(arr):
+                ax.imshow(arr[c], cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout(pad=0.2)
+    return fig

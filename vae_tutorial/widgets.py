@@ -134,10 +134,10 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
     out = w.Output()
 
     def render(*_):
-        with out:
-            out.clear_output(wait=True)
-            fig = gaussian_vs_standard(mu_s.value, sigma_s.value)
-            plt.show(fig)
+        fig = gaussian_vs_standard(mu_s.value, sigma_s.value)
+        out.outputs = ()              # replace the picture (works in ipywidgets 7.7 and 8)
+        out.append_display_data(fig)
+        plt.close(fig)                # shown once, in the widget, not again below the cell
 
     mu_s.observe(render, names="value")
     sigma_s.observe(render, names="value")

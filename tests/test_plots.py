@@ -1,0 +1,74 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from vae_tutorial import plots  # noqa: E402
+from vae_tutorial.models import ModelConfig, build_model  # noqa: E402
+from vae_tutorial.train import History  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_image_grid_shows_every_image_with_captions():
+    fig = plots.image_grid(torch.rand(12, 1, 28, 28), ncols=5, titles=[str(i) for i in range(12)], title="grid")
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 12 and len(fig.axes) == 15
+    assert shown[3].get_title() == "3" and fig._suptitle.get_text() == "grid"
+
+
+def test_latent_scatter_uses_the_same_colour_per_class():
+    pts, labels = np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10
+    fig = plots.latent_scatter(pts, labels, title="t")
+    ax = fig.axes[0]
+    for k, coll in enumerate(ax.collections):
+        np.testing.assert_allclose(coll.get_facecolor()[0][:3], plots.CLASS_COLORS[k], atol=1e-6)
+    assert ax.get_xlabel() == "latent 1" and [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["0", "1"]
+
+
+def test_tsne_pair_lays_out_both_models_on_the_same_images():
+    enc = torch.randn(60, 5)
+    fig = plots.tsne_pair(enc, enc * 2, np.arange(60) % 10, ("a", "b"), max_points=40)
+    axes = [ax for ax in fig.axes if ax.collections]
+    assert [ax.get_title() for ax in axes] == ["a", "b"]
+    assert sum(len(c.get_offsets()) for c in axes[0].collections) == 40
+
+
+def test_manifold_needs_two_latent_dimensions():
+    fig = plots.manifold(build_model(ModelConfig(latent_dim=2, hidden_dims=(16,))), n=5)
+    assert fig.axes[0].images[0].get_array().shape == (140, 140)
+    with pytest.raises(ValueError, match="latent_dim=2"):
+        plots.manifold(build_model(ModelConfig(latent_dim=5, hidden_dims=(16,))))
+
+
+def test_loss_curves_plot_every_series():
+    h = History([3, 2, 1], [2.5, 1.5, 0.8], [0.5, 0.5, 0.2], [3.1, 2.2, 1.3], [1, 1, 1])
+    fig = plots.loss_curves(h)
+    labels = {line.get_label() for ax in fig.axes for line in ax.get_lines()}
+    assert {"training", "held-out", "reconstruction", "KL"} <= labels
+
+
+def test_bowtie_labels_every_layer_width():
+    fig = plots.bowtie([784, 256, 5, 256, 784])
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"784", "256", "5", "encoder", "decoder"} <= texts
+
+
+def test_kl_picture_reports_the_right_value():
+    fig = plots.gaussian_vs_standard(1.0, 1.0)
+    assert "KL = 0.50" in fig.axes[0].get_title()
+
+
+def test_error_maps_and_rows():
+    x = torch.rand(4, 1, 28, 28)
+    fig = plots.error_maps(x, x * 0.5, [1.0, 2.0, 3.0, 4.0], "errors")
+    assert fig.axes[0].get_title() == "MSE 1.0"
+    fig = plots.image_rows({"a": x, "b": x[:2]})
+    assert sum(1 for ax in fig.axes if ax.images) == 6
