@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .data import load_dataset
 from .errors import TutorialError
-from .models import ModelConfig
+from .models import ModelConfig, build_model
 from .train import TrainConfig, TrainedModel, evaluate_loss, fit, load_checkpoint, pick_device, save_checkpoint
 
 
@@ -69,12 +69,7 @@ def _train(args: argparse.Namespace) -> None:
         raise TutorialError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     data = load_dataset(args.dataset, args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
-    from .models import build_model
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = build_model(config.model)
+    model = build_model(config.model, seed=config.seed)
 
     def report(epoch: int, h) -> None:
         print(f"epoch {epoch:>3}/{config.epochs}  loss {h.train_loss[-1]:8.3f}  reconstruction "

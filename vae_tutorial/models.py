@@ -173,9 +173,16 @@ class VAE(Autoencoder):
         return ModelOutput(self.decode_logits(z), z, mu, logvar)
 
 
-def build_model(config: ModelConfig) -> Autoencoder:
-    """An untrained model for ``config`` (an :class:`Autoencoder` or a :class:`VAE`)."""
-    return VAE(config) if config.kind == "vae" else Autoencoder(config)
+def build_model(config: ModelConfig, seed: int | None = None) -> Autoencoder:
+    """An untrained model for ``config`` (an :class:`Autoencoder` or a :class:`VAE`).
+
+    With ``seed``, the initial weights come from that seed, without touching the caller's
+    global random state."""
+    if seed is None:
+        return VAE(config) if config.kind == "vae" else Autoencoder(config)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_model(config)
 
 
 def layer_sizes(model: Autoencoder) -> list[int]:

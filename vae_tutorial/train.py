@@ -312,9 +312,7 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
             return trained
         except TrainingError as err:
             say(f"Ignoring a bad cached checkpoint and training again: {err}")
-    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
-        torch.manual_seed(config.seed)
-        model = build_model(config.model)
+    model = build_model(config.model, seed=config.seed)
     history = fit(model, data, config, device=device, progress=progress)
     trained = TrainedModel(model, config, history, data.variant, data.source, path)
     save_checkpoint(path, trained)
