@@ -21,6 +21,11 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     return cache
 
 
+def flat(text: str) -> str:
+    """Printed messages are wrapped to notebook width; compare them as one line."""
+    return " ".join(text.split())
+
+
 def make_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random 28x28 uint8 images (a bright square whose place depends on the label)."""
     rng = np.random.default_rng(seed)

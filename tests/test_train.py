@@ -1,13 +1,9 @@
 import os
 
 import pytest
-
-
-def _flat(text: str) -> str:
-    """Printed messages are wrapped to notebook width; compare them as one line."""
-    return " ".join(text.split())
 import torch
 
+from conftest import flat
 from vae_tutorial import data, train
 from vae_tutorial.errors import ConfigError, TrainingError
 from vae_tutorial.models import ModelConfig, build_model
@@ -107,7 +103,7 @@ def test_cache_miss_then_hit(small_data, monkeypatch, capsys):
     assert second.from_cache and second.history == first.history
     x = small_data.images("test")[:4]
     torch.testing.assert_close(second.model.reconstruct(x), first.model.reconstruct(x))
-    assert "from the cache" in _flat(capsys.readouterr().out)
+    assert "from the cache" in flat(capsys.readouterr().out)
     with pytest.raises(AssertionError, match="must not train"):
         train.train_or_load(_config(beta=0.5), small_data, progress=False)
 
@@ -118,7 +114,7 @@ def test_corrupt_checkpoint_is_reported_and_retrained(small_data, capsys):
     path.write_bytes(b"not a checkpoint")
     trained = train.train_or_load(_config(), small_data, progress=False)
     assert not trained.from_cache
-    assert "bad cached checkpoint" in _flat(capsys.readouterr().out)
+    assert "bad cached checkpoint" in flat(capsys.readouterr().out)
     assert train.load_checkpoint(path).config == _config()
 
 
@@ -128,7 +124,7 @@ def test_mismatched_checkpoint_is_not_loaded(small_data, capsys):
     os.replace(other.path, path)  # a file whose content does not match its name
     trained = train.train_or_load(_config(), small_data, progress=False)
     assert not trained.from_cache and trained.config.beta == 1.0
-    assert "different configuration" in _flat(capsys.readouterr().out)
+    assert "different configuration" in flat(capsys.readouterr().out)
 
 
 def test_checkpoint_rebuilds_from_file_alone(small_data, tmp_path):
