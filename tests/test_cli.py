@@ -48,6 +48,21 @@ def test_errors_exit_2_with_one_line(argv, message, capsys, monkeypatch, tmp_pat
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
 
 
+def test_train_never_overwrites_a_model_unasked(mnist_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--epochs", "1", "--hidden-dims", "16", "--latent-dim", "2",
+            "--data-dir", str(mnist_root), "--out", str(out)]
+    assert main(argv) == 0
+    first = (out / "model.pt").read_bytes()
+    capsys.readouterr()
+    assert main(argv + ["--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds" in err and "--overwrite" in err
+    assert (out / "model.pt").read_bytes() == first
+    assert main(argv + ["--seed", "1", "--overwrite"]) == 0
+    assert (out / "model.pt").read_bytes() != first
+
+
 def test_corrupt_checkpoint_file(tmp_path, capsys):
     bad = tmp_path / "model.pt"
     bad.write_text("garbage")

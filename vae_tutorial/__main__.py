@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=d.seed)
     t.add_argument("--data-dir", type=Path, default=None, help="folder with MNIST/raw or FashionMNIST/raw")
     t.add_argument("--out", type=Path, required=True, help="folder for model.pt and metrics.json")
+    t.add_argument("--overwrite", action="store_true", help="replace a model.pt already in --out")
     e = sub.add_parser("evaluate", help="print the test split's negative ELBO as JSON")
     e.add_argument("--checkpoint", type=Path, required=True)
     e.add_argument("--data-dir", type=Path, default=None)
@@ -67,6 +68,9 @@ def _train(args: argparse.Namespace) -> None:
     device = pick_device(args.device)
     if args.out.exists() and not args.out.is_dir():
         raise TutorialError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    if (args.out / "model.pt").exists() and not args.overwrite:
+        raise TutorialError(f"--out {args.out} already holds a trained model.pt; choose another folder, "
+                            f"or pass --overwrite to replace it")
     data = load_dataset(args.dataset, args.data_dir)
     args.out.mkdir(parents=True, exist_ok=True)
     model = build_model(config.model, seed=config.seed)
