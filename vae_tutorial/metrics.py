@@ -19,7 +19,7 @@ from torch import nn
 
 from .data import ImageData
 from .paths import cache_dir
-from .train import make_optimizer, pick_device
+from .train import atomic_save, make_optimizer, pick_device
 
 
 @torch.no_grad()
@@ -156,10 +156,7 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
     pred, _ = model.judge(data.images("test"))
     acc = float((pred == data.test_labels).float().mean())
     model = model.cpu().eval()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"state_dict": model.state_dict(), "test_accuracy": acc}, tmp)
-    tmp.replace(path)
+    atomic_save({"state_dict": model.state_dict(), "test_accuracy": acc}, path)
     return JudgedClassifier(model, acc)
 
 

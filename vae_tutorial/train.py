@@ -13,7 +13,7 @@ import math
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -229,8 +229,6 @@ class TrainedModel:
 
 def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
     """Write weights + configuration + history atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT_VERSION,
         "config": trained.config.as_dict(),
@@ -239,6 +237,14 @@ def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
         "history": trained.history.as_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
     }
+    return atomic_save(payload, path)
+
+
+def atomic_save(payload: dict, path: str | Path) -> Path:
+    """``torch.save`` into a temporary file beside ``path``, then rename it: a crash or a
+    second process never leaves half a file under the real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
