@@ -123,7 +123,7 @@ def interpolation(model, data, first: int = 0, second: int = 1):
 
 def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
     """Sliders for mu and sigma of one latent dimension; shows N(mu, sigma²) beside N(0, 1)
-    and their KL divergence."""
+    and their KL divergence, drawn to a PNG (the same in every Jupyter front end)."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
@@ -131,18 +131,19 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
 
     mu_s = w.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ")
     sigma_s = w.FloatSlider(value=sigma, min=0.1, max=3, step=0.05, description="σ")
-    out = w.Output()
+    image = w.Image(format="png")
 
     def render(*_):
         fig = gaussian_vs_standard(mu_s.value, sigma_s.value)
-        out.outputs = ()              # replace the picture (works in ipywidgets 7.7 and 8)
-        out.append_display_data(fig)
-        plt.close(fig)                # shown once, in the widget, not again below the cell
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+        plt.close(fig)                # shown in the widget, not again below the cell
+        image.value = buf.getvalue()
 
     mu_s.observe(render, names="value")
     sigma_s.observe(render, names="value")
     render()
-    return w.VBox([w.HBox([mu_s, sigma_s]), out])
+    return w.VBox([w.HBox([mu_s, sigma_s]), image])
 
 
 # --------------------------------------------------------------------------- static page
