@@ -72,3 +72,58 @@ def test_error_maps_and_rows():
     assert fig.axes[0].get_title() == "MSE 1.0"
     fig = plots.image_rows({"a": x, "b": x[:2]})
     assert sum(1 for ax in fig.axes if ax.images) == 6
+
+
+def test_scatter_pair_shares_one_legend_and_colours():
+    pts, labels = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 10
+    fig = plots.scatter_pair(pts, pts * 3, labels, ("left", "right"))
+    axes = [ax for ax in fig.axes if ax.collections]
+    assert [ax.get_title() for ax in axes] == ["left", "right"]
+    assert all(ax.get_legend() is None for ax in axes) and len(fig.legends) == 1
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list("0123456789")
+    np.testing.assert_allclose(axes[1].collections[3].get_facecolor()[0][:3], plots.CLASS_COLORS[3])
+
+
+def test_kl_panels_one_panel_per_pair_with_its_kl():
+    fig = plots.kl_panels([(0, 1), (2, 1), (0, 0.5)])
+    titles = [ax.get_title() for ax in fig.axes if ax.lines]
+    assert len(titles) == 3 and "KL = 0.00" in titles[0] and "KL = 2.00" in titles[1]
+    # KL(N(0, 0.5²) || N(0, 1)) = (0.25 - ln 0.25 - 1) / 2 = 0.318
+    assert "KL = 0.32" in titles[2]
+
+
+def test_encoding_bars_colour_by_class_and_hatch_repeats():
+    codes = torch.tensor([[1.0, -1.0], [0.5, 0.5], [2.0, 0.0]])
+    fig = plots.encoding_bars(torch.rand(3, 1, 28, 28), codes, [6, 6, 1], ["a 6", "another 6", "a 1"])
+    bars = fig.axes[1].patches
+    assert len(bars) == 6 and bars[0].get_height() == 1.0 and bars[5].get_height() == 0.0
+    np.testing.assert_allclose(bars[0].get_facecolor()[:3], plots.CLASS_COLORS[6])
+    np.testing.assert_allclose(bars[4].get_facecolor()[:3], plots.CLASS_COLORS[1])
+    assert not bars[0].get_hatch() and bars[2].get_hatch() == "//" and not bars[4].get_hatch()
+
+
+def test_judged_grid_sorts_by_confidence_and_marks_questionable():
+    verdict = {"pred": torch.tensor([3, 1, 7]), "confidence": torch.tensor([0.5, 0.999, 0.8999]),
+               "clear": torch.tensor([False, True, False])}
+    fig = plots.judged_grid(torch.rand(3, 1, 28, 28), verdict, ncols=3)
+    captions = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes if ax.images]
+    assert captions == [("1 (0.99)", "black"), ("7 (0.89)", "tab:red"), ("3 (0.50)", "tab:red")]
+    names = plots.judged_grid(torch.rand(3, 1, 28, 28), verdict, class_names=list("abcdefghij"), sort=False)
+    assert [ax.get_title() for ax in names.axes if ax.images] == ["d", "b", "h"]
+
+
+def test_loss_per_step_plots_both_series():
+    fig = plots.loss_per_step([5, 4, 3], [0, 1, 2], title="loop")
+    assert [list(ax.lines[0].get_ydata()) for ax in fig.axes] == [[5, 4, 3], [0, 1, 2]]
+
+
+def test_every_figure_fits_the_book_column():
+    x = torch.rand(12, 1, 28, 28)
+    h = History([3, 2], [2, 1], [1, 1], [3, 2], [1, 1])
+    figures = [plots.image_grid(x, ncols=12), plots.image_grid(x[:1], ncols=1), plots.reconstructions(x, x),
+               plots.image_rows({"a": x, "b": x}), plots.error_maps(x[:8], x[:8], [1.0] * 8, "e"),
+               plots.tsne_pair(torch.randn(40, 5), torch.randn(40, 5), np.arange(40) % 10, ("a", "b")),
+               plots.loss_curves(h), plots.loss_per_step([1, 2], [2, 1]), plots.bowtie([784, 256, 5, 256, 784]),
+               plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc")]
+    for fig in figures:
+        assert fig.get_size_inches()[0] <= plots.BOOK_WIDTH + 1e-9, fig.axes[0].get_title()

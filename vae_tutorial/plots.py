@@ -1,6 +1,10 @@
 """Figures for the book: image grids, reconstructions, latent scatter and t-SNE, the 2-D
 manifold, loss curves, the bowtie, and the KL picture. Every function returns the
-matplotlib Figure; the same class always gets the same colour (tab10)."""
+matplotlib Figure; the same class always gets the same colour (tab10).
+
+Figures are at most ``BOOK_WIDTH`` inches wide: the book's text column shows images about
+700 pixels wide, and a wider figure is shrunk until its labels can no longer be read.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,19 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .losses import kl_divergence
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
+DIGIT_NAMES = tuple("0123456789")
+BOOK_WIDTH = 7.0  # inches; at the notebook's 100 dpi, about the width of the book's column
+
+
+def _suptitle(fig: Figure, title: str | None) -> None:
+    """Lay the axes out first, then put the title above them (never over the first row)."""
+    fig.tight_layout(pad=0.3)
+    if title:
+        fig.suptitle(title, fontsize=11, y=1.0, va="bottom")
 
 
 def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -23,12 +37,24 @@ def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
     return arr / 255.0 if arr.dtype == np.uint8 else arr
 
 
+def _numpy(values) -> np.ndarray:
+    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+
+
+def _tile_size(ncols: int, largest: float = 0.9) -> float:
+    """Inches per image so that ``ncols`` images fit the book's width."""
+    return min(largest, BOOK_WIDTH / ncols)
+
+
 def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, title: str | None = None,
-               scale: float = 0.9, title_colors: Sequence | None = None) -> Figure:
-    """Show images in a grid, optionally with a caption under each."""
+               scale: float | None = None, title_colors: Sequence | None = None) -> Figure:
+    """Show images in a grid, optionally with a caption above each.
+
+    ``scale`` is inches per image; by default as large as fits the book's width."""
     imgs = _np_images(images)
     nrows = int(np.ceil(len(imgs) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.25 if titles else 1.0)),
+    scale = scale or _tile_size(ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.3 if titles else 1.0)),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -37,25 +63,34 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
             if titles is not None:
                 color = title_colors[i] if title_colors is not None else "black"
                 ax.set_title(titles[i], fontsize=8, color=color, pad=2)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout(pad=0.3)
+    _suptitle(fig, title)
     return fig
 
 
 def reconstructions(originals, rebuilt, title: str = "Originals (top) and reconstructions (bottom)",
                     row_labels: Sequence[str] = ("original", "rebuilt")) -> Figure:
     """Two rows: inputs above, what the model made of them below."""
-    a, b = _np_images(originals), _np_images(rebuilt)
-    n = len(a)
-    fig, axes = plt.subplots(2, n, figsize=(n * 0.9, 2.2), squeeze=False)
-    for row, imgs in enumerate((a, b)):
-        for i in range(n):
-            axes[row, i].imshow(imgs[i], cmap="gray_r", vmin=0, vmax=1)
-            axes[row, i].set_xticks([]), axes[row, i].set_yticks([])
-        axes[row, 0].set_ylabel(row_labels[row], fontsize=9)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(pad=0.3)
+    return image_rows(dict(zip(row_labels, (originals, rebuilt))), title=title)
+
+
+def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figure:
+    """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
+    n = max(len(v) for v in rows.values())
+    label_room = 0.9  # inches left of the first column for the row labels
+    scale = scale or min(0.75, (BOOK_WIDTH - label_room) / n)
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * scale + label_room, len(rows) * scale + 0.4),
+                             squeeze=False)
+    for r, (label, imgs) in enumerate(rows.items()):
+        arr = _np_images(imgs)
+        for c in range(n):
+            ax = axes[r, c]
+            ax.set_xticks([]), ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if c < len(arr):
+                ax.imshow(arr[c], cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    _suptitle(fig, title)
     return fig
 
 
@@ -63,12 +98,12 @@ def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_nam
     """Original, reconstruction and the per-pixel squared error, with each image's loss."""
     a, b = _np_images(originals), _np_images(rebuilt)
     n = len(a)
-    fig, axes = plt.subplots(3, n, figsize=(n * 1.1, 3.7), squeeze=False)
+    fig, axes = plt.subplots(3, n, figsize=(min(n * 1.1, BOOK_WIDTH), 3.7), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
         axes[1, i].imshow(b[i], cmap="gray_r", vmin=0, vmax=1)
         im = axes[2, i].imshow((a[i] - b[i]) ** 2, cmap="magma", vmin=0, vmax=1)
-        axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=8)
+        axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=9)
     for ax in axes.flat:
         ax.set_xticks([]), ax.set_yticks([])
     for row, label in enumerate(("original", "rebuilt", "error²")):
@@ -78,47 +113,55 @@ def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_nam
     return fig
 
 
-def latent_scatter(points, labels, class_names: Sequence[str] = tuple("0123456789"), title: str = "",
+def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, title: str = "",
                    ax=None, xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
     """Scatter of 2-D points coloured by class, with a legend. Returns the figure."""
-    pts = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else np.asarray(points)
-    lab = labels.cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    pts, lab = _numpy(points), _numpy(labels)
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.2, 4.6))
+        _, ax = plt.subplots(figsize=(6.2, 4.6))
     for k, name in enumerate(class_names):
         sel = lab == k
         ax.scatter(pts[sel, 0], pts[sel, 1], s=6, alpha=0.7, color=CLASS_COLORS[k], label=name)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
-        ax.legend(markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+        ax.legend(markerscale=3, fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax.figure
+
+
+def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
+                 class_names: Sequence[str] = DIGIT_NAMES, xlabel: str = "latent 1",
+                 ylabel: str = "latent 2", suptitle: str = "") -> Figure:
+    """Two 2-D scatters of the same images side by side, one legend below both."""
+    fig, axes = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.9))
+    for ax, pts, title in zip(axes, (points_a, points_b), titles):
+        latent_scatter(pts, labels, class_names, title, ax=ax, xlabel=xlabel, ylabel=ylabel, legend=False)
+    handles, names = axes[0].get_legend_handles_labels()
+    ncol = 10 if max(len(n) for n in class_names) <= 2 else 5
+    fig.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9, markerscale=3, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.08 if ncol == 10 else 0.13, 1, 1))
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11, y=1.0, va="bottom")
+    return fig
 
 
 def tsne(encodings: torch.Tensor, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
     """2-D t-SNE of (N, d) encodings (scikit-learn, PCA initialisation, fixed seed)."""
     from sklearn.manifold import TSNE
 
-    x = encodings.detach().cpu().numpy().astype(np.float64)
+    x = _numpy(encodings).astype(np.float64)
     return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
 
 
 def tsne_pair(encodings_a, encodings_b, labels, titles: tuple[str, str],
-              class_names: Sequence[str] = tuple("0123456789"), max_points: int = 1000, seed: int = 0,
+              class_names: Sequence[str] = DIGIT_NAMES, max_points: int = 1000, seed: int = 0,
               suptitle: str = "") -> Figure:
     """t-SNE of two models' encodings of the same images, side by side, same settings."""
-    n = len(labels)
-    keep = np.sort(np.random.default_rng(seed).permutation(n)[:max_points])
-    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.6))
-    for ax, enc, title in zip(axes, (encodings_a, encodings_b), titles):
-        emb = tsne(enc[keep], seed=seed)
-        latent_scatter(emb, np.asarray(labels)[keep], class_names, title, ax=ax,
-                       xlabel="t-SNE 1", ylabel="t-SNE 2", legend=ax is axes[-1])
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=11)
-    fig.tight_layout()
-    return fig
+    keep = np.sort(np.random.default_rng(seed).permutation(len(labels))[:max_points])
+    a, b = (tsne(enc[keep], seed=seed) for enc in (encodings_a, encodings_b))
+    return scatter_pair(a, b, _numpy(labels)[keep], titles, class_names, "t-SNE 1", "t-SNE 2", suptitle)
 
 
 @torch.no_grad()
@@ -141,22 +184,36 @@ def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid o
 def loss_curves(history: History, title: str = "Training history") -> Figure:
     """Left: total loss on training and held-out images. Right: its two parts."""
     ep = history.epochs
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.2))
     a.plot(ep, history.train_loss, label="training")
     a.plot(ep, history.test_loss, label="held-out", linestyle="--")
-    a.set_title("loss = reconstruction + β·KL")
+    a.set_title("loss = reconstruction + β·KL", fontsize=10)
     b.plot(ep, history.reconstruction, label="reconstruction", color="tab:green")
-    b.set_title("the two parts (training images)")
+    b.set_title("its two parts (training images)", fontsize=10)
     b2 = b.twinx()
     b2.plot(ep, history.kl, label="KL", color="tab:red")
     b2.set_ylabel("KL (nats per image)", color="tab:red")
     b.set_ylabel("reconstruction per image", color="tab:green")
-    a.set_ylabel("per image")
+    a.set_ylabel("loss per image")
     for ax in (a, b):
         ax.set_xlabel("epoch")
     a.legend()
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    _suptitle(fig, title)
+    return fig
+
+
+def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: str = "",
+                  reconstruction_name: str = "reconstruction (MSE)") -> Figure:
+    """The two losses of a hand-written training loop, one value per batch, side by side."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.8))
+    a.plot(reconstruction, color="tab:green")
+    a.set_title(reconstruction_name, fontsize=10)
+    b.plot(kl, color="tab:red")
+    b.set_title("KL divergence (nats)", fontsize=10)
+    for ax in (a, b):
+        ax.set_xlabel("step (one batch)")
+    a.set_ylabel("per image")
+    _suptitle(fig, title)
     return fig
 
 
@@ -164,7 +221,7 @@ def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the r
     """Draw the layers as bars whose height is their width: encoder, latent, decoder."""
     sizes = list(sizes)
     mid = len(sizes) // 2
-    fig, ax = plt.subplots(figsize=(8.5, 3.4))
+    fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
     heights = np.sqrt(np.array(sizes, dtype=float))  # sqrt so 5 is still visible next to 784
     for i, (s, h) in enumerate(zip(sizes, heights)):
         color = "tab:blue" if i < mid else ("tab:orange" if i == mid else "tab:green")
@@ -191,34 +248,64 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     """The density N(mu, sigma²) beside N(0, 1), with their KL divergence in the title."""
     xs = np.linspace(-5, 5, 400)
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
-    kl = 0.5 * (mu ** 2 + sigma ** 2 - np.log(sigma ** 2) - 1)
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     ax.plot(xs, pdf(0, 1), color="gray", linestyle="--", label="N(0, 1)")
     ax.plot(xs, pdf(mu, sigma), color="tab:purple", label=f"N({mu:g}, {sigma:g}²)")
     ax.fill_between(xs, pdf(mu, sigma), alpha=0.2, color="tab:purple")
-    ax.set_title(f"μ={mu:g}, σ={sigma:g}: KL = {kl:.2f} nats", fontsize=10)
+    kl = kl_divergence(torch.tensor([[mu]]), torch.tensor([[2 * np.log(sigma)]])).item()
+    ax.set_title(f"μ = {mu:g}, σ = {sigma:g}: KL = {kl:.2f} nats", fontsize=10)
     ax.set_xlabel("latent value")
     ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left")
     return ax.figure
 
 
-def image_rows(rows: dict, title: str = "", scale: float = 0.75) -> Figure:
-    """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
-    n = max(len(v) for v in rows.values())
-    fig, axes = plt.subplots(len(rows), n, figsize=(n * scale + 0.9, len(rows) * scale + 0.5), squeeze=False)
-    for r, (label, imgs) in enumerate(rows.items()):
-        arr = _np_images(imgs)
-        for c in range(n):
-            ax = axes[r, c]
-            ax.set_xticks([]), ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if c < len(arr):
-                ax.imshow(arr[c], cmap="gray_r", vmin=0, vmax=1)
-        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=11)
-    fig.tight_layout(pad=0.2)
+def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
+    """:func:`gaussian_vs_standard` for several (mu, sigma) pairs, two panels a row."""
+    nrows = int(np.ceil(len(pairs) / 2))
+    fig, axes = plt.subplots(nrows, 2, figsize=(BOOK_WIDTH, 2.6 * nrows), sharex=True, squeeze=False)
+    for ax, (mu, sigma) in zip(axes.flat, pairs):
+        gaussian_vs_standard(mu, sigma, ax=ax)
+    for ax in axes.flat[len(pairs):]:
+        ax.axis("off")
+    _suptitle(fig, title)
     return fig
+
+
+def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], title: str = "") -> Figure:
+    """A few images (left) and their latent codes as grouped bars (right), one colour per
+    class; a repeated class gets a hatched bar."""
+    imgs, codes = _np_images(images), _numpy(codes)
+    n, d = codes.shape
+    fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.7), gridspec_kw={"width_ratios": [1, 2]})
+    a.imshow(np.concatenate(list(imgs), axis=1), cmap="gray_r", vmin=0, vmax=1)
+    a.axis("off")
+    a.set_title(", ".join(names), fontsize=9)
+    width = 0.8 / n
+    seen: set[int] = set()
+    for i, (code, label, name) in enumerate(zip(codes, labels, names)):
+        hatch = "//" if int(label) in seen else None
+        seen.add(int(label))
+        b.bar(np.arange(d) + (i - (n - 1) / 2) * width, code, width=width, label=name,
+              color=CLASS_COLORS[int(label)], hatch=hatch, edgecolor="white")
+    b.axhline(0, color="gray", linewidth=0.8)
+    b.set_xticks(range(d), [f"mu {k + 1}" for k in range(d)])
+    b.set_ylabel("value")
+    b.legend(fontsize=8)
+    _suptitle(fig, title)
+    return fig
+
+
+def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES, ncols: int = 10,
+                sort: bool = True, title: str = "") -> Figure:
+    """Generated images captioned with the judge's guess (see ``metrics.judge_samples``);
+    questionable ones in red. With ``sort``, most convincing first, and each caption shows
+    the confidence cut (not rounded) to two decimals, so 0.899 reads 0.89, never a red 0.90."""
+    order = verdict["confidence"].argsort(descending=True) if sort else torch.arange(len(samples))
+    titles = []
+    for i in order.tolist():
+        name = class_names[int(verdict["pred"][i])]
+        titles.append(f"{name} ({int(verdict['confidence'][i] * 100) / 100:.2f})" if sort else name)
+    colours = ["black" if verdict["clear"][i] else "tab:red" for i in order.tolist()]
+    return image_grid(samples[order], ncols=ncols, titles=titles, title_colors=colours, title=title)
