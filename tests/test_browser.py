@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import http.server
 import os
 import shutil
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from vae_tutorial import widgets
+from vae_tutorial import losses, widgets
 from vae_tutorial.models import ModelConfig, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +117,28 @@ def test_decoder_in_the_page_matches_pytorch(browser, tmp_path):
         assert js_errors(browser) == []
 
 
+def test_kl_explorer_in_the_page_matches_the_package(browser, tmp_path):
+    demo = widgets.static_kl_explorer(mu=1.0, sigma=0.5)
+    (tmp_path / "kl.html").write_text(
+        f'<!doctype html><html><head><link rel="icon" href="data:,"></head><body>{demo.data}</body></html>')
+    with serve(tmp_path) as url:
+        browser.get(f"{url}/kl.html")
+        for mu, sigma in [(0.0, 1.0), (2.0, 1.0), (0.0, 0.1), (-1.5, 2.5)]:
+            in_browser = browser.execute_script(
+                "return window.vaeDemos[arguments[0]].kl(arguments[1], arguments[2])", demo.demo_id, mu, sigma)
+            expected = losses.kl_divergence(torch.tensor([[mu]], dtype=torch.float64),
+                                            torch.tensor([[2 * math.log(sigma)]], dtype=torch.float64))
+            assert in_browser == pytest.approx(expected.item(), abs=1e-12)
+        root = browser.find_element("id", demo.demo_id)
+        assert root.find_element("css selector", ".vae-kl-value").text == "KL = 0.82 nats"  # (1 + 0.25 - ln 0.25 - 1) / 2
+        before = canvas_png(browser, root)
+        # the click lands mid-slider (mu = 0), then 40 steps of 0.05 make mu = 2
+        move_slider(browser, root.find_elements("css selector", "input[type=range]")[0], steps=40)
+        assert root.find_element("css selector", ".vae-kl-value").text == "KL = 2.32 nats"
+        assert canvas_png(browser, root) != before
+        assert js_errors(browser) == []
+
+
 @pytest.fixture(scope="module")
 def built_book() -> Path:
     """The HTML the README's build command made; built here when it is missing."""
@@ -141,7 +164,7 @@ def test_generation_chapter_slider_decodes_without_a_kernel(browser, built_book)
         assert js_errors(browser) == []
 
 
-def test_no_page_shows_widget_placeholders_or_js_errors(browser, built_book):
+def test_no_page_shows_widget_placeholders_js_errors_or_cut_off_lines(browser, built_book):
     pages = sorted((built_book / "book").glob("*.html"))
     assert len(pages) >= 7
     with serve(built_book) as url:
@@ -151,3 +174,7 @@ def test_no_page_shows_widget_placeholders_or_js_errors(browser, built_book):
             shown = [p for p in PLACEHOLDERS if p in text]
             assert not shown, f"{page.name} shows widget placeholders: {shown}"
             assert js_errors(browser) == [], f"{page.name} has JavaScript errors"
+            cut_off = browser.execute_script(
+                "return Array.from(document.querySelectorAll('article pre'))"
+                ".filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent.slice(0, 60))")
+            assert cut_off == [], f"{page.name}: code or output wider than the column: {cut_off}"

@@ -32,8 +32,20 @@ def test_chapter_is_stored_without_outputs_and_runs_on_its_own(path):
 
 
 def test_live_kernel_widgets_are_kept_out_of_the_static_pages():
+    kernel_widgets = ("widgets.latent_sliders(", "widgets.interpolation(", "widgets.kl_explorer(")
     for path in CHAPTERS:
         for cell in json.loads(path.read_text())["cells"]:
             src = "".join(cell["source"])
-            if cell["cell_type"] == "code" and any(w in src for w in ("latent_sliders(", "interpolation(", "kl_explorer(")):
+            if cell["cell_type"] == "code" and any(w in src for w in kernel_widgets):
                 assert "remove-output" in cell["metadata"].get("tags", []), f"{path.name}: {src[:40]}"
+
+
+def test_shown_code_fits_the_column():
+    """The book's column shows about 80 characters of code; longer lines scroll sideways and
+    readers miss their ends. (test_browser checks the built pages, outputs included.)"""
+    for path in CHAPTERS:
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] != "code" or "remove-input" in cell["metadata"].get("tags", []):
+                continue
+            long = [line for line in "".join(cell["source"]).splitlines() if len(line) > 76]
+            assert not long, f"{path.name}: {long}"

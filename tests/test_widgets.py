@@ -86,3 +86,10 @@ def test_kl_explorer_redraws_for_each_slider():
     pictures.append(bytes(image.value))
     assert all(p.startswith(b"\x89PNG") for p in pictures)
     assert len(set(pictures)) == 3  # each move drew a new picture
+
+
+def test_static_kl_explorer_starts_at_the_given_point():
+    html = widgets.static_kl_explorer(mu=1.5, sigma=0.4)
+    assert html.data.count('type="range"') == 2 and "<canvas" in html.data and html.demo_id in html.data
+    assert 'value="1.5"' in html.data and 'value="0.4"' in html.data
+    assert "Math.log(sigma * sigma)" in html.data  # the formula of losses.kl_divergence

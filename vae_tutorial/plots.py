@@ -41,7 +41,7 @@ def _numpy(values) -> np.ndarray:
     return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
 
 
-def _tile_size(ncols: int, largest: float = 0.9) -> float:
+def _tile_size(ncols: int, largest: float = 1.2) -> float:
     """Inches per image so that ``ncols`` images fit the book's width."""
     return min(largest, BOOK_WIDTH / ncols)
 

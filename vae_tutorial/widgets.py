@@ -4,8 +4,8 @@ Two kinds:
 
 - ipywidgets (need a running kernel: Jupyter, Colab, Binder): :func:`latent_sliders`,
   :func:`interpolation`, :func:`kl_explorer`. They work with ipywidgets 7.7 (Colab) and 8.
-- :func:`static_decoder_demo`: plain HTML + JavaScript with the decoder's weights inside
-  the page, so the sliders decode in the browser even in the static online book.
+- plain HTML + JavaScript that works in the static online book too: :func:`static_decoder_demo`
+  (the decoder's weights travel inside the page) and :func:`static_kl_explorer`.
 """
 
 from __future__ import annotations
@@ -209,6 +209,30 @@ _JS = r"""
 """
 
 
+def _slider_row(label: str, low: float, high: float, step: float, value: float) -> str:
+    return (f'<div class="vae-demo-row"><label>{label}</label><input type="range" min="{low}" '
+            f'max="{high}" step="{step}" value="{value}"><output>{value:.2f}</output></div>')
+
+
+def _demo_html(demo_id: str, title: str, controls: str, footnote: str, canvas: str, script: str) -> str:
+    """The frame both kernel-free demos share: controls on the left, a canvas on the right."""
+    return f"""
+<div id="{demo_id}" class="vae-demo" style="display:flex;gap:1.5em;align-items:center;flex-wrap:wrap;
+ border:1px solid #ddd;border-radius:6px;padding:0.8em;margin:0.5em 0;font-family:sans-serif;font-size:14px">
+ <div>
+  <div style="font-weight:bold;margin-bottom:0.4em">{title}</div>
+  {controls}
+  <div style="color:#666;font-size:12px;margin-top:0.4em">{footnote}</div>
+ </div>
+ {canvas}
+</div>
+<style>#{demo_id} .vae-demo-row{{display:flex;align-items:center;gap:0.5em}}
+#{demo_id} input[type=range]{{width:220px}} #{demo_id} output{{width:3em;font-family:monospace}}
+#{demo_id} button{{margin:1px;padding:1px 6px;font-size:12px}}</style>
+<script>{script}</script>
+"""
+
+
 def static_decoder_demo(model, data=None, title: str = "Move the sliders: the decoder runs in your browser"):
     """Latent sliders that decode in the page itself (HTML + JavaScript, no kernel needed).
 
@@ -226,30 +250,78 @@ def static_decoder_demo(model, data=None, title: str = "Move the sliders: the de
                          f'title="mean encoding of {n}">{n}</button>'
                          for n, m in zip(data.class_names, means))
         starts = f'<div class="vae-demo-starts">start at: {starts}</div>'
-    rows = "".join(
-        f'<div class="vae-demo-row"><label>z{i + 1}</label><input type="range" min="-{SLIDER_RANGE}" '
-        f'max="{SLIDER_RANGE}" step="0.05" value="0"><output>0.00</output></div>'
-        for i in range(model.latent_dim))
+    rows = "".join(_slider_row(f"z{i + 1}", -SLIDER_RANGE, SLIDER_RANGE, 0.05, 0.0)
+                   for i in range(model.latent_dim))
     spec_json = json.dumps(spec)
     weight_kb = len(spec_json) / 1024
-    html = f"""
-<div id="{demo_id}" class="vae-demo" style="display:flex;gap:1.5em;align-items:center;flex-wrap:wrap;
- border:1px solid #ddd;border-radius:6px;padding:0.8em;margin:0.5em 0;font-family:sans-serif;font-size:14px">
- <div>
-  <div style="font-weight:bold;margin-bottom:0.4em">{title}</div>
-  {starts}
-  {rows}
-  <div style="color:#666;font-size:12px;margin-top:0.4em">decoder {' → '.join(str(l['in']) for l in spec['layers'])} → 784,
-   weights in the page: {weight_kb:.0f} kB; no kernel needed</div>
- </div>
- <canvas width="28" height="28" style="width:168px;height:168px;image-rendering:pixelated;border:1px solid #ccc"></canvas>
-</div>
-<style>#{demo_id} .vae-demo-row{{display:flex;align-items:center;gap:0.5em}}
-#{demo_id} input[type=range]{{width:220px}} #{demo_id} output{{width:3em;font-family:monospace}}
-#{demo_id} button{{margin:1px;padding:1px 6px;font-size:12px}}</style>
-<script>{_JS % {"spec": spec_json, "id": json.dumps(demo_id)}}</script>
-"""
+    widths = " → ".join(str(layer["in"]) for layer in spec["layers"])
+    html = _demo_html(
+        demo_id, title, starts + rows,
+        f"decoder {widths} → 784, weights in the page: {weight_kb:.0f} kB; no kernel needed",
+        '<canvas width="28" height="28" style="width:168px;height:168px;image-rendering:pixelated;'
+        'border:1px solid #ccc"></canvas>',
+        _JS % {"spec": spec_json, "id": json.dumps(demo_id)})
     out = HTML(html)
     out.weight_kb = weight_kb
+    out.demo_id = demo_id
+    return out
+
+
+_KL_JS = r"""
+(function () {
+  const root = document.getElementById(%(id)s);
+  const canvas = root.querySelector("canvas"), ctx = canvas.getContext("2d");
+  const [muSlider, sigmaSlider] = root.querySelectorAll("input[type=range]");
+  const verdict = root.querySelector(".vae-kl-value");
+  // the formula of losses.kl_divergence, for one latent dimension
+  const kl = (mu, sigma) => 0.5 * (mu * mu + sigma * sigma - Math.log(sigma * sigma) - 1);
+  const pdf = (x, m, s) => Math.exp(-0.5 * ((x - m) / s) ** 2) / (s * Math.sqrt(2 * Math.PI));
+  const state = {kl, renders: 0, value: null};
+  function curve(mu, sigma, top, style, fill) {
+    const W = canvas.width, H = canvas.height - 20;
+    ctx.beginPath(); ctx.moveTo(0, H);
+    for (let px = 0; px <= W; px++) {
+      const x = -5 + 10 * px / W;
+      ctx.lineTo(px, H - (H - 8) * pdf(x, mu, sigma) / top);
+    }
+    ctx.lineTo(W, H);
+    if (fill) { ctx.fillStyle = fill; ctx.fill(); }
+    ctx.strokeStyle = style; ctx.lineWidth = 2; ctx.stroke();
+  }
+  function draw() {
+    const mu = parseFloat(muSlider.value), sigma = parseFloat(sigmaSlider.value);
+    muSlider.nextElementSibling.textContent = mu.toFixed(2);
+    sigmaSlider.nextElementSibling.textContent = sigma.toFixed(2);
+    const W = canvas.width, H = canvas.height - 20;
+    ctx.clearRect(0, 0, W, canvas.height);
+    const top = Math.max(pdf(0, 0, 1), pdf(mu, mu, sigma));
+    ctx.setLineDash([5, 4]); curve(0, 1, top, "#888", null); ctx.setLineDash([]);
+    curve(mu, sigma, top, "#9467bd", "rgba(148, 103, 189, 0.2)");
+    ctx.fillStyle = "#444"; ctx.font = "11px sans-serif"; ctx.textAlign = "center";
+    for (let x = -4; x <= 4; x += 2) ctx.fillText(String(x), W * (x + 5) / 10, H + 14);
+    state.value = kl(mu, sigma); state.renders += 1;
+    verdict.textContent = `KL = ${state.value.toFixed(2)} nats`;
+  }
+  [muSlider, sigmaSlider].forEach((s) => s.addEventListener("input", draw));
+  window.vaeDemos = window.vaeDemos || {};
+  window.vaeDemos[%(id)s] = state;
+  draw();
+})();
+"""
+
+
+def static_kl_explorer(mu: float = 1.0, sigma: float = 0.5,
+                       title: str = "Move μ and σ: the KL divergence is computed in your browser"):
+    """The KL explorer as HTML + JavaScript: sliders for mu and sigma, N(mu, sigma²) (purple)
+    over N(0, 1) (dashed), and their KL divergence. Works in the static book (no kernel)."""
+    from IPython.display import HTML
+
+    demo_id = f"vae-kl-{uuid.uuid4().hex[:8]}"
+    controls = (_slider_row("μ", -3, 3, 0.05, mu) + _slider_row("σ", 0.1, 3, 0.05, sigma) +
+                '<div class="vae-kl-value" style="font-weight:bold;margin-top:0.4em"></div>')
+    html = _demo_html(demo_id, title, controls, "purple: N(μ, σ²); dashed: N(0, 1); no kernel needed",
+                      '<canvas width="320" height="170" style="border:1px solid #ccc"></canvas>',
+                      _KL_JS % {"id": json.dumps(demo_id)})
+    out = HTML(html)
     out.demo_id = demo_id
     return out
