@@ -69,3 +69,14 @@ def test_cluster_report_has_a_row_per_model(mnist_root):
     assert {"kNN accuracy (k=5)", "silhouette", "same / different distance", "latent spread (std)",
             "clear share of random points"} == set(report.columns)
     assert ((report["kNN accuracy (k=5)"] >= 0) & (report["kNN accuracy (k=5)"] <= 1)).all()
+
+
+def test_classifier_training_ignores_the_global_random_state(mnist_root, isolated_cache):
+    d = data.load_mnist(mnist_root, quiet=True)
+    weights = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)  # a chapter's earlier cells leave the global RNG anywhere
+        for cached in (isolated_cache / "models").glob("classifier-*"):
+            cached.unlink()
+        weights.append(metrics.train_classifier(d, epochs=3).model.state_dict())
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

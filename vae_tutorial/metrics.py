@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import ImageData
+from .data import ImageData, say
 from .paths import cache_dir
 from .train import atomic_save, make_optimizer, pick_device
 
@@ -127,7 +127,7 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
                      device: str = "auto") -> JudgedClassifier:
     """The judge for ``data``, trained on its real training images (cached like the VAEs)."""
     epochs = epochs or (4 if data.is_full else 25)
-    key = hashlib.sha256(json.dumps([data.name, data.variant, epochs, seed, 1]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([data.name, data.variant, epochs, seed, 2]).encode()).hexdigest()[:16]
     path = cache_dir() / "models" / f"classifier-{data.name}-{key}.pt"
     model = Classifier()
     if path.exists():
@@ -136,11 +136,22 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
             model.load_state_dict(payload["state_dict"])
             return JudgedClassifier(model.eval(), float(payload["test_accuracy"]))
         except Exception as err:  # a broken cache file is retrained, not trusted
-            print(f"Ignoring a bad cached classifier ({err}); training it again.")
+            say(f"Ignoring a bad cached classifier ({err}); training it again.")
     dev = pick_device(device)
-    with torch.random.fork_rng(devices=[]):
+    # Everything random in training (initial weights, dropout masks) comes from ``seed``, not
+    # from whatever the caller's global random state happens to be.
+    with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
         torch.manual_seed(seed)
-        model = Classifier().to(dev)
+        model = _fit_classifier(data, epochs, seed, dev)
+    pred, _ = model.judge(data.images("test"))
+    acc = float((pred == data.test_labels).float().mean())
+    model = model.cpu().eval()
+    atomic_save({"state_dict": model.state_dict(), "test_accuracy": acc}, path)
+    return JudgedClassifier(model, acc)
+
+
+def _fit_classifier(data: ImageData, epochs: int, seed: int, dev: torch.device) -> Classifier:
+    model = Classifier().to(dev)
     gen = torch.Generator(device=dev).manual_seed(seed)
     x_all, y_all = data.train_images.to(dev), data.train_labels.to(dev)
     opt = make_optimizer(model, 1e-3)
@@ -153,11 +164,7 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-    pred, _ = model.judge(data.images("test"))
-    acc = float((pred == data.test_labels).float().mean())
-    model = model.cpu().eval()
-    atomic_save({"state_dict": model.state_dict(), "test_accuracy": acc}, path)
-    return JudgedClassifier(model, acc)
+    return model
 
 
 def judge_samples(judge: Classifier, images: torch.Tensor, threshold: float = 0.9) -> dict:
