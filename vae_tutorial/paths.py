@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 CACHE_ENV = "VAE_TUTORIAL_CACHE"
 DATA_ENV = "VAE_TUTORIAL_DATA"
@@ -25,3 +27,19 @@ def cache_dir() -> Path:
 def offline() -> bool:
     """True when ``$VAE_TUTORIAL_OFFLINE`` asks the package never to try a download."""
     return os.environ.get(OFFLINE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Let ``write`` fill a temporary file beside ``path``, then rename it to ``path``: a crash
+    or a second process never leaves half a file under the real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

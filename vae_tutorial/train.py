@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -24,7 +22,7 @@ from .data import ImageData, load_dataset, say
 from .errors import ConfigError, TrainingError
 from .losses import RECONSTRUCTION_LOSSES, LossTerms, negative_elbo, vae_loss
 from .models import Autoencoder, ModelConfig, build_model
-from .paths import cache_dir
+from .paths import atomic_write, cache_dir
 
 FORMAT_VERSION = 1
 
@@ -241,19 +239,8 @@ def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
 
 
 def atomic_save(payload: dict, path: str | Path) -> Path:
-    """``torch.save`` into a temporary file beside ``path``, then rename it: a crash or a
-    second process never leaves half a file under the real name."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    """``torch.save`` that never leaves half a file under ``path`` (see ``paths.atomic_write``)."""
+    return atomic_write(path, lambda f: torch.save(payload, f))
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> TrainedModel:
