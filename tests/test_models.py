@@ -70,3 +70,24 @@ def test_vae_rejects_ae_config():
     with pytest.raises(ConfigError, match="Autoencoder"):
         VAE(ModelConfig(kind="ae"))
     assert isinstance(build_model(ModelConfig(kind="ae")), Autoencoder)
+
+
+@pytest.mark.parametrize("x, hint", [
+    (torch.rand(4, 28, 28), "unsqueeze(1)"),
+    ((torch.rand(4, 1, 28, 28) * 255).to(torch.uint8), "float"),
+    (torch.rand(4, 3, 32, 32), "(batch, 1, 28, 28)"),
+])
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_wrong_images_get_a_clear_error(kind, x, hint):
+    model = build_model(ModelConfig(kind=kind, hidden_dims=(16,)))
+    with pytest.raises(ConfigError, match=r"images must be .*\(batch, 1, 28, 28\)") as err:
+        model.reconstruct(x)
+    assert hint in str(err.value)
+
+
+def test_wrong_latent_size_gets_a_clear_error():
+    model = build_model(ModelConfig(latent_dim=5, hidden_dims=(16,)))
+    with pytest.raises(ConfigError, match=r"shape \(batch, 5\).*got \(4, 3\)"):
+        model.decode(torch.rand(4, 3))
+    with pytest.raises(ConfigError, match=r"got \(5,\)"):
+        model.decode(torch.rand(5))

@@ -127,3 +127,10 @@ def test_every_figure_fits_the_book_column():
                plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc")]
     for fig in figures:
         assert fig.get_size_inches()[0] <= plots.BOOK_WIDTH + 1e-9, fig.axes[0].get_title()
+
+
+def test_images_of_the_wrong_size_get_a_clear_error():
+    from vae_tutorial.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\(N, 1, 28, 28\).*\(3, 32, 32\)"):
+        plots.image_grid(torch.rand(3, 32, 32))

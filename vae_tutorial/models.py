@@ -81,6 +81,16 @@ def _conv_decoder(latent: int, hidden: int) -> nn.Sequential:
     )
 
 
+def _check_images(x: torch.Tensor) -> None:
+    """Fail with a clear message, not a shape error from inside a layer."""
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or tuple(x.shape[1:]) != IMAGE_SHAPE:
+        got = f"shape {tuple(x.shape)}, dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ConfigError(
+            f"images must be a float tensor of shape (batch, 1, 28, 28) with values in [0, 1]; got {got}. "
+            f"data.images() gives that shape; for uint8 images of shape (batch, 28, 28) "
+            f"use x.unsqueeze(1).float() / 255")
+
+
 class Autoencoder(nn.Module):
     """A plain autoencoder: each image maps to exactly one latent point.
 
@@ -108,6 +118,7 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 28, 28) -> (B, latent): the one point this image is squeezed into."""
+        _check_images(x)
         return self.encoder(x)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -116,11 +127,15 @@ class Autoencoder(nn.Module):
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """(B, latent) -> (B, 1, 28, 28) logits (before the sigmoid)."""
+        if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
+            got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ConfigError(f"latent points must be a tensor of shape (batch, {self.latent_dim}) for this "
+                              f"model; got {got}. One point is z[None] or torch.tensor([[...]]).")
         return self.decoder(z)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """(B, latent) -> (B, 1, 28, 28) images in [0, 1]."""
-        return torch.sigmoid(self.decoder(z))
+        return torch.sigmoid(self.decode_logits(z))
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> ModelOutput:
         z = self.encode(x)
@@ -153,6 +168,7 @@ class VAE(Autoencoder):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 1, 28, 28) -> mu (B, latent), logvar (B, latent)."""
+        _check_images(x)
         mu, logvar = self.encoder(x).chunk(2, dim=1)
         return mu, logvar
 

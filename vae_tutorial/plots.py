@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .errors import ConfigError
 from .losses import kl_divergence
 from .train import History
 
@@ -33,6 +34,8 @@ def _suptitle(fig: Figure, title: str | None) -> None:
 def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
     """(N, 1, 28, 28) / (N, 28, 28), float or uint8 -> (N, 28, 28) float in [0, 1]."""
     arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    if arr.ndim < 2 or arr.size != len(arr) * 28 * 28:
+        raise ConfigError(f"expected images of shape (N, 1, 28, 28) or (N, 28, 28), got {arr.shape}")
     arr = arr.reshape(len(arr), 28, 28)
     return arr / 255.0 if arr.dtype == np.uint8 else arr
 
