@@ -15,12 +15,12 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .data import DIGIT_NAMES
 from .errors import ConfigError
 from .losses import kl_divergence
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
-DIGIT_NAMES = tuple("0123456789")
 BOOK_WIDTH = 7.0  # inches; at the notebook's 100 dpi, about the width of the book's column
 
 
@@ -33,7 +33,7 @@ def _suptitle(fig: Figure, title: str | None) -> None:
 
 def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
     """(N, 1, 28, 28) / (N, 28, 28), float or uint8 -> (N, 28, 28) float in [0, 1]."""
-    arr = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    arr = _numpy(images)
     if arr.ndim < 2 or arr.size != len(arr) * 28 * 28:
         raise ConfigError(f"expected images of shape (N, 1, 28, 28) or (N, 28, 28), got {arr.shape}")
     arr = arr.reshape(len(arr), 28, 28)
