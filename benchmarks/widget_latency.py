@@ -13,7 +13,7 @@ from vae_tutorial import book, data, widgets
 
 def main() -> None:
     digits = data.load_mnist(quiet=True)
-    vae = book.trained("vae", digits, ).model.cpu()
+    vae = book.trained("vae", digits).model.cpu()
     box = widgets.latent_sliders(vae, digits)
     sliders = box.children[0].children[1:]
     times = []
