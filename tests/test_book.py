@@ -14,9 +14,9 @@ def test_recipes_share_one_configuration_per_name(mnist_root):
     assert book.config("vae", offline) == book.config("vae", offline)
     assert book.config("vae", offline, beta=10.0).beta == 10.0
     # chapters asking for the same model land on the same cache file; another beta does not
-    path = checkpoint_path(book.config("vae", offline), offline.variant)
-    assert path == checkpoint_path(book.config("vae", offline), offline.variant)
-    assert path != checkpoint_path(book.config("vae", offline, beta=10.0), offline.variant)
+    path = checkpoint_path(book.config("vae", offline), offline)
+    assert path == checkpoint_path(book.config("vae", offline), offline)
+    assert path != checkpoint_path(book.config("vae", offline, beta=10.0), offline)
 
 
 def test_clothes_recipes_keep_their_own_epochs(mnist_root):

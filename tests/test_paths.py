@@ -27,7 +27,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_litter(tmp_path):
 
 def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(tmp_path / "here"))
-    assert paths.cache_dir() == tmp_path / "here" and (tmp_path / "here").is_dir()
+    assert paths.cache_dir() == tmp_path / "here"
+    assert not (tmp_path / "here").exists()  # reading creates nothing; writers create folders
     monkeypatch.delenv("VAE_TUTORIAL_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert paths.cache_dir() == tmp_path / "xdg" / "vae-tutorial"

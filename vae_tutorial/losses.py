@@ -37,7 +37,10 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "mse"
       logits for numerical stability.
 
     ``reduction="mean"`` averages over the batch; ``"none"`` returns one value per image.
+    ``logits`` and ``x`` must have the same shape: broadcasting one against the other would
+    compare every image with every other and return a wrong number without complaint.
     """
+    _check_same_shape(logits, x)
     if kind == "mse":
         per_image = ((torch.sigmoid(logits) - x) ** 2).flatten(1).sum(1)
     elif kind == "bce":
@@ -45,6 +48,22 @@ def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "mse"
     else:
         raise ConfigError(f"reconstruction loss must be one of {RECONSTRUCTION_LOSSES}, got {kind!r}")
     return _reduce(per_image, reduction)
+
+
+def _check_same_shape(logits: torch.Tensor, x: torch.Tensor) -> None:
+    if not isinstance(logits, torch.Tensor) or not isinstance(x, torch.Tensor):
+        raise ConfigError("reconstruction_loss needs two tensors: the decoder's logits and the images")
+    if logits.shape != x.shape or logits.dim() < 2:
+        hint = ""
+        if x.dim() == logits.dim() - 1 and tuple(x.shape) == tuple(logits.shape[:1] + logits.shape[2:]):
+            hint = " Add the channel dimension with x.unsqueeze(1)."
+        elif logits.dim() == x.dim() - 1 and tuple(logits.shape) == tuple(x.shape[:1] + x.shape[2:]):
+            hint = " Add the channel dimension with logits.unsqueeze(1)."
+        raise ConfigError(f"logits {tuple(logits.shape)} and target images {tuple(x.shape)} must have "
+                          f"the same shape, e.g. (batch, 1, 28, 28).{hint}")
+    if not x.is_floating_point():
+        raise ConfigError(f"target images must be floats in [0, 1], got {x.dtype}; use x.float() / 255 "
+                          f"for uint8 pixels")
 
 
 class _BCEWithLogits(torch.autograd.Function):
@@ -80,6 +99,9 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor, reduction: str = "mean
     Zero exactly when mu = 0 and sigma = 1; grows when mu strays from 0 or sigma from 1.
     (Kingma & Welling 2014, appendix B.) In nats; ``reduction`` as above.
     """
+    if mu.shape != logvar.shape or mu.dim() != 2:
+        raise ConfigError(f"mu {tuple(mu.shape)} and logvar {tuple(logvar.shape)} must both be "
+                          f"(batch, latent), as VAE.encode returns them")
     per_dim = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
     return _reduce(per_dim.sum(1), reduction)
 

@@ -9,17 +9,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .data import ImageData, say
-from .paths import cache_dir
-from .train import atomic_save, make_optimizer, pick_device
+from . import cache
+from .data import ImageData
+from .train import make_optimizer, pick_device
 
 
 @torch.no_grad()
@@ -125,29 +123,32 @@ class JudgedClassifier:
 
 def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
                      device: str = "auto") -> JudgedClassifier:
-    """The judge for ``data``, trained on its real training images (cached like the VAEs)."""
+    """The judge for ``data``: trained on its real training images, or loaded from the one cache
+    (shipped weights first, then this machine's), keyed by these settings and the training
+    data's fingerprint. Its accuracy is measured on ``data``'s held-out images every time."""
     epochs = epochs or (4 if data.is_full else 25)
-    key = hashlib.sha256(json.dumps([data.name, data.variant, epochs, seed, 2]).encode()).hexdigest()[:16]
-    path = cache_dir() / "models" / f"classifier-{data.name}-{key}.pt"
+    description = cache.describe("judge", data.identity(), architecture="mlp 784-256-10",
+                                 epochs=epochs, seed=seed)
+    label = f"judge-{data.name}"
     model = Classifier()
-    if path.exists():
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(payload["state_dict"])
-            return JudgedClassifier(model.eval(), float(payload["test_accuracy"]))
-        except Exception as err:  # a broken cache file is retrained, not trusted
-            say(f"Ignoring a bad cached classifier ({err}); training it again.")
-    dev = pick_device(device)
-    # Everything random in training (initial weights, dropout masks) comes from ``seed``, not
-    # from whatever the caller's global random state happens to be.
-    with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
-        torch.manual_seed(seed)
-        model = _fit_classifier(data, epochs, seed, dev)
+    found = cache.find(label, description)
+    try:
+        if found is None:
+            raise LookupError
+        model.load_state_dict(found.payload["state_dict"])
+    except Exception as err:  # missing, or a file that does not fit the classifier
+        if found is not None:
+            cache.warn(f"Ignoring a bad cached file and training again: {found.path} ({err}).")
+        dev = pick_device(device)
+        # Everything random in training (initial weights, dropout masks) comes from ``seed``,
+        # not from whatever the caller's global random state happens to be.
+        with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
+            torch.manual_seed(seed)
+            model = _fit_classifier(data, epochs, seed, dev).cpu()
+        cache.store(label, description, {"state_dict": model.state_dict()}, f"judge for {data.name}")
+    model.eval()
     pred, _ = model.judge(data.images("test"))
-    acc = float((pred == data.test_labels).float().mean())
-    model = model.cpu().eval()
-    atomic_save({"state_dict": model.state_dict(), "test_accuracy": acc}, path)
-    return JudgedClassifier(model, acc)
+    return JudgedClassifier(model, float((pred == data.test_labels).float().mean()))
 
 
 def _fit_classifier(data: ImageData, epochs: int, seed: int, dev: torch.device) -> Classifier:

@@ -53,42 +53,56 @@ class ModelOutput(NamedTuple):
     logvar: torch.Tensor | None = None
 
 
-def _mlp(sizes: list[int]) -> nn.Sequential:
-    """Linear layers with ReLU between them (none after the last)."""
+def _mlp(sizes: list[int], relu_after_last: bool = False) -> list[nn.Module]:
+    """Linear layers with a ReLU after each, except (by default) after the last."""
     layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(n_in, n_out))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return layers if relu_after_last else layers[:-1]
 
 
-def _conv_encoder(hidden: int) -> nn.Sequential:
-    return nn.Sequential(                                         # (B, 1, 28, 28)
+def _conv_encoder(hidden: int) -> list[nn.Module]:
+    return [                                                      # (B, 1, 28, 28)
         nn.Conv2d(1, 16, 4, stride=2, padding=1), nn.ReLU(),      # -> (B, 16, 14, 14)
         nn.Conv2d(16, 32, 4, stride=2, padding=1), nn.ReLU(),     # -> (B, 32, 7, 7)
         nn.Flatten(), nn.Linear(32 * 7 * 7, hidden), nn.ReLU(),   # -> (B, hidden)
-    )
+    ]
 
 
-def _conv_decoder(latent: int, hidden: int) -> nn.Sequential:
-    return nn.Sequential(                                          # (B, latent)
+def _conv_decoder(latent: int, hidden: int) -> list[nn.Module]:
+    return [                                                       # (B, latent)
         nn.Linear(latent, hidden), nn.ReLU(),
         nn.Linear(hidden, 32 * 7 * 7), nn.ReLU(),
         nn.Unflatten(1, (32, 7, 7)),                               # -> (B, 32, 7, 7)
         nn.ConvTranspose2d(32, 16, 4, stride=2, padding=1), nn.ReLU(),  # -> (B, 16, 14, 14)
         nn.ConvTranspose2d(16, 1, 4, stride=2, padding=1),        # -> (B, 1, 28, 28)
-    )
+    ]
 
 
-def _check_images(x: torch.Tensor) -> None:
-    """Fail with a clear message, not a shape error from inside a layer."""
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or tuple(x.shape[1:]) != IMAGE_SHAPE:
+def _device_and_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
+    p = next(model.parameters())
+    return p.device, p.dtype
+
+
+def _as_images(model: nn.Module, x) -> torch.Tensor:
+    """Images ready for ``model``: checked for shape, converted to the model's float type and
+    moved to its device. uint8 pixels (0-255) are scaled to [0, 1]; other integer types are
+    refused, since whether they mean 0-1 or 0-255 cannot be told."""
+    if not isinstance(x, torch.Tensor) or tuple(x.shape[1:]) != IMAGE_SHAPE or x.dim() != 4:
         got = f"shape {tuple(x.shape)}, dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
         raise ConfigError(
             f"images must be a float tensor of shape (batch, 1, 28, 28) with values in [0, 1]; got {got}. "
             f"data.images() gives that shape; for uint8 images of shape (batch, 28, 28) "
             f"use x.unsqueeze(1).float() / 255")
+    device, dtype = _device_and_dtype(model)
+    if x.dtype == torch.uint8:
+        x = x.to(device).to(dtype).div_(255)
+    elif x.is_floating_point():
+        x = x.to(device=device, dtype=dtype)
+    else:
+        raise ConfigError(f"images must be floats in [0, 1] (or uint8 0-255), got {x.dtype}; "
+                          f"use x.float() / 255 if they are 0-255, x.float() if they are 0-1")
+    return x
 
 
 class Autoencoder(nn.Module):
@@ -104,54 +118,65 @@ class Autoencoder(nn.Module):
         # The VAE's encoder needs two numbers (mu, log-variance) per latent dimension.
         n_codes = 2 * latent if config.kind == "vae" else latent
         if config.architecture == "mlp":
-            self.encoder = nn.Sequential(nn.Flatten(), _mlp([N_PIXELS, *h]), nn.ReLU(),
-                                         nn.Linear(h[-1], n_codes))
-            self.decoder = nn.Sequential(_mlp([latent, *reversed(h), N_PIXELS]),
+            # (B, 1, 28, 28) -> (B, 784) -> hidden layers -> (B, n_codes)
+            self.encoder = nn.Sequential(nn.Flatten(), *_mlp([N_PIXELS, *h, n_codes]))
+            # (B, latent) -> the same hidden layers in reverse -> (B, 784) -> (B, 1, 28, 28)
+            self.decoder = nn.Sequential(*_mlp([latent, *reversed(h), N_PIXELS]),
                                          nn.Unflatten(1, IMAGE_SHAPE))
         else:
-            self.encoder = nn.Sequential(_conv_encoder(h[0]), nn.Linear(h[0], n_codes))
-            self.decoder = _conv_decoder(latent, h[0])
+            self.encoder = nn.Sequential(*_conv_encoder(h[0]), nn.Linear(h[0], n_codes))
+            self.decoder = nn.Sequential(*_conv_decoder(latent, h[0]))
 
     @property
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 1, 28, 28) -> (B, latent): the one point this image is squeezed into."""
-        _check_images(x)
-        return self.encoder(x)
+        """(B, 1, 28, 28) -> (B, latent): the one point this image is squeezed into.
+
+        Inputs move to the model's device and float type; outputs stay on the model's device."""
+        return self.encoder(_as_images(self, x))
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The deterministic encoding that plots show: z here, mu for the VAE."""
         return self.encode(x)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        """(B, latent) -> (B, 1, 28, 28) logits (before the sigmoid)."""
+        """(B, latent) -> (B, 1, 28, 28) logits (before the sigmoid), on the model's device."""
         if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.latent_dim:
             got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ConfigError(f"latent points must be a tensor of shape (batch, {self.latent_dim}) for this "
                               f"model; got {got}. One point is z[None] or torch.tensor([[...]]).")
-        return self.decoder(z)
+        if z.is_complex() or z.dtype == torch.bool:
+            raise ConfigError(f"latent points must be real numbers, got {z.dtype}")
+        device, dtype = _device_and_dtype(self)
+        return self.decoder(z.to(device=device, dtype=dtype))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """(B, latent) -> (B, 1, 28, 28) images in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z))
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> ModelOutput:
+        """Encode and decode ``x`` (B, 1, 28, 28); ``generator`` is unused (no sampling here)."""
         z = self.encode(x)
         return ModelOutput(self.decode_logits(z), z)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """Encode and decode without sampling: (B, 1, 28, 28) -> (B, 1, 28, 28) in [0, 1]."""
-        return self.decode(self.embed(x))
+        """Encode and decode without sampling: (B, 1, 28, 28) -> (B, 1, 28, 28) in [0, 1],
+        returned on the CPU."""
+        return self.decode(self.embed(x)).cpu()
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decode ``n`` random latent points drawn from N(0, I): (n, 1, 28, 28) in [0, 1]."""
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, generator=generator, device=device)
-        return self.decode(z)
+        """Decode ``n`` random latent points drawn from N(0, I): (n, 1, 28, 28) in [0, 1], on
+        the CPU. The points are drawn on the generator's device (the CPU by default) and then
+        moved, so a seed gives the same points whether the model is on a CPU or a GPU."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ConfigError(f"n (how many samples) must be a whole number >= 0, got {n!r}")
+        where = generator.device if generator is not None else torch.device("cpu")
+        z = torch.randn(n, self.latent_dim, generator=generator, device=where)
+        return self.decode(z).cpu()
 
 
 class VAE(Autoencoder):
@@ -167,9 +192,9 @@ class VAE(Autoencoder):
         super().__init__(config)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, 1, 28, 28) -> mu (B, latent), logvar (B, latent)."""
-        _check_images(x)
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
+        """(B, 1, 28, 28) -> mu (B, latent), logvar (B, latent): the encoder's last layer gives
+        two numbers per latent dimension, split in half."""
+        mu, logvar = self.encoder(_as_images(self, x)).chunk(2, dim=1)
         return mu, logvar
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -179,11 +204,14 @@ class VAE(Autoencoder):
     def reparameterize(mu: torch.Tensor, logvar: torch.Tensor,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I): the randomness sits in eps, so gradients
-        flow to mu and sigma (the reparameterisation trick)."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        flow to mu and sigma (the reparameterisation trick). eps is drawn on the generator's
+        device and moved to mu's, so a CPU generator gives the same eps for a GPU model."""
+        where = generator.device if generator is not None else mu.device
+        eps = torch.randn(mu.shape, generator=generator, device=where, dtype=mu.dtype).to(mu.device)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> ModelOutput:
+        """Encode to mu and logvar, sample z from them, decode: the VAE's training pass."""
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar, generator)
         return ModelOutput(self.decode_logits(z), z, mu, logvar)

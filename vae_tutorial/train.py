@@ -1,14 +1,15 @@
-"""Training: one ``fit`` loop, device choice, and a checkpoint cache keyed by configuration.
+"""Training: one ``fit`` loop, device choice, checkpoints, and ``train_or_load``.
 
 The loop is the article's five steps — encode into mu and sigma, sample a latent point,
 decode, compute both losses, update — over batches taken by index from tensors that live
 on the device, so no DataLoader or per-image Python code sits in the hot path.
+
+Devices: training runs on the best device there is (``pick_device``); the trained model that
+``train_or_load`` hands out lives on the CPU, where the chapters' tensors are.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -18,13 +19,13 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
+from . import cache
 from .data import ImageData, load_dataset, say
 from .errors import ConfigError, TrainingError
 from .losses import RECONSTRUCTION_LOSSES, LossTerms, negative_elbo, vae_loss
 from .models import Autoencoder, ModelConfig, build_model
-from .paths import atomic_write, cache_dir
 
-FORMAT_VERSION = 1
+SEED_LIMIT = 2**63  # torch's generators take seeds below this
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class TrainConfig:
             (isinstance(self.epochs, int) and self.epochs >= 1, f"epochs must be a whole number >= 1, got {self.epochs!r}"),
             (isinstance(self.batch_size, int) and self.batch_size >= 1, f"batch_size must be a whole number >= 1, got {self.batch_size!r}"),
             (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0, f"lr (learning rate) must be a number > 0, got {self.lr!r}"),
-            (isinstance(self.seed, int), f"seed must be a whole number, got {self.seed!r}"),
+            (isinstance(self.seed, int) and not isinstance(self.seed, bool) and 0 <= self.seed < SEED_LIMIT,
+             f"seed must be a whole number from 0 to 2**63 - 1, got {self.seed!r}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -66,29 +68,33 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
 
-    def cache_key(self, data_variant: str) -> str:
-        """A short hash of the whole configuration, the data variant and the format version."""
-        blob = json.dumps({"config": self.as_dict(), "data": data_variant,
-                           "format": FORMAT_VERSION}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """"auto" picks CUDA, then Apple's MPS, then the CPU; anything else is checked."""
+    """"auto" picks CUDA, then Apple's MPS, then the CPU. Otherwise "cpu", "cuda", "cuda:N" or
+    "mps", checked to exist here; other device types (meta, xpu, ...) are refused."""
     if str(device) == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
     try:
         chosen = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ConfigError(f"unknown device {device!r}; use 'auto', 'cpu', 'cuda' or 'mps'") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu")
-    if chosen.type == "mps" and not torch.backends.mps.is_available():
+    except (RuntimeError, TypeError, ValueError):
+        chosen = None
+    if chosen is None or chosen.type not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"unknown or unsupported device {str(device)!r}; use 'auto', 'cpu', 'cuda', "
+                          f"'cuda:N' or 'mps'")
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu")
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise ConfigError(f"device {str(device)!r} does not exist: this machine has "
+                              f"{torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
+    if chosen.type == "mps" and not _mps_available():
         raise ConfigError("device 'mps' was asked for but Apple MPS is not available; use --device auto or cpu")
     return chosen
 
@@ -214,102 +220,131 @@ def fit(model: Autoencoder, data: ImageData, config: TrainConfig,
 
 @dataclass
 class TrainedModel:
-    """A model with what made it: its configuration, history and the data it saw."""
+    """A model with what made it: its configuration, history and the data it was trained on.
+
+    ``data`` is the training data's identity (``ImageData.identity()``); ``origin`` says where
+    the weights came from: "trained" (just now), "cache" (trained earlier on this machine) or
+    "shipped" (pretrained weights that come with the package)."""
 
     model: Autoencoder
     config: TrainConfig
     history: History
+    data: dict
     data_variant: str
     data_source: str
     path: Path | None = None
-    from_cache: bool = False
+    origin: str = "trained"
+
+    @property
+    def from_cache(self) -> bool:
+        return self.origin != "trained"
 
 
-def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
-    """Write weights + configuration + history atomically (temporary file, then rename)."""
-    payload = {
-        "format": FORMAT_VERSION,
-        "config": trained.config.as_dict(),
+def _description(config: TrainConfig, data_identity: dict) -> dict:
+    return cache.describe("model", data_identity, config=config.as_dict())
+
+
+def _label(config: TrainConfig) -> str:
+    return f"{config.model.kind}-{config.dataset}"
+
+
+def _payload(trained: TrainedModel) -> dict:
+    return {
+        "description": _description(trained.config, trained.data),
         "data_variant": trained.data_variant,
         "data_source": trained.data_source,
         "history": trained.history.as_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
     }
-    return atomic_save(payload, path)
 
 
-def atomic_save(payload: dict, path: str | Path) -> Path:
-    """``torch.save`` that never leaves half a file under ``path`` (see ``paths.atomic_write``)."""
-    return atomic_write(path, lambda f: torch.save(payload, f))
+def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
+    """Write weights + configuration + data identity + history atomically (temporary file,
+    then rename). Raises ``OSError`` when ``path`` cannot be written; an older file there is
+    then left as it was."""
+    return cache.write(path, _payload(trained))
+
+
+def _restore(payload: dict, path: Path, origin: str) -> TrainedModel:
+    """Rebuild a TrainedModel from a checked payload; any inconsistency raises."""
+    description = payload["description"]
+    if description.get("kind") != "model":
+        raise ValueError(f"it holds a {description.get('kind')!r}, not a model")
+    config = TrainConfig.from_dict(description["config"])
+    model = build_model(config.model)
+    model.load_state_dict(payload["state_dict"])  # strict: every weight present, right shapes
+    history = History(**payload["history"])
+    return TrainedModel(model.eval(), config, history, dict(description["data"]),
+                        str(payload["data_variant"]), str(payload["data_source"]), path, origin)
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> TrainedModel:
     """Rebuild a model from a checkpoint file alone (``weights_only=True``: no pickled code).
 
     Raises :class:`TrainingError` when the file is missing, unreadable, from another format
-    version or does not fit its own configuration.
+    version, incomplete, holds non-finite weights or does not fit its own configuration.
     """
     path = Path(path)
     if not path.is_file():
         raise TrainingError(f"checkpoint {path} does not exist; train one with "
                             f"`python -m vae_tutorial train --out DIR`")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        if payload.get("format") != FORMAT_VERSION:
-            raise ValueError(f"format version {payload.get('format')!r}, this package reads {FORMAT_VERSION}")
-        config = TrainConfig.from_dict(payload["config"])
-        model = build_model(config.model)
-        model.load_state_dict(payload["state_dict"])
-        history = History(**payload["history"])
+        trained = _restore(cache.read(path), path, "cache")
     except Exception as err:  # any failure means "not a usable checkpoint of ours"
-        raise TrainingError(f"checkpoint {path} cannot be used ({type(err).__name__}: "
-                            f"{str(err).splitlines()[0] if str(err) else 'no detail'}). "
-                            f"Delete it and train again.") from None
-    model.to(pick_device(device)).eval()
-    return TrainedModel(model, config, history, payload["data_variant"], payload["data_source"], path)
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if not isinstance(err, cache.CacheEntryError):
+            detail = f"{type(err).__name__}: {detail}"
+        raise TrainingError(f"checkpoint {path} cannot be used ({detail}). Delete it and train "
+                            f"again.") from None
+    trained.model.to(pick_device(device))
+    return trained
 
 
-def checkpoint_path(config: TrainConfig, data_variant: str, root: str | Path | None = None) -> Path:
-    """Where the cache keeps the model for ``config`` trained on ``data_variant``."""
-    root = Path(root) if root is not None else cache_dir() / "models"
-    name = f"{config.model.kind}-{config.dataset}-{config.cache_key(data_variant)}.pt"
-    return root / name
+def checkpoint_path(config: TrainConfig, data: ImageData, root: str | Path | None = None) -> Path:
+    """Where this machine's cache keeps the model for ``config`` trained on ``data``."""
+    return cache.models_dir(root) / cache.entry_name(_label(config), _description(config, data.identity()))
 
 
 def _name(config: TrainConfig) -> str:
-    """E.g. "VAE (latent 5, beta 1, mse)", for messages."""
+    """E.g. "VAE (latent 5, beta 1, mse, mnist)", for messages."""
     kind = "VAE" if config.model.kind == "vae" else "autoencoder"
     beta = f", beta {config.beta:g}" if config.model.kind == "vae" else ""
     return f"{kind} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset})"
 
 
 def train_or_load(config: TrainConfig, data: ImageData | None = None,
-                  device: str | torch.device = "auto", cache: str | Path | None = None,
-                  progress: bool = True, verbose: bool = True) -> TrainedModel:
-    """The model for ``config``: loaded from the cache when an earlier run trained it,
-    otherwise trained now and saved. A corrupt or mismatched cache file is reported and
-    replaced, never used."""
+                  device: str | torch.device = "auto", cache_root: str | Path | None = None,
+                  progress: bool = True, verbose: bool = True, pretrained: bool = True) -> TrainedModel:
+    """The model for ``config`` trained on ``data``, on the CPU.
+
+    Looked up by configuration and by the fingerprint of ``data``'s training split: the
+    package's shipped weights first (unless ``pretrained=False``), then this machine's cache;
+    otherwise trained now on ``device`` and saved to the cache. A bad cache file is reported and
+    replaced, never used; a cache folder that cannot be written costs a warning, not the model.
+    Prints one line saying which of these happened (unless ``verbose=False``).
+    """
     if data is None:
         data = load_dataset(config.dataset)
     if data.name != config.dataset:
         raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
-    path = checkpoint_path(config, data.variant, cache)
-    if path.exists():
+    description = _description(config, data.identity())
+    found = cache.find(_label(config), description, cache_root, pretrained=pretrained)
+    if found is not None:
         try:
-            trained = load_checkpoint(path, device=pick_device(device))
-            if trained.config != config or trained.data_variant != data.variant:
-                raise TrainingError(f"checkpoint {path} holds a different configuration")
-            trained.from_cache = True
+            trained = _restore(found.payload, found.path, "shipped" if found.shipped else "cache")
+        except Exception as err:  # a file that passed the checks but does not fit its model
+            cache.warn(f"Ignoring a bad cached file and training again: {found.path} ({err}).")
+        else:
             if verbose:
-                say(f"Loaded the trained {_name(config)} from the cache.")
+                where = ("that ships with the package, trained with this recipe on exactly this data"
+                         if found.shipped else "trained earlier on this machine (from the cache)")
+                say(f"Loaded the {_name(config)} {where}.")
             return trained
-        except TrainingError as err:
-            say(f"Ignoring a bad cached checkpoint and training again: {err}")
     model = build_model(config.model, seed=config.seed)
     history = fit(model, data, config, device=device, progress=progress)
-    trained = TrainedModel(model, config, history, data.variant, data.source, path)
-    save_checkpoint(path, trained)
+    trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant, data.source)
+    trained.path = cache.store(_label(config), description, _payload(trained), f"{_name(config)}", cache_root)
     if verbose:
-        say(f"Trained the {_name(config)} for {config.epochs} epochs in {sum(history.seconds):.1f} s "
-            f"(held-out loss {history.test_loss[-1]:.2f} per image); cached for next time.")
+        kept = "; cached for next time" if trained.path is not None else ""
+        say(f"Trained the {_name(config)} for {config.epochs} epochs in {sum(history.seconds):.1f} s{kept}.")
     return trained

@@ -1,0 +1,148 @@
+"""One cache for everything the package trains: the book's models and the judge classifier.
+
+An entry is one ``.pt`` file named ``<label>-<key>.pt``. The key hashes a *description* of what
+was trained: its kind and configuration, the identity of the data it was trained on (a
+fingerprint of the training images and labels, their number and the split) and
+``FORMAT_VERSION``. The description is also stored inside the file and compared on load, so an
+entry is never served for other data or another configuration, even if files are renamed.
+
+Entries are looked for in two folders, in this order:
+
+1. ``vae_tutorial/pretrained/``: weights that ship with the package, trained with the book's
+   recipes on the standard data sets, so a reader with that exact data does not wait for
+   training (see ``tools/train_pretrained.py``);
+2. ``<cache folder>/models/``: what this machine trained.
+
+A file that is unreadable, from another format version, describes something else, or holds
+non-finite weights is reported in one line and ignored (the caller trains again). Saving is
+atomic; when the cache folder cannot be written the caller still gets its model, with one
+warning that nothing was cached.
+
+This module sits low in the package (it imports only ``paths``, ``errors`` and torch) so that
+``train`` and ``metrics`` share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import TrainingError
+from .paths import atomic_write, cache_dir, unwritable_reason
+
+FORMAT_VERSION = 2
+PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+
+
+class CacheEntryError(TrainingError):
+    """A cache or checkpoint file that cannot be used (the message says why)."""
+
+
+def entry_name(label: str, description: dict) -> str:
+    """File name of the entry for ``description``: ``<label>-<16 hex digits>.pt``."""
+    blob = json.dumps({"description": description, "format": FORMAT_VERSION}, sort_keys=True)
+    return f"{label}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.pt"
+
+
+def models_dir(root: str | Path | None = None) -> Path:
+    """Where this machine's trained entries go: ``root`` or ``<cache folder>/models``."""
+    return Path(root) if root is not None else cache_dir() / "models"
+
+
+def read(path: str | Path) -> dict:
+    """The payload of a cache entry or checkpoint, checked: a dict of our format version whose
+    ``state_dict`` holds only finite tensors. Loaded with ``weights_only=True`` (no pickled code
+    runs). Raises :class:`CacheEntryError` saying what is wrong."""
+    path = Path(path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a damaged or foreign file
+        raise CacheEntryError(f"{path} cannot be read ({type(err).__name__}: "
+                              f"{_first_line(err)})") from None
+    if not isinstance(payload, dict):
+        raise CacheEntryError(f"{path} is not a vae_tutorial file (it holds a {type(payload).__name__})")
+    if payload.get("format") != FORMAT_VERSION:
+        raise CacheEntryError(f"{path} has format version {payload.get('format')!r}; this package "
+                              f"reads version {FORMAT_VERSION}")
+    state = payload.get("state_dict")
+    if not isinstance(state, dict) or not state:
+        raise CacheEntryError(f"{path} holds no weights")
+    bad = [name for name, t in state.items() if not isinstance(t, torch.Tensor) or not torch.isfinite(t).all()]
+    if bad:
+        raise CacheEntryError(f"{path} holds non-finite (NaN or infinite) weights in {', '.join(bad[:3])}")
+    return payload
+
+
+def write(path: str | Path, payload: dict) -> Path:
+    """Save ``payload`` (with this format version) atomically. Raises ``OSError`` on failure,
+    leaving any earlier file at ``path`` intact."""
+    payload = {**payload, "format": FORMAT_VERSION}
+    return atomic_write(path, lambda f: torch.save(payload, f))
+
+
+@dataclass
+class Found:
+    """A usable entry: its payload, where it is and whether it shipped with the package."""
+
+    payload: dict
+    path: Path
+    shipped: bool
+
+
+def find(label: str, description: dict, root: str | Path | None = None,
+         pretrained: bool = True) -> Found | None:
+    """The entry for ``description``: shipped weights first (when ``pretrained``), then this
+    machine's cache. Bad files are reported (one line each) and skipped."""
+    name = entry_name(label, description)
+    folders = ([(PRETRAINED_DIR, True)] if pretrained else []) + [(models_dir(root), False)]
+    for folder, shipped in folders:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            payload = read(path)
+            if payload.get("description") != description:
+                raise CacheEntryError(f"{path} holds a different configuration or data than its "
+                                      f"name says")
+            return Found(payload, path, shipped)
+        except CacheEntryError as err:
+            warn(f"Ignoring a bad cached file and training again: {err}.")
+    return None
+
+
+def store(label: str, description: dict, payload: dict, what: str,
+          root: str | Path | None = None) -> Path | None:
+    """Save ``payload`` as the entry for ``description`` in this machine's cache. Returns the
+    path, or None (after one warning line) when the cache folder cannot be written."""
+    folder = models_dir(root)
+    reason = unwritable_reason(folder)
+    try:
+        if reason is None:
+            return write(folder / entry_name(label, description), {**payload, "description": description})
+    except OSError as err:
+        reason = f"saving to {folder} failed ({err.strerror or type(err).__name__})"
+    warn(f"Warning: nothing is cached, so the {what} will be trained again next time: {reason}. "
+         f"Set $VAE_TUTORIAL_CACHE to a writable folder to keep it.")
+    return None
+
+
+def warn(message: str) -> None:
+    """One wrapped line on stderr (notebooks show it too)."""
+    print(textwrap.fill(message, width=76, subsequent_indent="  "), file=sys.stderr)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "no detail"
+
+
+def describe(kind: str, data_identity: dict, **settings: Any) -> dict:
+    """A description: what is trained (``kind``), how (``settings``) and on what data."""
+    return {"kind": kind, **settings, "data": data_identity}
