@@ -219,3 +219,73 @@ def test_float_images_helper(mnist_root):
     x = d.images("train")
     assert x.shape == (96, 1, 28, 28) and x.dtype == torch.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
+
+
+# ---------------------------------------------------------------- data checked once, when loaded
+
+def _offline():
+    return data.load_mnist(quiet=True)
+
+
+def _with(d, **changes):
+    fields = dict(name=d.name, train_images=d.train_images, train_labels=d.train_labels,
+                  test_images=d.test_images, test_labels=d.test_labels, variant=d.variant,
+                  source=d.source, class_names=d.class_names)
+    return data.ImageData(**{**fields, **changes})
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_nan_pixels_are_named_as_such_in_either_split(split):
+    d = _offline()
+    floats = d.images(split).squeeze(1).clone()
+    floats[3, 10, 10] = float("nan")
+    with pytest.raises(DataError, match=f"{split}_images holds NaN pixel values"):
+        _with(d, **{f"{split}_images": floats})
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"train_images": torch.zeros(0, 28, 28, dtype=torch.uint8), "train_labels": torch.zeros(0, dtype=torch.int64)},
+     "holds no images"),
+    ({"test_images": torch.rand(1000, 28, 28)}, r"must be a uint8 tensor .*\(x \* 255\).round\(\)"),
+    ({"test_images": torch.zeros(1000, 1, 28, 28, dtype=torch.uint8)}, r"squeeze\(1\)"),
+    ({"test_labels": torch.full((1000,), 10)}, r"0..9"),
+])
+def test_bad_splits_are_refused_with_the_fix(change, match):
+    with pytest.raises(DataError, match=match):
+        _with(_offline(), **change)
+
+
+def test_fashion_files_under_the_mnist_name_warn_once(tmp_path, capsys):
+    raw = tmp_path / "r" / "MNIST" / "raw"
+    write_idx_dataset(raw)
+    rng = np.random.default_rng(0)
+    filled = rng.integers(40, 160, (96, 28, 28)).astype(np.uint8)  # garments: mostly grey, not black
+    data.write_idx(raw / "train-images-idx3-ubyte", filled)
+    data.load_mnist(tmp_path / "r", quiet=True)
+    err = flat(capsys.readouterr().err)
+    assert "look like fashion-mnist" in err and err.count("Warning") == 1
+    write_idx_dataset(tmp_path / "ok" / "MNIST" / "raw")   # real-looking digits: no warning
+    data.load_mnist(tmp_path / "ok", quiet=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_data_env_var_must_hold_some_dataset(tmp_path, monkeypatch):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("VAE_TUTORIAL_DATA", str(tmp_path / "empty"))
+    with pytest.raises(DataError, match=r"\$VAE_TUTORIAL_DATA .*holds no mnist files"):
+        data.load_mnist(quiet=True)
+    # a root that holds MNIST only is fine for MNIST, and Fashion-MNIST is looked for elsewhere
+    write_idx_dataset(tmp_path / "digits" / "MNIST" / "raw")
+    monkeypatch.setenv("VAE_TUTORIAL_DATA", str(tmp_path / "digits"))
+    assert data.load_mnist(quiet=True).variant == "full"
+    write_idx_dataset(tmp_path / "debian", gz=True)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "debian")
+    assert str(tmp_path / "debian") in data.load_fashion_mnist(quiet=True).source
+
+
+def test_a_read_only_cache_still_loads_the_offline_digits(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(blocker))
+    d = data.load_mnist(quiet=True)
+    assert d.variant == data.OFFLINE_VARIANT and len(d.train_labels) == 4000

@@ -52,3 +52,48 @@ def test_bad_loss_names():
         reconstruction_loss(torch.zeros(1, 1, 28, 28), torch.zeros(1, 1, 28, 28), "l1")
     with pytest.raises(ConfigError, match="reduction"):
         kl_divergence(torch.zeros(1, 2), torch.zeros(1, 2), reduction="sum")
+
+
+@pytest.mark.parametrize("kind", ["mse", "bce"])
+def test_targets_without_the_channel_dimension_are_refused_not_broadcast(kind):
+    logits, x = torch.zeros(64, 1, 28, 28), torch.rand(64, 28, 28)
+    with pytest.raises(ConfigError, match=r"same shape.*x.unsqueeze\(1\)"):
+        reconstruction_loss(logits, x, kind)
+
+
+def test_custom_bce_matches_pytorch_in_value_and_gradient():
+    g = torch.Generator().manual_seed(0)
+    logits = (torch.randn(5, 1, 28, 28, generator=g, dtype=torch.float64) * 6).requires_grad_()
+    x = torch.rand(5, 1, 28, 28, generator=g, dtype=torch.float64)
+    x[0] = (x[0] > 0.5).double()  # binary and grey targets alike
+    ours = reconstruction_loss(logits, x, "bce", reduction="none")
+    theirs = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+    weights = torch.rand(5, generator=g, dtype=torch.float64)
+    (grad_ours,) = torch.autograd.grad((ours * weights).sum(), logits)
+    (grad_theirs,) = torch.autograd.grad((theirs * weights).sum(), logits)
+    torch.testing.assert_close(grad_ours, grad_theirs)
+    small = logits[:2, :, :3, :3].detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda l: reconstruction_loss(l, x[:2, :, :3, :3], "bce", "none"), (small,))
+
+
+@pytest.mark.parametrize("kind", ["mse", "bce"])
+def test_the_balance_of_reconstruction_and_kl_does_not_depend_on_the_batch_size(kind):
+    """Both terms are per image (summed over pixels / latent dimensions, averaged over the
+    batch): the same images in a batch of 8 or of 64 give the same two numbers and gradients."""
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(8, 1, 28, 28, generator=g, requires_grad=True)
+    x = torch.rand(8, 1, 28, 28, generator=g)
+    mu = torch.randn(8, 5, generator=g, requires_grad=True)
+    logvar = torch.randn(8, 5, generator=g, requires_grad=True)
+
+    def terms(repeat):
+        out = ModelOutput(logits.repeat(repeat, 1, 1, 1), mu, mu.repeat(repeat, 1), logvar.repeat(repeat, 1))
+        return vae_loss(out, x.repeat(repeat, 1, 1, 1), kind)
+
+    small, large = terms(1), terms(8)
+    torch.testing.assert_close(large.reconstruction, small.reconstruction)
+    torch.testing.assert_close(large.kl, small.kl)
+    grads = [torch.autograd.grad(t.total, (logits, mu, logvar)) for t in (small, large)]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b)

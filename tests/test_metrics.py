@@ -76,7 +76,7 @@ def test_classifier_training_ignores_the_global_random_state(mnist_root, isolate
     weights = []
     for global_seed in (1, 2):
         torch.manual_seed(global_seed)  # a chapter's earlier cells leave the global RNG anywhere
-        for cached in (isolated_cache / "models").glob("classifier-*"):
+        for cached in (isolated_cache / "models").glob("judge-*"):
             cached.unlink()
         weights.append(metrics.train_classifier(d, epochs=3).model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
