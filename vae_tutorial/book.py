@@ -33,6 +33,15 @@ RECIPES: dict[str, TrainConfig] = {
 }
 
 
+# What ships with the package, trained on torchvision's MNIST / Fashion-MNIST training sets by
+# tools/train_pretrained.py: every (recipe, overrides) a chapter asks for, except the training
+# chapter, which always trains live. tests/test_book.py checks the chapters against this list.
+SHIPPED: list[tuple[str, dict]] = [
+    ("ae", {}), ("vae", {}), ("vae-bce", {}), ("vae", {"beta": 0.0}), ("vae", {"beta": 10.0}),
+    ("ae-2d", {}), ("vae-2d", {}), ("clothes-vae", {}),
+]
+
+
 def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size)."""
     if name not in RECIPES:
@@ -43,8 +52,11 @@ def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     return replace(base, **overrides)
 
 
-def trained(name: str, data: ImageData | None = None, **overrides) -> TrainedModel:
-    """Recipe ``name``, loaded from the cache or trained now (with a progress bar)."""
+def trained(name: str, data: ImageData | None = None, pretrained: bool = True,
+            **overrides) -> TrainedModel:
+    """Recipe ``name`` for ``data``, on the CPU: the package's shipped weights when they were
+    trained on exactly this data, else this machine's cache, else trained now (with a progress
+    bar). ``pretrained=False`` skips the shipped weights. One line says which it was."""
     if data is None:
         data = load_dataset(RECIPES[name].dataset)
-    return train_or_load(config(name, data, **overrides), data)
+    return train_or_load(config(name, data, **overrides), data, pretrained=pretrained)

@@ -1,0 +1,84 @@
+"""Train the weights that ship with the package, with the book's own code path.
+
+Readers of the published book and Colab users train on torchvision's MNIST and Fashion-MNIST.
+For exactly that data (same fingerprint), the package ships the book's models so no chapter
+waits for training (the training chapter still trains live). This script makes those files:
+
+    python tools/train_pretrained.py ../shared/mnist-dev
+
+1. rebuilds MNIST's 60,000 training digits from the development copy (tools/mnist_standin.py,
+   MD5-checked) and takes Fashion-MNIST from Debian's package (the same files torchvision
+   downloads);
+2. asks ``book.trained`` / ``metrics.train_classifier`` for every entry of ``book.SHIPPED``,
+   with ``pretrained=False`` and an empty cache, so the cache keys are the ones readers compute;
+3. copies each cache entry into ``vae_tutorial/pretrained/`` with float16 weights (half the
+   size; the rounding changes the held-out -ELBO by a few hundredths of a nat, printed below) and
+   without per-epoch held-out losses (the stand-in's held-out split lies inside the training set);
+4. writes ``vae_tutorial/pretrained/MANIFEST.json``: one line per file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
+
+
+def main(dev_root: str) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="vae-pretrained-"))
+    os.environ["VAE_TUTORIAL_CACHE"] = str(scratch / "cache")
+    os.environ["VAE_TUTORIAL_OFFLINE"] = "1"
+    os.environ.pop("VAE_TUTORIAL_DATA", None)
+    import torch
+
+    from mnist_standin import build_standin
+    from vae_tutorial import book, cache, data, metrics
+    from vae_tutorial.train import evaluate_loss
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    datasets = {"mnist": data.load_mnist(build_standin(dev_root, scratch / "standin")),
+                "fashion-mnist": data.load_fashion_mnist()}
+    out = cache.PRETRAINED_DIR
+    out.mkdir(exist_ok=True)
+    for old in out.glob("*.pt"):
+        old.unlink()
+    manifest = []
+    for name, overrides in book.SHIPPED:
+        d = datasets[book.RECIPES[name].dataset]
+        trained = book.trained(name, d, pretrained=False, **overrides)
+        payload = cache.read(trained.path)
+        payload["history"]["test_loss"] = []  # measured on a split inside the training set
+        payload["data_source"] = f"{d.name}'s {len(d.train_labels):,} training images"
+        payload["state_dict"] = {k: v.half() for k, v in payload["state_dict"].items()}
+        cache.write(out / trained.path.name, payload)
+        rounded = book.trained(name, d, **overrides)
+        assert rounded.origin == "shipped", rounded
+        before = evaluate_loss(trained.model, d.test_images, "bce", elbo=True).total
+        after = evaluate_loss(rounded.model, d.test_images, "bce", elbo=True).total
+        manifest.append({"file": trained.path.name, "recipe": name, "overrides": overrides,
+                         "data": d.identity(), "train_seconds": round(sum(trained.history.seconds), 1),
+                         "elbo_change_from_float16": round(after - before, 4)})
+        print(f"{name} {overrides}: -ELBO on the stand-in's (not held-out) split {before:.2f} -> "
+              f"{after:.2f} after rounding to float16", flush=True)
+    for d in datasets.values():
+        judge = metrics.train_classifier(d)
+        entries = list((scratch / "cache" / "models").glob(f"judge-{d.name}-*.pt"))
+        assert len(entries) == 1, entries
+        payload = cache.read(entries[0])
+        payload["state_dict"] = {k: v.half() for k, v in payload["state_dict"].items()}
+        cache.write(out / entries[0].name, payload)
+        manifest.append({"file": entries[0].name, "recipe": f"judge-{d.name}", "overrides": {},
+                         "data": d.identity()})
+        print(f"judge for {d.name}: accuracy {judge.test_accuracy:.4f}", flush=True)
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    total = sum(p.stat().st_size for p in out.glob("*.pt"))
+    print(f"{len(manifest)} files, {total / 1e6:.1f} MB in {out}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT.parent / "shared" / "mnist-dev"))
