@@ -162,3 +162,11 @@ def test_scatter_pair_can_share_its_scale_and_show_where_the_prior_lives():
     own = plots.scatter_pair(pts * 10, pts, labels, ("wide", "narrow"))
     a, b = [ax for ax in own.axes if ax.collections]
     assert a.get_xlim() != b.get_xlim()  # by default each panel fits its own points
+
+
+def test_tsne_draws_a_five_times_wider_cloud_the_same_size():
+    """03_mu_and_sigma: "t-SNE [...] throws away how far apart they are, so a cloud five times
+    wider than another is drawn the same size"."""
+    enc = torch.randn(80, 5, generator=torch.Generator().manual_seed(0))
+    narrow, wide = plots.tsne(enc), plots.tsne(enc * 5)
+    assert wide.std() == pytest.approx(narrow.std(), rel=0.2)
