@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vae_tutorial import data, metrics
+from vae_tutorial.errors import ConfigError
 from vae_tutorial.models import ModelConfig, build_model
 
 
@@ -122,9 +123,9 @@ def test_latent_points_come_from_the_prior_or_from_a_gaussian_fitted_to_codes():
     mean, cov = metrics.fitted_gaussian(codes)
     assert torch.allclose(fitted.mean(0).double(), mean, atol=0.1)
     assert torch.allclose(torch.cov(fitted.T).double(), cov, rtol=0.05, atol=0.05)
-    with pytest.raises(ValueError, match="3 dimensions"):
+    with pytest.raises(ConfigError, match="3 numbers each but the latent space has 2"):
         metrics.latent_points(2, fit_to=torch.randn(50, 3))
-    with pytest.raises(ValueError, match="N > d"):
+    with pytest.raises(ConfigError, match="N > d"):
         metrics.fitted_gaussian(torch.randn(2, 3))
 
 
@@ -173,7 +174,7 @@ def test_median_pair_is_the_typical_pair():
     images = torch.zeros(3, 1, 28, 28)
     images[1, 0, 0, 0], images[2, 0, 0, :2] = 1.0, 1.0  # pixel distances 1, sqrt 2, 1
     assert metrics.median_pair(images)[2] == 1.0
-    with pytest.raises(ValueError, match="two points"):
+    with pytest.raises(ConfigError, match="two points"):
         metrics.median_pair(torch.zeros(1, 3))
 
 

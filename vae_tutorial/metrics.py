@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from .data import ImageData, say
+from .errors import ConfigError
 from .paths import cache_dir
 from .train import atomic_save, make_optimizer, pick_device
 
@@ -254,7 +255,8 @@ def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean (d,) and covariance (d, d) of ``codes`` (N, d): the Gaussian that matches them."""
     c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
     if c.dim() != 2 or len(c) < c.shape[1] + 1:
-        raise ValueError(f"need codes of shape (N, d) with N > d to fit a Gaussian, got {tuple(c.shape)}")
+        raise ConfigError(f"to fit a Gaussian, codes must have shape (N, d) with N > d; got "
+                          f"{tuple(c.shape)}. Pass the encodings of more images.")
     return c.mean(0), torch.cov(c.T).reshape(c.shape[1], c.shape[1])
 
 
@@ -268,7 +270,8 @@ def latent_points(dim: int, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=Non
         return eps.float()
     mean, cov = fitted_gaussian(fit_to)
     if mean.shape[0] != dim:
-        raise ValueError(f"codes have {mean.shape[0]} dimensions, the latent space {dim}")
+        raise ConfigError(f"fit_to codes have {mean.shape[0]} numbers each but the latent space has "
+                          f"{dim}; pass encodings made by the same model")
     return (mean + eps @ torch.linalg.cholesky(cov).T).float()
 
 
@@ -355,7 +358,7 @@ def median_pair(points) -> tuple[int, int, float]:
     (i, j, distance) with i < j. Pass images (flattened or not) to pick by pixels."""
     p = torch.as_tensor(np.asarray(points), dtype=torch.float64).flatten(1)
     if len(p) < 2:
-        raise ValueError(f"need at least two points to pick a pair, got {len(p)}")
+        raise ConfigError(f"median_pair needs at least two points to pick a pair from, got {len(p)}")
     d = torch.cdist(p, p)
     i, j = torch.triu_indices(len(p), len(p), offset=1)
     pair = d[i, j]
@@ -413,7 +416,7 @@ def top_two_share(judge: Classifier, images: torch.Tensor) -> torch.Tensor:
 
 def class_split(verdict: dict, classes) -> tuple[float, float]:
     """Of the questionable and of the clear samples in ``verdict`` (see :func:`judge_samples`),
-    the share the judge assigns to one of ``classes`` (e.g. the four kinds of top):
+    the share the judge assigns to one of ``classes`` (e.g. pullover, coat and shirt):
     (share among questionable, share among clear)."""
     chosen = torch.isin(verdict["pred"], torch.as_tensor(list(classes)))
     clear = verdict["clear"]
@@ -443,8 +446,6 @@ def first_images(data: ImageData, n: int) -> ImageData:
     """``data`` with only its first ``n`` training images (held-out images unchanged), so that
     two datasets can be compared at the same training-set size. Its ``variant`` says so (and
     keeps the cache apart); with ``n`` >= the training set, ``data`` itself."""
-    from dataclasses import replace
-
     if n >= len(data.train_labels):
         return data
     return replace(data, train_images=data.train_images[:n], train_labels=data.train_labels[:n],
