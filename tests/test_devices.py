@@ -81,7 +81,15 @@ CASES = {
     "plots.judged_grid": lambda s: plots.judged_grid(s.vae.sample(4), metrics.judge_samples(s.judge, s.vae.sample(4)), ncols=4),
     "metrics.encodings": lambda s: _cpu(metrics.encodings(s.vae, s.digits.test_images[:20])),
     "metrics.cluster_report": lambda s: metrics.cluster_report({"a": s.ae, "v": s.vae}, s.digits,
-                                                               judge=s.judge, n_random=20),
+                                                               max_train=200, max_test=100),
+    "metrics.prior_report": lambda s: metrics.prior_report({"a": s.ae, "v": s.vae}, s.digits, s.judge,
+                                                           n=50, n_codes=100),
+    "metrics.clear_share": lambda s: _cpu(metrics.clear_share(s.vae, s.judge, n=20).images),
+    "metrics.relative_distances": lambda s: _cpu(metrics.relative_distances(
+        s.vae, s.x, s.digits.test_images[:100], s.digits.test_labels[:100])),
+    "metrics.top_two_share": lambda s: _cpu(metrics.top_two_share(s.judge, s.x)),
+    "metrics.dataset_report": lambda s: metrics.dataset_report(
+        {"digits": (s.vae, s.digits, metrics.JudgedClassifier(s.judge, 0.5))}),
     "metrics.judge_samples": lambda s: _cpu(metrics.judge_samples(s.judge, s.vae.sample(4))),
     "widgets.class_means": lambda s: _cpu(widgets.class_means(s.vae, s.digits)),
     "widgets.interpolate": lambda s: _cpu(widgets.interpolate(s.vae, s.x[0], s.x[1], steps=3)),
@@ -91,9 +99,13 @@ CASES = {
     "widgets.decoder_spec": lambda s: widgets.decoder_spec(s.vae),
 }
 # Public functions that take no model, so devices do not concern them
-NO_MODEL = {"plots.bowtie", "plots.gaussian_vs_standard", "plots.kl_panels", "plots.loss_curves",
-            "plots.loss_per_step", "metrics.knn_accuracy", "metrics.silhouette",
-            "metrics.same_vs_different", "metrics.train_classifier", "widgets.kl_explorer",
+NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "plots.kl_panels",
+            "plots.loss_curves", "plots.loss_per_step", "metrics.knn_accuracy", "metrics.silhouette",
+            "metrics.same_vs_different", "metrics.mean_distance_between_classes",
+            "metrics.train_classifier", "metrics.fitted_gaussian", "metrics.latent_points",
+            "metrics.nearest_distance", "metrics.code_spacing", "metrics.inside_prior",
+            "metrics.prior_gaps", "metrics.median_pair", "metrics.between_regions",
+            "metrics.class_split", "metrics.bce_floor", "widgets.kl_explorer",
             "widgets.static_kl_explorer"}
 
 

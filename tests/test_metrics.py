@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from vae_tutorial import data, metrics
+from vae_tutorial.errors import ConfigError
 from vae_tutorial.models import ModelConfig, build_model
 
 
@@ -64,11 +65,23 @@ def test_cluster_report_has_a_row_per_model(mnist_root):
     d = data.load_mnist(mnist_root, quiet=True)
     models = {"a": build_model(ModelConfig(kind="ae", hidden_dims=(16,))),
               "b": build_model(ModelConfig(kind="vae", hidden_dims=(16,)))}
-    report = metrics.cluster_report(models, d, judge=metrics.Classifier(), n_random=20)
+    report = metrics.cluster_report(models, d)
     assert list(report.index) == ["a", "b"]
-    assert {"kNN accuracy (k=5)", "silhouette", "same / different distance", "latent spread (std)",
-            "clear share of random points"} == set(report.columns)
+    assert ["kNN accuracy (k=5)", "silhouette", "same / different distance"] == list(report.columns)
     assert ((report["kNN accuracy (k=5)"] >= 0) & (report["kNN accuracy (k=5)"] <= 1)).all()
+
+
+def test_prior_report_measures_where_the_codes_live(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    model = build_model(ModelConfig(kind="ae", hidden_dims=(16,)), seed=0)
+    report = metrics.prior_report({"a": model}, d, judge=_FixedJudge(), n=50)
+    assert list(report.columns) == list(metrics.PRIOR_REPORT_ROWS)
+    codes = metrics.encodings(model, d.test_images)
+    row = report.loc["a"]
+    assert row["spread"] == pytest.approx(float(codes.std(0).mean()))
+    assert row["centre"] == pytest.approx(float(codes.mean(0).norm()), rel=1e-5)
+    assert row["gap / spacing"] == pytest.approx(metrics.prior_gaps(codes, n=50).gap_ratio)
+    assert row["clear, fitted"] == metrics.clear_share(model, _FixedJudge(), n=50, fit_to=codes).share
 
 
 def test_classifier_training_ignores_the_global_random_state(mnist_root, isolated_cache):
@@ -80,3 +93,189 @@ def test_classifier_training_ignores_the_global_random_state(mnist_root, isolate
             cached.unlink()
         weights.append(metrics.train_classifier(d, epochs=3).model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+# --------------------------------------------------------------------------- clear share, gaps, pairs
+
+
+class _SignDecoder(torch.nn.Module):
+    """A stand-in model: decodes z to a white image when z[0] > 0, to a black one otherwise,
+    so with :class:`_FixedJudge` a point is clear exactly when its first number is positive."""
+
+    latent_dim = 2
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def decode(self, z):
+        return (z[:, :1] > 0).float()[:, :, None, None].expand(len(z), 1, 28, 28)
+
+
+def test_latent_points_come_from_the_prior_or_from_a_gaussian_fitted_to_codes():
+    prior = metrics.latent_points(3, n=20000, seed=1)
+    assert prior.shape == (20000, 3) and prior.dtype == torch.float32
+    assert prior.mean(0).abs().max() < 0.03 and (torch.cov(prior.T) - torch.eye(3)).abs().max() < 0.05
+    assert torch.equal(prior, metrics.latent_points(3, n=20000, seed=1))  # the seed decides
+    codes = torch.tensor([5.0, -2.0]) + torch.randn(5000, 2, generator=torch.Generator().manual_seed(0)) \
+        @ torch.tensor([[3.0, 0.0], [1.0, 0.5]])
+    fitted = metrics.latent_points(2, n=20000, seed=1, fit_to=codes)
+    mean, cov = metrics.fitted_gaussian(codes)
+    assert torch.allclose(fitted.mean(0).double(), mean, atol=0.1)
+    assert torch.allclose(torch.cov(fitted.T).double(), cov, rtol=0.05, atol=0.05)
+    with pytest.raises(ConfigError, match="3 numbers each but the latent space has 2"):
+        metrics.latent_points(2, fit_to=torch.randn(50, 3))
+    with pytest.raises(ConfigError, match="N > d"):
+        metrics.fitted_gaussian(torch.randn(2, 3))
+
+
+def test_clear_share_judges_decoded_prior_points_and_can_sample_where_the_codes_are():
+    model, judge = _SignDecoder(), _FixedJudge()
+    result = metrics.clear_share(model, judge, n=2000, seed=3)
+    assert 0.45 < result.share < 0.55  # half the prior has z[0] > 0
+    assert result.share == metrics.clear_share(model, judge, n=2000, seed=3).share
+    assert result.images.shape == (2000, 1, 28, 28) and result.z.shape == (2000, 2)
+    assert torch.equal(result.verdict["clear"], result.z[:, 0] > 0)
+    codes = torch.randn(500, 2) * 0.1 + torch.tensor([4.0, 0.0])  # all codes far on the right
+    assert metrics.clear_share(model, judge, n=2000, seed=3, fit_to=codes).share == 1.0
+    assert metrics.clear_share(model, judge, n=2000, seed=3, fit_to=-codes).share == 0.0
+    images, verdict = result.first(10)
+    assert torch.equal(images, result.images[:10]) and torch.equal(verdict["clear"], result.verdict["clear"][:10])
+    assert verdict["clear_share"] == float(result.verdict["clear"][:10].float().mean())
+
+
+def test_nearest_distance_and_spacing_on_a_grid():
+    grid = torch.tensor([[float(i), float(j)] for i in range(5) for j in range(5)])
+    assert torch.allclose(metrics.code_spacing(grid, chunk=7), torch.ones(25, dtype=torch.float64))
+    points = torch.tensor([[0.5, 0.0], [2.0, 2.0], [-3.0, 0.0]])
+    assert metrics.nearest_distance(points, grid, chunk=2).tolist() == [0.5, 0.0, 3.0]
+
+
+def test_prior_gaps_are_near_one_spacing_for_prior_like_codes_and_large_for_clumps():
+    rng = torch.Generator().manual_seed(0)
+    like_prior = torch.randn(2000, 5, generator=rng)
+    g = metrics.prior_gaps(like_prior, n=1000, seed=1)
+    assert 0.9 < g.spread < 1.1 and 0.8 < g.gap_ratio < 1.25 and 0.35 < g.covered < 0.65
+    wide = metrics.prior_gaps(like_prior * 5, n=1000, seed=1)  # same shape, five times wider
+    assert wide.spread == pytest.approx(5 * g.spread) and wide.spacing == pytest.approx(5 * g.spacing)
+    assert wide.gap_ratio < g.gap_ratio  # prior points sit in the dense middle of wide codes
+    refit = metrics.prior_gaps(like_prior * 5, n=1000, seed=1, fit_to=like_prior * 5)
+    assert refit.gap_ratio == pytest.approx(g.gap_ratio, rel=0.05)  # sampling where the codes are undoes the scale
+    # ten tight clumps: random points fall in the holes between them
+    centres = torch.randn(10, 5, generator=rng)
+    clumps = centres[torch.arange(2000) % 10] + 0.02 * torch.randn(2000, 5, generator=rng)
+    holes = metrics.prior_gaps(clumps, n=1000, seed=1, fit_to=clumps)
+    assert holes.gap_ratio > 10 and holes.covered < 0.05
+
+
+def test_median_pair_is_the_typical_pair():
+    points = torch.tensor([[0.0], [1.0], [3.0], [7.0]])  # distances 1 2 3 4 6 7: lower median 3
+    assert metrics.median_pair(points) == (0, 2, 3.0)
+    images = torch.zeros(3, 1, 28, 28)
+    images[1, 0, 0, 0], images[2, 0, 0, :2] = 1.0, 1.0  # pixel distances 1, sqrt 2, 1
+    assert metrics.median_pair(images)[2] == 1.0
+    with pytest.raises(ConfigError, match="two points"):
+        metrics.median_pair(torch.zeros(1, 3))
+
+
+def test_mean_distance_between_classes_ignores_pairs_of_one_class():
+    codes, labels = torch.tensor([[0.0], [0.0], [3.0], [3.0]]), torch.tensor([0, 0, 1, 1])
+    assert metrics.mean_distance_between_classes(codes, labels) == 3.0
+
+
+def test_between_regions_measures_how_close_a_point_is_to_a_border():
+    codes = torch.tensor([[-1.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
+    labels = torch.tensor([0, 0, 1, 1, 2])
+    z = torch.tensor([[0.0, 0.0], [-1.0, 0.0], [-0.5, 0.0]])  # border, centre of 0, in between
+    out = metrics.between_regions(z, codes, labels, confidence=torch.tensor([0.5, 0.99, 0.95]))
+    assert out["betweenness"].tolist() == pytest.approx([1.0, 0.0, 1 / 3])
+    assert out["gap"].tolist() == pytest.approx([1.0, 0.0, 0.5])
+    assert out["questionable betweenness"] == 1.0 and out["clear betweenness"] == pytest.approx(1 / 6)
+
+
+def test_top_two_share_tells_a_two_way_doubt_from_a_general_one():
+    class Judge(_FixedJudge):
+        def forward(self, x):
+            two_way = torch.tensor([5.0, 5.0] + [-5.0] * 8)
+            flat = torch.zeros(10)
+            return torch.stack([two_way if m > 0.5 else flat for m in x.flatten(1).mean(1)])
+
+    images = torch.cat([torch.ones(1, 1, 28, 28), torch.zeros(1, 1, 28, 28)])
+    share = metrics.top_two_share(Judge(), images)
+    assert share[0] > 0.99 and share[1] == pytest.approx(0.2)
+
+
+def test_bce_floor_is_zero_for_black_and_white_and_grows_with_grey():
+    black_white = torch.zeros(4, 28, 28, dtype=torch.uint8)
+    black_white[:, :10] = 255
+    assert metrics.bce_floor(black_white) == 0.0
+    grey = torch.full((2, 1, 28, 28), 0.5)
+    assert metrics.bce_floor(grey) == pytest.approx(784 * np.log(2))
+    # no reconstruction gets below the floor, a perfect one reaches it
+    from vae_tutorial.losses import reconstruction_loss
+    x = torch.rand(3, 1, 28, 28)
+    logits = torch.logit(x.clamp(1e-6, 1 - 1e-6))
+    assert reconstruction_loss(logits, x, "bce").item() == pytest.approx(metrics.bce_floor(x), rel=1e-4)
+    assert reconstruction_loss(logits + 0.3, x, "bce").item() > metrics.bce_floor(x)
+
+
+def test_class_split_counts_the_chosen_classes_among_questionable_and_clear():
+    verdict = {"pred": torch.tensor([0, 2, 5, 0, 7, 9]),
+               "clear": torch.tensor([False, False, False, True, True, True])}
+    assert metrics.class_split(verdict, [0, 2]) == pytest.approx((2 / 3, 1 / 3))
+
+
+def test_first_images_keeps_the_held_out_set_and_gets_its_own_fingerprint(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    small = d.first(10)
+    assert len(small.train_labels) == 10 and torch.equal(small.train_images, d.train_images[:10])
+    assert small.test_images is d.test_images and small.variant != d.variant
+    assert small.fingerprint != d.fingerprint and small.identity()["n"] == 10
+    assert d.first(len(d.train_labels)) is d
+
+
+def test_dataset_report_compares_above_the_floor_and_against_real_images(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    model = build_model(ModelConfig(kind="vae", hidden_dims=(16,)), seed=0)
+    class SureJudge(_FixedJudge):  # sure of every image a little brighter than black
+        def forward(self, x):
+            return super().forward(x) * 100
+
+    judge = metrics.JudgedClassifier(SureJudge(), 0.5)
+    report = metrics.dataset_report({"squares": (model, d, judge)})
+    row = report.loc["squares"]
+    assert row["judge accuracy"] == 0.5
+    assert row["BCE floor"] == pytest.approx(metrics.bce_floor(d.test_images))
+    assert row["-ELBO above floor"] == pytest.approx(row["held-out -ELBO"] - row["BCE floor"])
+    assert row["held-out -ELBO"] > row["BCE floor"]  # no model gets below the floor
+    assert row["clear, real images"] == 1.0
+    assert row["samples / real"] == pytest.approx(row["clear, samples"])
+
+
+def test_relative_distances_are_in_units_of_the_distance_between_classes():
+    class Identity(torch.nn.Module):  # the "encoding" is the first two pixels
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def embed(self, x):
+            return x.flatten(1)[:, :2]
+
+    def images(points):
+        x = torch.zeros(len(points), 1, 28, 28)
+        x[:, 0, 0, :2] = torch.tensor(points)
+        return x
+
+    reference, labels = images([[0.0, 0.0], [0.0, 0.0], [4.0, 0.0]]), torch.tensor([0, 0, 1])
+    d = metrics.relative_distances(Identity(), images([[0.0, 0.0], [2.0, 0.0]]), reference, labels)
+    assert d[0, 1].item() == pytest.approx(0.5) and d[0, 0].item() == 0.0
+    scaled = metrics.relative_distances(Identity(), images([[0.0, 0.0], [6.0, 0.0]]), reference * 3, labels)
+    assert scaled[0, 1].item() == pytest.approx(0.5)  # the unit scales with the codes
+
+
+def test_inside_prior_uses_the_ball_that_holds_that_share_of_the_prior():
+    prior = metrics.latent_points(5, n=20000, seed=2)
+    assert metrics.inside_prior(prior) == pytest.approx(0.95, abs=0.01)
+    assert metrics.inside_prior(prior * 5) < 0.05
+    on_the_circle = torch.tensor([[2.44, 0.0], [0.0, -2.45], [2.0, 2.0]])  # the 2-D radius is 2.4477
+    assert metrics.inside_prior(on_the_circle) == pytest.approx(1 / 3)

@@ -1,4 +1,5 @@
 import matplotlib
+import matplotlib.patches
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -124,7 +125,7 @@ def test_every_figure_fits_the_book_column():
                plots.image_rows({"a": x, "b": x}), plots.error_maps(x[:8], x[:8], [1.0] * 8, "e"),
                plots.tsne_pair(torch.randn(40, 5), torch.randn(40, 5), np.arange(40) % 10, ("a", "b")),
                plots.loss_curves(h), plots.loss_per_step([1, 2], [2, 1]), plots.bowtie([784, 256, 5, 256, 784]),
-               plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc")]
+               plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784]), plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc")]
     for fig in figures:
         assert fig.get_size_inches()[0] <= plots.BOOK_WIDTH + 1e-9, fig.axes[0].get_title()
 
@@ -134,3 +135,38 @@ def test_images_of_the_wrong_size_get_a_clear_error():
 
     with pytest.raises(ConfigError, match=r"\(N, 1, 28, 28\).*\(3, 32, 32\)"):
         plots.image_grid(torch.rand(3, 32, 32))
+
+
+def test_vae_bowtie_draws_two_heads_as_wide_as_the_latent_space_and_the_noise():
+    fig = plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784])
+    ax = fig.axes[0]
+    texts = {t.get_text() for t in ax.texts}
+    assert {"784", "256", "128", "mu: 5", "sigma: 5", "z: 5", "encoder", "decoder"} <= texts
+    assert any("ε" in t.get_text() for t in ax.texts)  # the noise enters at z
+    bars = ax.patches[:9]  # 3 encoder layers, mu, sigma, z, 3 decoder layers
+    heights = [round(b.get_height() ** 2) for b in bars]
+    assert heights == [784, 256, 128, 5, 5, 5, 128, 256, 784]
+    mu, sigma = bars[3], bars[4]
+    assert mu.get_x() == sigma.get_x() and mu.get_y() > 0 > sigma.get_y()  # side by side in x, stacked
+    assert [t.get_text() for t in ax.get_xticklabels()][3:5] == ["heads", "latent"]
+
+
+def test_scatter_pair_can_share_its_scale_and_show_where_the_prior_lives():
+    pts, labels = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 10
+    fig = plots.scatter_pair(pts * 10, pts, labels, ("wide", "narrow"), share_axes=True, prior_circle=True)
+    left, right = [ax for ax in fig.axes if ax.collections]
+    assert left.get_xlim() == right.get_xlim() and left.get_ylim() == right.get_ylim()
+    circles = [p for p in right.patches if isinstance(p, matplotlib.patches.Circle)]
+    assert len(circles) == 1 and circles[0].get_radius() == pytest.approx(2.4477, abs=1e-3)
+    assert "95% of N(0, I)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    own = plots.scatter_pair(pts * 10, pts, labels, ("wide", "narrow"))
+    a, b = [ax for ax in own.axes if ax.collections]
+    assert a.get_xlim() != b.get_xlim()  # by default each panel fits its own points
+
+
+def test_tsne_draws_a_five_times_wider_cloud_the_same_size():
+    """03_mu_and_sigma: "t-SNE [...] throws away how far apart they are, so a cloud five times
+    wider than another is drawn the same size"."""
+    enc = torch.randn(80, 5, generator=torch.Generator().manual_seed(0))
+    narrow, wide = plots.tsne(enc), plots.tsne(enc * 5)
+    assert wide.std() == pytest.approx(narrow.std(), rel=0.2)

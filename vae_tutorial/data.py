@@ -27,7 +27,7 @@ import sys
 import textwrap
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -115,6 +115,15 @@ class ImageData:
         every cache key and stored in every checkpoint."""
         return {"dataset": self.name, "split": "train", "n": len(self.train_labels),
                 "sha256": self.fingerprint}
+
+    def first(self, n: int) -> "ImageData":
+        """This data with only its first ``n`` training images (held-out images unchanged), to
+        compare datasets at the same training-set size. Its fingerprint is its own, so its models
+        never share a cache entry with the whole set's; with ``n`` >= the training set, itself."""
+        if n >= len(self.train_labels):
+            return self
+        return replace(self, train_images=self.train_images[:n], train_labels=self.train_labels[:n],
+                       variant=f"{self.variant}-first-{n}", known_fingerprint=None)
 
     def describe(self) -> str:
         """One line: which data, how many images, from where."""

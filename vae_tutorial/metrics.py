@@ -4,7 +4,14 @@
   space, the silhouette score of the digit clusters, and how far apart two encodings of the
   same digit are compared with two encodings of different digits.
 - "Some generated digits are clear, some questionable": a small classifier trained on real
-  images judges each sample; confidence >= 0.9 counts as clear.
+  images judges each sample; confidence >= 0.9 counts as clear. :func:`clear_share` is the
+  one definition the whole book uses: 1,000 latent points, seed 0, threshold 0.9.
+- Where the codes live: their spread, the gaps between random prior points and the nearest
+  real encoding (:func:`prior_gaps`), and a Gaussian fitted to a model's own codes as the
+  fair place to sample a plain autoencoder from (:func:`latent_points`).
+- Which pair of 6s to show (:func:`median_pair`), whether questionable samples sit between
+  two digit regions (:func:`between_regions`), and the floor under the BCE of grey pictures
+  (:func:`bce_floor`).
 """
 
 from __future__ import annotations
@@ -17,7 +24,12 @@ from torch import nn
 
 from . import cache
 from .data import ImageData
+from .errors import ConfigError
 from .train import make_optimizer, pick_device
+
+# The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
+# and a sample counts as clear when the judge is at least 90% sure of it.
+CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD = 1000, 0, 0.9
 
 
 @torch.no_grad()
@@ -50,47 +62,87 @@ def silhouette(enc, labels, max_points: int = 2000, seed: int = 0) -> float:
     return float(silhouette_score(enc[keep], labels[keep]))
 
 
+def _pairs(enc, labels, max_points: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Distances (n, n) between up to ``max_points`` encodings (a seeded subset), and the
+    (n, n) mask of pairs of *different* classes."""
+    enc, labels = np.asarray(enc, dtype=np.float64), np.asarray(labels)
+    keep = np.random.default_rng(seed).permutation(len(labels))[:max_points]
+    e, y = torch.from_numpy(enc[keep]), torch.from_numpy(labels[keep])
+    return torch.cdist(e, e), y[:, None] != y[None, :]
+
+
 def same_vs_different(enc, labels, max_points: int = 2000, seed: int = 0) -> float:
     """Mean distance between two encodings of the same digit divided by the mean distance
     between encodings of different digits. Scale-free; 1.0 means "no clustering at all"."""
-    enc, labels = np.asarray(enc, dtype=np.float64), np.asarray(labels)
-    keep = np.random.default_rng(seed).permutation(len(labels))[:max_points]
-    e, y = enc[keep], labels[keep]
-    d = np.sqrt(((e[:, None, :] - e[None, :, :]) ** 2).sum(-1))
-    same = y[:, None] == y[None, :]
-    off_diag = ~np.eye(len(y), dtype=bool)
-    return float(d[same & off_diag].mean() / d[~same].mean())
+    d, different = _pairs(enc, labels, max_points, seed)
+    same = ~different & ~torch.eye(len(d), dtype=torch.bool)
+    return float(d[same].mean() / d[different].mean())
 
 
-def cluster_report(models: dict, data: ImageData, judge: "Classifier | None" = None,
-                   n_random: int = 1000, seed: int = 0) -> "pandas.DataFrame":  # noqa: F821
-    """One row per model, all on held-out images (kNN neighbours come from training images):
+def mean_distance_between_classes(codes, labels, max_points: int = 2000, seed: int = 0) -> float:
+    """Mean distance between two encodings of *different* classes: the unit in which the
+    chapters compare distances across models whose codes have different scales."""
+    d, different = _pairs(codes, labels, max_points, seed)
+    return float(d[different].mean())
 
-    - kNN accuracy, silhouette, same / different distance ratio: do digits cluster?
-    - latent spread: mean standard deviation of the encodings per dimension (1.0 is N(0, 1));
-    - with a ``judge``: the share of decoded random N(0, I) points it calls clear, i.e. how
-      well the decoder copes with the points that generation will hand it.
+
+def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
+                   max_test: int = 2000) -> "pandas.DataFrame":  # noqa: F821
+    """Do encodings of the same digit sit together? One row per model: kNN accuracy (the
+    neighbours are the first ``max_train`` training images, the queries the first
+    ``max_test`` held-out images), and the silhouette and same / different distance ratio of
+    those held-out encodings. All three are blind to scale: they compare codes with codes."""
+    import pandas as pd
+
+    rows = []
+    for name, model in models.items():
+        tr = encodings(model, data.train_images[:max_train])
+        te, y = encodings(model, data.test_images[:max_test]), data.test_labels[:max_test]
+        rows.append({
+            "model": name,
+            "kNN accuracy (k=5)": knn_accuracy(tr, data.train_labels[:max_train], te, y),
+            "silhouette": silhouette(te, y),
+            "same / different distance": same_vs_different(te, y),
+        })
+    return pd.DataFrame(rows).set_index("model").round(3)
+
+
+PRIOR_REPORT_ROWS = {  # column of prior_report -> a row label for the chapter's table
+    "spread": "spread (N(0, I) has 1)",
+    "centre": "centre: distance from 0",
+    "gap": "gap: N(0, I) point to nearest code",
+    "gap / spacing": "gap / spacing",
+    "covered": "covered (share of N(0, I) points)",
+    "gap / spacing, fitted": "gap / spacing, fitted Gaussian",
+    "clear, N(0, I)": "clear share, N(0, I)",
+    "clear, fitted": "clear share, fitted Gaussian",
+}
+
+
+def prior_report(models: dict, data: ImageData, judge: Classifier, n: int = CLEAR_N,
+                 seed: int = CLEAR_SEED, n_codes: int = 1000) -> "pandas.DataFrame":  # noqa: F821
+    """Where do the codes live, and what lies between them? One row per model, computed from
+    the encodings of the first ``n_codes`` held-out images (the same images for every model),
+    with the columns of ``PRIOR_REPORT_ROWS``: spread and centre of the codes, the gaps random
+    N(0, I) points find (:func:`prior_gaps`), and the clear share of decoded random points
+    drawn from N(0, I) and from the Gaussian fitted to the model's own codes
+    (:func:`clear_share`). Distances are in each model's own latent units; the two
+    "gap / spacing" columns and "covered" are scale-free, so they compare models fairly.
     """
     import pandas as pd
 
     rows = []
     for name, model in models.items():
-        tr, te = encodings(model, data.train_images), encodings(model, data.test_images)
-        row = {
-            "model": name,
-            "kNN accuracy (k=5)": knn_accuracy(tr, data.train_labels, te, data.test_labels),
-            "silhouette": silhouette(te, data.test_labels),
-            "same / different distance": same_vs_different(te, data.test_labels),
-            "latent spread (std)": float(te.std(0).mean()),
-        }
-        if judge is not None:
-            device = next(model.parameters()).device
-            z = torch.randn(n_random, model.latent_dim, generator=torch.Generator().manual_seed(seed))
-            with torch.no_grad():
-                images = model.decode(z.to(device)).cpu()
-            row["clear share of random points"] = judge_samples(judge, images)["clear_share"]
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("model").round(3)
+        codes = encodings(model, data.test_images[:n_codes])
+        gaps = prior_gaps(codes, n, seed)
+        rows.append({
+            "model": name, "spread": gaps.spread, "centre": float(codes.double().mean(0).norm()),
+            "gap": gaps.gap, "gap / spacing": gaps.gap_ratio, "covered": gaps.covered,
+            "gap / spacing, fitted": prior_gaps(codes, n, seed, fit_to=codes).gap_ratio,
+            "clear, N(0, I)": clear_share(model, judge, n, seed).share,
+            "clear, fitted": clear_share(model, judge, n, seed, fit_to=codes).share,
+        })
+    return pd.DataFrame(rows).set_index("model")
 
 
 # --------------------------------------------------------------------------- the judge
@@ -168,9 +220,251 @@ def _fit_classifier(data: ImageData, epochs: int, seed: int, dev: torch.device) 
     return model
 
 
-def judge_samples(judge: Classifier, images: torch.Tensor, threshold: float = 0.9) -> dict:
+def judge_samples(judge: Classifier, images: torch.Tensor, threshold: float = CLEAR_THRESHOLD) -> dict:
     """Classify generated images: predicted class, confidence, and the share that is "clear"
     (confidence >= ``threshold``) vs "questionable"."""
     pred, conf = judge.judge(images)
     clear = conf >= threshold
     return {"pred": pred, "confidence": conf, "clear": clear, "clear_share": float(clear.float().mean())}
+
+
+# --------------------------------------------------------------------------- clear or questionable
+
+@dataclass
+class ClearShare:
+    """What :func:`clear_share` measured. ``share``: the clear share in [0, 1];
+    ``z``: (n, latent) the points decoded; ``images``: (n, 1, 28, 28); ``verdict``: as
+    :func:`judge_samples` returns it (pred, confidence, clear, clear_share)."""
+
+    share: float
+    z: torch.Tensor
+    images: torch.Tensor
+    verdict: dict
+
+    def __float__(self) -> float:
+        return self.share
+
+    def first(self, k: int) -> tuple[torch.Tensor, dict]:
+        """The first ``k`` images and their verdict, e.g. to show a grid of a few of them
+        (``plots.judged_grid(*result.first(100))``); the share stays that of all ``n``."""
+        verdict = {key: v[:k] for key, v in self.verdict.items() if isinstance(v, torch.Tensor)}
+        verdict["clear_share"] = float(verdict["clear"].float().mean())
+        return self.images[:k], verdict
+
+
+def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (d,) and covariance (d, d) of ``codes`` (N, d): the Gaussian that matches them."""
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    if c.dim() != 2 or len(c) < c.shape[1] + 1:
+        raise ConfigError(f"to fit a Gaussian, codes must have shape (N, d) with N > d; got "
+                          f"{tuple(c.shape)}. Pass the encodings of more images.")
+    return c.mean(0), torch.cov(c.T).reshape(c.shape[1], c.shape[1])
+
+
+def latent_points(dim: int, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> torch.Tensor:
+    """``n`` random latent points (n, dim), float32, from the prior N(0, I), or, with
+    ``fit_to`` (codes of shape (N, dim)), from the Gaussian fitted to those codes (their mean
+    and covariance). The same noise is used either way: the fitted points are the prior points
+    moved by the mean and shaped by the covariance's Cholesky factor."""
+    eps = torch.randn(n, dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    if fit_to is None:
+        return eps.float()
+    mean, cov = fitted_gaussian(fit_to)
+    if mean.shape[0] != dim:
+        raise ConfigError(f"fit_to codes have {mean.shape[0]} numbers each but the latent space has "
+                          f"{dim}; pass encodings made by the same model")
+    return (mean + eps @ torch.linalg.cholesky(cov).T).float()
+
+
+@torch.no_grad()
+def clear_share(model, judge: Classifier, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None,
+                threshold: float = CLEAR_THRESHOLD) -> ClearShare:
+    """Decode ``n`` random latent points (see :func:`latent_points`; N(0, I) unless
+    ``fit_to`` codes are given) and let ``judge`` call each image: the share it recognises with
+    confidence >= ``threshold`` is the clear share. Same arguments, same number: every chapter
+    calls this with the defaults, so each model has one clear share in the whole book."""
+    z = latent_points(model.latent_dim, n, seed, fit_to)
+    device = next(model.parameters()).device
+    images = model.decode(z.to(device)).cpu()
+    verdict = judge_samples(judge, images, threshold)
+    return ClearShare(verdict["clear_share"], z, images, verdict)
+
+
+# --------------------------------------------------------------------------- where the codes live
+
+def nearest_distance(points, codes, chunk: int = 1000) -> torch.Tensor:
+    """(N,) Euclidean distance from each of ``points`` (N, d) to the nearest of ``codes`` (M, d)."""
+    p = torch.as_tensor(np.asarray(points), dtype=torch.float64)
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    return torch.cat([torch.cdist(p[i:i + chunk], c).min(1).values for i in range(0, len(p), chunk)])
+
+
+def code_spacing(codes, chunk: int = 1000) -> torch.Tensor:
+    """(M,) distance from each code to its nearest *other* code: how tightly the codes sit."""
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    out = []
+    for i in range(0, len(c), chunk):
+        d = torch.cdist(c[i:i + chunk], c)
+        d[torch.arange(len(d)), torch.arange(i, i + len(d))] = float("inf")  # not itself
+        out.append(d.min(1).values)
+    return torch.cat(out)
+
+
+@dataclass
+class Gaps:
+    """What :func:`prior_gaps` measured (distances in latent units unless said otherwise).
+
+    - ``spread``: standard deviation of the codes, averaged over dimensions (N(0, I): 1.0);
+    - ``gap``: median distance from a random point to the nearest code;
+    - ``spacing``: median distance from a code to the nearest other code;
+    - ``gap_ratio``: gap / spacing. Scale-free: about 1 when random points fall among the
+      codes as densely as the codes sit among themselves, well above 1 when they land in holes;
+    - ``covered``: share of random points whose nearest code is within ``spacing``.
+    """
+
+    spread: float
+    gap: float
+    spacing: float
+    gap_ratio: float
+    covered: float
+
+
+def inside_prior(codes, mass: float = 0.95) -> float:
+    """Share of ``codes`` (N, d) inside the ball around the origin that holds ``mass`` of
+    N(0, I) in d dimensions (radius 2.45 for 95% in 2-D): where random latent points fall."""
+    from scipy.stats import chi2
+
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    radius = float(np.sqrt(chi2.ppf(mass, df=c.shape[1])))
+    return float((c.norm(dim=1) <= radius).double().mean())
+
+
+def prior_gaps(codes, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> Gaps:
+    """How well the codes (M, d) fill the region random latent points come from: draw ``n``
+    points as :func:`clear_share` does (N(0, I), or the Gaussian fitted to ``fit_to``) and
+    measure how far each is from the nearest code, in absolute units and relative to the
+    codes' own spacing (see :class:`Gaps`). Use the same number of codes for models you
+    compare: spacing shrinks as codes are added."""
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    points = latent_points(c.shape[1], n, seed, fit_to)
+    gaps, spacing = nearest_distance(points, c), code_spacing(c)
+    gap, space = float(gaps.quantile(0.5)), float(spacing.quantile(0.5))
+    return Gaps(spread=float(c.std(0).mean()), gap=gap, spacing=space, gap_ratio=gap / space,
+                covered=float((gaps <= space).double().mean()))
+
+
+def median_pair(points) -> tuple[int, int, float]:
+    """The pair of rows of ``points`` (N, ...) whose Euclidean distance is the median of all
+    N(N-1)/2 pairwise distances: a typical pair, neither twins nor opposites. Returns
+    (i, j, distance) with i < j. Pass images (flattened or not) to pick by pixels."""
+    p = torch.as_tensor(np.asarray(points), dtype=torch.float64).flatten(1)
+    if len(p) < 2:
+        raise ConfigError(f"median_pair needs at least two points to pick a pair from, got {len(p)}")
+    d = torch.cdist(p, p)
+    i, j = torch.triu_indices(len(p), len(p), offset=1)
+    pair = d[i, j]
+    # the lower median, so the pair is one that exists (the mean of two middles may not)
+    k = int(pair.argsort()[(len(pair) - 1) // 2])
+    return int(i[k]), int(j[k]), float(pair[k])
+
+
+def relative_distances(model, images: torch.Tensor, reference: torch.Tensor, labels) -> torch.Tensor:
+    """(k, k) distances between the encodings of ``images`` (k, 1, 28, 28), in units of the
+    mean distance between encodings of different classes among ``reference`` images with
+    ``labels`` (see :func:`mean_distance_between_classes`). 1.0 is "as far apart as two
+    different digits usually are", whatever the scale of the model's codes."""
+    unit = mean_distance_between_classes(encodings(model, reference), labels)
+    codes = encodings(model, images).double()
+    return torch.cdist(codes, codes) / unit
+
+
+# --------------------------------------------------------------------------- why questionable?
+
+def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRESHOLD) -> dict:
+    """Do questionable samples come from between two class regions?
+
+    Each class's region is summarised by its centre, the mean of its ``codes`` (M, d) with
+    ``labels`` (M,). For each latent point ``z`` (N, d), ``betweenness`` = distance to the
+    nearest centre / distance to the second nearest, in (0, 1]: near 1 the point is about
+    equally far from two classes, near 0 it sits at one class's centre. Returns per-point
+    ``betweenness`` (N,), ``gap`` (N,) (distance to the nearest code), and the medians of
+    both for clear (``confidence`` >= ``threshold``) and questionable points.
+    """
+    z = torch.as_tensor(np.asarray(z), dtype=torch.float64)
+    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    y = torch.as_tensor(np.asarray(labels))
+    classes = torch.unique(y)
+    centres = torch.stack([c[y == k].mean(0) for k in classes])
+    two = torch.cdist(z, centres).topk(2, largest=False).values  # (N, 2), ascending
+    betweenness = two[:, 0] / two[:, 1]
+    gap = nearest_distance(z, c)
+    clear = torch.as_tensor(np.asarray(confidence)) >= threshold
+    out = {"betweenness": betweenness, "gap": gap, "clear": clear}
+    for name, sel in (("clear", clear), ("questionable", ~clear)):
+        out[f"{name} betweenness"] = float(betweenness[sel].quantile(0.5)) if sel.any() else float("nan")
+        out[f"{name} gap"] = float(gap[sel].quantile(0.5)) if sel.any() else float("nan")
+    return out
+
+
+def top_two_share(judge: Classifier, images: torch.Tensor) -> torch.Tensor:
+    """(N,) the judge's probability mass on its two best guesses: near 1 when it hesitates
+    between two classes only, lower when it sees no class it knows."""
+    judge.eval()
+    with torch.no_grad():
+        probs = judge(images.to(next(judge.parameters()).device)).softmax(1).cpu()
+    return probs.topk(2, dim=1).values.sum(1)
+
+
+def class_split(verdict: dict, classes) -> tuple[float, float]:
+    """Of the questionable and of the clear samples in ``verdict`` (see :func:`judge_samples`),
+    the share the judge assigns to one of ``classes`` (e.g. pullover, coat and shirt):
+    (share among questionable, share among clear)."""
+    chosen = torch.isin(verdict["pred"], torch.as_tensor(list(classes)))
+    clear = verdict["clear"]
+    share = lambda sel: float(chosen[sel].float().mean()) if sel.any() else float("nan")  # noqa: E731
+    return share(~clear), share(clear)
+
+
+# --------------------------------------------------------------------------- grey pictures
+
+def bce_floor(images) -> float:
+    """The lowest binary cross-entropy any reconstruction can reach on ``images``, in nats
+    per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x).
+
+    BCE(x, x̂) = H(x) + KL(Bernoulli(x) || Bernoulli(x̂)) >= H(x), with equality for a perfect
+    reconstruction. The floor is 0 for pure black-and-white pictures and grows with every
+    grey pixel. ``images``: (N, 28, 28) uint8 or (N, 1, 28, 28) floats in [0, 1].
+    """
+    x = torch.as_tensor(np.asarray(images))
+    x = x.double() / 255 if x.dtype == torch.uint8 else x.double()
+    h = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
+    return float(h.flatten(1).sum(1).mean())
+
+
+# --------------------------------------------------------------------------- digits against clothes
+
+def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
+    """Compare VAEs trained on different datasets on what can be compared. ``rows``: name ->
+    (model, data, judge) with ``judge`` a :class:`JudgedClassifier` for that dataset. Columns:
+
+    - the held-out negative ELBO (nats per image; BCE + KL);
+    - the BCE floor of the held-out images (:func:`bce_floor`), and the ELBO above it: the
+      part a better model could still win;
+    - the judge's accuracy and the share of *real* held-out images it calls clear, beside the
+      clear share of the model's samples (:func:`clear_share`) and the ratio of the two.
+    """
+    import pandas as pd
+
+    from .train import evaluate_loss
+
+    out = []
+    for name, (model, data, judge) in rows.items():
+        elbo = evaluate_loss(model, data.test_images, "bce", elbo=True).total
+        floor = bce_floor(data.test_images)
+        real = judge_samples(judge.model, data.images("test"))["clear_share"]
+        generated = clear_share(model, judge.model).share
+        out.append({"data": name, "held-out -ELBO": elbo, "BCE floor": floor, "-ELBO above floor": elbo - floor,
+                    "judge accuracy": judge.test_accuracy, "clear, real images": real,
+                    "clear, samples": generated,
+                    "samples / real": generated / real if real else float("nan")})
+    return pd.DataFrame(out).set_index("data")

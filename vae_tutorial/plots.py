@@ -135,16 +135,29 @@ def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, tit
 
 def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
                  class_names: Sequence[str] = DIGIT_NAMES, xlabel: str = "latent 1",
-                 ylabel: str = "latent 2", suptitle: str = "") -> Figure:
-    """Two 2-D scatters of the same images side by side, one legend below both."""
-    fig, axes = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.9))
+                 ylabel: str = "latent 2", suptitle: str = "", share_axes: bool = False,
+                 prior_circle: bool = False) -> Figure:
+    """Two 2-D scatters of the same images side by side, one legend below both.
+
+    ``share_axes``: both panels on the same scale, so sizes can be compared. ``prior_circle``:
+    a dashed circle around the origin holding 95% of N(0, I) in 2-D (radius 2.45), where
+    random latent points come from."""
+    fig, axes = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.9), sharex=share_axes, sharey=share_axes)
     for ax, pts, title in zip(axes, (points_a, points_b), titles):
         latent_scatter(pts, labels, class_names, title, ax=ax, xlabel=xlabel, ylabel=ylabel, legend=False)
+        if prior_circle:
+            radius = float(np.sqrt(-2 * np.log(0.05)))  # P(|z| <= r) = 1 - exp(-r²/2) in 2-D
+            ax.add_patch(plt.Circle((0, 0), radius, fill=False, linestyle="--", color="black",
+                                    linewidth=1.2, label="95% of N(0, I)"))
+    if share_axes:
+        axes[1].tick_params(labelleft=True)
     handles, names = axes[0].get_legend_handles_labels()
     ncol = 10 if max(len(n) for n in class_names) <= 2 else 5
+    if prior_circle:
+        ncol = min(ncol + 1, 11)
     fig.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9, markerscale=3, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
-    fig.tight_layout(rect=(0, 0.08 if ncol == 10 else 0.13, 1, 1))
+               bbox_to_anchor=(0.5, 0.0), columnspacing=1.0, handletextpad=0.3)
+    fig.tight_layout(rect=(0, 0.08 if ncol >= 10 else 0.13, 1, 1))
     if suptitle:
         fig.suptitle(suptitle, fontsize=11, y=1.0, va="bottom")
     return fig
@@ -312,3 +325,62 @@ def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES
         titles.append(f"{name} ({int(verdict['confidence'][i] * 100) / 100:.2f})" if sort else name)
     colours = ["black" if verdict["clear"][i] else "tab:red" for i in order.tolist()]
     return image_grid(samples[order], ncols=ncols, titles=titles, title_colors=colours, title=title)
+
+
+def vae_bowtie(sizes: Sequence[int],
+               title: str = "The VAE's bowtie: two numbers per latent dimension") -> Figure:
+    """The bowtie of a VAE (``sizes`` as ``models.layer_sizes`` gives them, e.g.
+    [784, 256, 128, 5, 128, 256, 784]): the encoder ends in two heads, mu and sigma, each as
+    wide as the latent space; the latent point z = mu + sigma * eps is drawn from them, with
+    the noise eps coming from outside; the decoder sees z only. Bar heights are sqrt(width)."""
+    sizes = list(sizes)
+    mid = len(sizes) // 2
+    latent, enc, dec = sizes[mid], sizes[:mid], sizes[mid + 1:]
+    h = lambda n: float(np.sqrt(n))  # noqa: E731  (sqrt so 5 is still visible next to 784)
+    top = h(max(sizes)) / 2
+    fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.6))
+    head, z_at = len(enc), len(enc) + 1.4  # x positions of the two heads and of z
+    # the encoder's layers, then the two heads stacked above and below the axis
+    xs = list(range(len(enc))) + [head, head, z_at] + [z_at + 1 + i for i in range(len(dec))]
+    boxes = [(x, -h(s) / 2, h(s), "tab:blue", str(s)) for x, s in zip(range(len(enc)), enc)]
+    gap = 1.2
+    boxes += [(head, gap / 2, h(latent), "tab:purple", f"mu: {latent}"),
+              (head, -gap / 2 - h(latent), h(latent), "tab:purple", None),
+              (z_at, -h(latent) / 2, h(latent), "tab:orange", f"z: {latent}")]
+    boxes += [(z_at + 1 + i, -h(s) / 2, h(s), "tab:green", str(s)) for i, s in enumerate(dec)]
+    for x, bottom, height, color, label in boxes:
+        ax.bar(x, height, bottom=bottom, width=0.45, color=color, alpha=0.85)
+        if label:
+            ax.text(x, bottom + height + 0.4, label, ha="center", va="bottom", fontsize=9)
+    ax.text(head, -gap / 2 - h(latent) - 0.4, f"sigma: {latent}", ha="center", va="top", fontsize=9)
+    # grey trapezoids between consecutive layers; the last encoder layer feeds both heads
+    def link(x0, lo0, hi0, x1, lo1, hi1):
+        ax.fill([x0 + 0.23, x1 - 0.23, x1 - 0.23, x0 + 0.23], [hi0, hi1, lo1, lo0],
+                color="lightgray", alpha=0.5, linewidth=0)
+    for i in range(len(enc) - 1):
+        link(i, -h(enc[i]) / 2, h(enc[i]) / 2, i + 1, -h(enc[i + 1]) / 2, h(enc[i + 1]) / 2)
+    last = h(enc[-1]) / 2
+    link(head - 1, 0, last, head, gap / 2, gap / 2 + h(latent))
+    link(head - 1, -last, 0, head, -gap / 2 - h(latent), -gap / 2)
+    chain = [latent] + dec
+    for i in range(len(dec)):
+        x0 = z_at if i == 0 else z_at + i
+        link(x0, -h(chain[i]) / 2, h(chain[i]) / 2, z_at + 1 + i, -h(chain[i + 1]) / 2, h(chain[i + 1]) / 2)
+    arrow = dict(arrowstyle="->", color="tab:orange", lw=1.2)
+    for y in (gap / 2 + h(latent) / 2, -gap / 2 - h(latent) / 2):
+        ax.annotate("", xy=(z_at - 0.24, 0), xytext=(head + 0.24, y), arrowprops=arrow)
+    ax.annotate("z = mu + sigma · ε\nnoise ε ~ N(0, 1)", xy=(z_at, -h(latent) / 2 - 0.1),
+                xytext=(z_at, -top + 2.2),
+                ha="center", va="top", fontsize=9, color="tab:orange", arrowprops=arrow)
+    ax.set_xticks(xs[:head + 1] + xs[head + 2:])
+    ax.set_xticklabels(["input"] + ["hidden"] * (len(enc) - 1) + ["heads", "latent"]
+                       + ["hidden"] * (len(dec) - 1) + ["output"])
+    ax.set_yticks([])
+    ax.set_xlim(-0.5, xs[-1] + 0.5)
+    ax.set_ylim(-top - 1.6, top + 2.6)
+    ax.text((len(enc) - 1) / 2 + 0.5, -top - 1.2, "encoder", ha="center", color="tab:blue")
+    ax.text(z_at + 1 + (len(dec) - 1) / 2, -top - 1.2, "decoder", ha="center", color="tab:green")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, fontsize=11)
+    return fig

@@ -1,0 +1,289 @@
+"""Every comparative sentence of the book, asserted on the book's own cached models.
+
+Each test names the chapter and quotes the sentence it checks, computes the numbers with the
+same package function, seed and sample size as the chapter's cell, and asserts the comparison
+with the margin the sentence implies. If a change of recipe or data flips a claim, its test
+fails and the prose must change. The digit claims run on the offline digits and, when
+$VAE_TUTORIAL_FULL_DATA names a folder with full-size MNIST, on it too (see tests/conftest.py,
+"the book's cached models").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from vae_tutorial import book, metrics
+
+pytestmark = pytest.mark.book_cache
+BOOK = Path(__file__).resolve().parents[1] / "book"
+_MEMO: dict = {}
+
+
+def memo(digits, what: str, compute):
+    """Compute each figure once per dataset and session: several claims read one table."""
+    key = (digits.name, digits.variant, digits.source, what)
+    if key not in _MEMO:
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+def model(name: str, data):
+    return memo(data, f"model {name}", lambda: book.trained(name, data).model)
+
+
+def judge(data):
+    return memo(data, "judge", lambda: metrics.train_classifier(data))
+
+
+# --------------------------------------------------------------------------- 03_mu_and_sigma
+
+def _cluster_report(digits):
+    models = {"plain autoencoder": model("ae", digits), "VAE (mu)": model("vae", digits)}
+    return memo(digits, "cluster report", lambda: metrics.cluster_report(models, digits))
+
+
+def _prior_report(digits):
+    models = {"plain autoencoder": model("ae", digits), "VAE (mu)": model("vae", digits)}
+    return memo(digits, "prior report",
+                lambda: metrics.prior_report(models, digits, judge(digits).model))
+
+
+def _codes_2d(digits):
+    x = digits.images("test")
+    return {name: metrics.encodings(model(name, digits), x) for name in ("ae-2d", "vae-2d")}
+
+
+def test_03_class_separation_the_vae_is_no_better_than_the_autoencoder(book_data):
+    """03: "On none of the three is the VAE clearly better than the plain autoencoder: where the
+    two differ by more than a hair, the autoencoder is ahead" (also the intro's "the plain
+    autoencoder no worse than the VAE"). kNN and silhouette: higher is better; same / different
+    distance: lower is better. A VAE ahead by more than 0.02 on any of them contradicts it."""
+    _, digits = book_data
+    ae, vae = _cluster_report(digits).loc["plain autoencoder"], _cluster_report(digits).loc["VAE (mu)"]
+    assert vae["kNN accuracy (k=5)"] <= ae["kNN accuracy (k=5)"] + 0.02
+    assert vae["silhouette"] <= ae["silhouette"] + 0.02
+    assert vae["same / different distance"] >= ae["same / different distance"] - 0.02
+
+
+def test_03_two_number_codes_autoencoder_several_times_wider(book_data):
+    """03 (2-D scatter): "The autoencoder's encodings spread over a region several times wider
+    than the VAE's": at least three times the spread."""
+    _, digits = book_data
+    codes = _codes_2d(digits)
+    assert codes["ae-2d"].std(0).mean() >= 3 * codes["vae-2d"].std(0).mean()
+
+
+def test_03_two_number_codes_most_ae_outside_the_circle_nearly_all_vae_inside(book_data):
+    """03 (2-D scatter): "most of them lie outside the circle. Nearly all of the VAE's lie
+    inside it" (the circle holding 95% of N(0, I))."""
+    _, digits = book_data
+    codes = _codes_2d(digits)
+    assert metrics.inside_prior(codes["ae-2d"]) < 0.5
+    assert metrics.inside_prior(codes["vae-2d"]) >= 0.85
+
+
+def _six_pair_distances(digits):
+    x, y = digits.images("test"), digits.test_labels
+    sixes = x[y == 6]
+    i, j, _ = metrics.median_pair(sixes)
+    trio = torch.cat([sixes[[i, j]], x[y == 1][:1]])
+    return {name: metrics.relative_distances(model(name, digits), trio, x, y) for name in ("ae", "vae")}
+
+
+def test_03_two_sixes_closer_than_two_different_digits_in_both_models(book_data):
+    """03: "In both models the two 6s are closer together than two different digits usually
+    are (below 1.0)." """
+    _, digits = book_data
+    d = memo(digits, "six pair", lambda: _six_pair_distances(digits))
+    assert d["ae"][0, 1] < 1.0 and d["vae"][0, 1] < 1.0
+
+
+def test_03_two_sixes_the_vae_does_not_bring_them_closer(book_data):
+    """03: "the VAE does not bring them closer than the plain autoencoder does": the VAE's
+    distance is not below the autoencoder's by more than 0.05."""
+    _, digits = book_data
+    d = memo(digits, "six pair", lambda: _six_pair_distances(digits))
+    assert d["vae"][0, 1] >= d["ae"][0, 1] - 0.05
+
+
+def test_03_autoencoder_codes_spread_several_times_wider_off_centre(book_data):
+    """03: "The autoencoder's encodings spread several times wider than the VAE's, around a
+    centre far from the origin. The VAE's spread is close to 1, around the origin." Several
+    times: >= 3x; far from the origin: more than two prior standard deviations, and at
+    least five times the VAE's centre; close to 1: within 0.8-1.2."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert ae["spread"] >= 3 * vae["spread"]
+    assert ae["centre"] > 2 and ae["centre"] >= 5 * vae["centre"]
+    assert 0.8 <= vae["spread"] <= 1.2 and vae["centre"] < 0.5
+
+
+def test_03_random_points_find_autoencoder_codes_far_away(book_data):
+    """03: "Random points from N(0, I) find the nearest autoencoder encoding several times
+    further away than the nearest VAE encoding (>= 3x), and further, relative to the encodings'
+    own spacing, than for the VAE" (gap / spacing at least 1.2 times the VAE's)."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert ae["gap"] >= 3 * vae["gap"]
+    assert ae["gap / spacing"] >= 1.2 * vae["gap / spacing"]
+
+
+def test_03_almost_no_random_points_near_an_autoencoder_code(book_data):
+    """03: "Almost none of them come within one spacing of an autoencoder encoding, against
+    many for the VAE (covered)": at most 5% against at least 10% and five times as many."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert ae["covered"] <= 0.05
+    assert vae["covered"] >= 0.10 and vae["covered"] >= 5 * ae["covered"]
+
+
+def test_03_vae_random_points_are_clear_far_more_often(book_data):
+    """03: "Decoded, the VAE's random points are clear digits far more often": at least twice
+    as often, and by at least 25 points."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert vae["clear, N(0, I)"] >= 2 * ae["clear, N(0, I)"]
+    assert vae["clear, N(0, I)"] - ae["clear, N(0, I)"] >= 0.25
+
+
+def test_03_fitted_autoencoder_is_clear_about_as_often_as_the_vae(book_data):
+    """03: "Sampled from where its encodings are, the autoencoder's decoder draws clear digits
+    about as often as the VAE's does from N(0, I)": within 10 points of each other."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert abs(ae["clear, fitted"] - vae["clear, N(0, I)"]) <= 0.10
+
+
+def test_03_autoencoder_has_somewhat_more_holes_but_is_mostly_elsewhere(book_data):
+    """03: "Its encodings have somewhat more holes between them than the VAE's (the fitted gap /
+    spacing is higher), but mostly they are simply somewhere else": fitting the Gaussian
+    removes more of the autoencoder's gap ratio than is left above the VAE's."""
+    _, digits = book_data
+    report = _prior_report(digits)
+    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
+    assert ae["gap / spacing, fitted"] > vae["gap / spacing, fitted"]
+    removed_by_fitting = ae["gap / spacing"] - ae["gap / spacing, fitted"]
+    left_above_the_vae = ae["gap / spacing, fitted"] - vae["gap / spacing, fitted"]
+    assert removed_by_fitting > left_above_the_vae
+
+
+# --------------------------------------------------------------------------- 08_generation
+
+def _vae_samples(digits):
+    return memo(digits, "vae clear share",
+                lambda: metrics.clear_share(model("vae", digits), judge(digits).model))
+
+
+def test_08_some_samples_are_clear_and_some_questionable(book_data):
+    """08 (the article's "Some look really clear while others are, well, questionable"): both
+    kinds make up at least a fifth of the 1,000 samples."""
+    _, digits = book_data
+    share = _vae_samples(digits).share
+    assert 0.2 <= share <= 0.8
+
+
+def test_08_most_questionable_samples_make_the_judge_hesitate_between_two_digits(book_data):
+    """08: "Most questionable samples are ones where the judge hesitates between two digits"
+    (its two best guesses hold at least 0.9): more than half of them."""
+    _, digits = book_data
+    result = _vae_samples(digits)
+    questionable = ~result.verdict["clear"]
+    two = metrics.top_two_share(judge(digits).model, result.images)
+    assert (two[questionable] >= 0.9).float().mean() > 0.5
+
+
+def test_08_questionable_points_lie_nearer_the_border_than_clear_ones(book_data):
+    """08: "their latent points lie nearer the border between two digit regions than those of
+    the clear samples do" (median betweenness, by at least 0.03)."""
+    _, digits = book_data
+    result = _vae_samples(digits)
+    where = metrics.between_regions(result.z, metrics.encodings(model("vae", digits), digits.images("test")),
+                                    digits.test_labels, result.verdict["confidence"])
+    assert where["questionable betweenness"] >= where["clear betweenness"] + 0.03
+
+
+# --------------------------------------------------------------------------- 09_clothes
+
+def _clothes_samples(clothes):
+    return memo(clothes, "clothes clear share",
+                lambda: metrics.clear_share(book.trained("clothes-vae", clothes).model, judge(clothes).model))
+
+
+def test_09_questionable_clothes_are_far_more_often_pullovers_coats_or_shirts(book_clothes):
+    """09: "the judge takes a questionable sample for a pullover, coat or shirt far more often
+    than a clear one": at least twice as often."""
+    clothes = book_clothes
+    crowded = [clothes.class_names.index(n) for n in ("Pullover", "Coat", "Shirt")]
+    among_questionable, among_clear = metrics.class_split(_clothes_samples(clothes).verdict, crowded)
+    assert among_questionable >= 2 * among_clear
+
+
+def _equal_footing(digits, clothes):
+    """The table of the clothes chapter's last section, computed as its cell does."""
+    def compute():
+        rows = {}
+        for name, d in [("digits", digits), ("clothes", clothes)]:
+            same = d.first(4000)
+            trained = book.trained("vae-bce", same, dataset=d.name, epochs=book.EPOCHS["offline-5000"])
+            rows[name] = (trained.model, same, metrics.train_classifier(d))
+        return metrics.dataset_report(rows)
+    return memo(digits, "equal footing", compute)
+
+
+def test_09_clothes_elbo_is_far_higher_but_mostly_the_floor(book_data, book_clothes):
+    """09: "Clothes' held-out −ELBO is far higher than digits'. But most of the difference is
+    the floor: grey pictures pay several times as many nats as digits [...] Above the floor,
+    clothes cost fewer nats than digits." Far higher: 1.5x; several times: 3x."""
+    _, digits = book_data
+    report = _equal_footing(digits, book_clothes)
+    d, c = report.loc["digits"], report.loc["clothes"]
+    assert c["held-out -ELBO"] >= 1.5 * d["held-out -ELBO"]
+    assert c["BCE floor"] >= 3 * d["BCE floor"]
+    assert c["BCE floor"] - d["BCE floor"] > 0.5 * (c["held-out -ELBO"] - d["held-out -ELBO"])
+    assert c["-ELBO above floor"] < d["-ELBO above floor"]
+
+
+def test_09_clothes_judge_is_less_accurate_and_calls_far_fewer_real_pictures_clear(book_data, book_clothes):
+    """09: "The clothes judge is less accurate than the digit judge, and it calls far fewer real
+    held-out pictures clear" (at least 15 points fewer)."""
+    _, digits = book_data
+    report = _equal_footing(digits, book_clothes)
+    d, c = report.loc["digits"], report.loc["clothes"]
+    assert c["judge accuracy"] < d["judge accuracy"]
+    assert c["clear, real images"] <= d["clear, real images"] - 0.15
+
+
+def test_09_generated_clothes_lower_raw_but_close_against_real_pictures(book_data, book_clothes):
+    """09: "the raw clear share of generated clothes is lower than that of generated digits.
+    Measured against what the same judge says of real pictures, generated clothes do only a
+    little worse than generated digits, or as well" (within 15 points of the digits' ratio)."""
+    _, digits = book_data
+    report = _equal_footing(digits, book_clothes)
+    d, c = report.loc["digits"], report.loc["clothes"]
+    assert c["clear, samples"] < d["clear, samples"]
+    assert c["samples / real"] >= d["samples / real"] - 0.15
+
+
+# --------------------------------------------------------------------------- one clear share
+
+@pytest.mark.parametrize("chapter", ["03_mu_and_sigma", "08_generation", "09_clothes"])
+def test_every_clear_share_comes_from_the_one_function_with_its_defaults(chapter):
+    """One definition, one sample size, one number per model: the chapters judge random samples
+    only through ``metrics.clear_share`` (or the reports built on it) with the default n, seed
+    and threshold, never through ``judge_samples`` on samples of their own."""
+    cells = json.loads((BOOK / f"{chapter}.ipynb").read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "metrics.clear_share(" in source or "_report(" in source
+    assert "judge_samples(" not in source
+    for call in re.findall(r"clear_share\(([^)]*)\)", source):
+        assert not re.search(r"\b(n|seed|threshold)\s*=", call), call
