@@ -1,0 +1,115 @@
+"""What each HTML build was made from, written next to it.
+
+1. A stamp, ``<outdir>/vae-tutorial-build.json``: a hash of the sources the pages depend on (the
+   chapters, ``book/_static`` and ``book/_ext``, the ``vae_tutorial`` package, ``_config.yml``,
+   ``_toc.yml``) and the data settings the build ran with. The browser tests reuse ``_build/html``
+   only when its stamp matches the current sources (``tests/conftest.py``, ``built_book``). The
+   stamp is removed when a build starts and written only when it ends without errors or (under
+   ``-W --keep-going``) warnings, so a failed or interrupted build never looks current.
+2. The downloadable notebooks (``_sources/book/*.ipynb``, the page's download button) install the
+   package from the commit the book was built from, when that commit is known to be on GitHub:
+   in the GitHub Actions build (``GITHUB_SHA``). The notebooks in the repository, which the Colab
+   button opens at ``repository.branch``, install from that branch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+STAMP = "vae-tutorial-build.json"
+SOURCES = ("_config.yml", "_toc.yml", "book", "vae_tutorial")
+IGNORED = {"__pycache__", ".ipynb_checkpoints"}
+DATA_SETTINGS = ("VAE_TUTORIAL_DATA", "VAE_TUTORIAL_OFFLINE")
+
+
+def source_files(root: Path) -> list[Path]:
+    """Every file under ``SOURCES`` (sorted, caches left out)."""
+    files = []
+    for name in SOURCES:
+        path = root / name
+        candidates = [path] if path.is_file() else path.rglob("*")
+        files += [p for p in candidates
+                  if p.is_file() and not IGNORED & set(p.relative_to(root).parts) and p.suffix != ".pyc"]
+    return sorted(files)
+
+
+def sources_hash(root: str | Path) -> str:
+    """sha256 over the relative paths and contents of ``source_files``."""
+    root = Path(root).resolve()
+    digest = hashlib.sha256()
+    for path in source_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def data_settings() -> dict[str, str | None]:
+    """The environment variables that choose the data the chapters train on (a data folder is
+    recorded as an absolute path)."""
+    settings = {name: os.environ.get(name) or None for name in DATA_SETTINGS}
+    if settings["VAE_TUTORIAL_DATA"]:
+        settings["VAE_TUTORIAL_DATA"] = str(Path(settings["VAE_TUTORIAL_DATA"]).expanduser().resolve())
+    return settings
+
+
+def make_stamp(root: str | Path) -> dict:
+    return {"sources": sources_hash(root), "data": data_settings()}
+
+
+def read_stamp(html: str | Path) -> dict | None:
+    """The stamp of a built ``html`` folder, or None when it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(html) / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(html: str | Path, root: str | Path) -> bool:
+    """Was ``html`` built, without errors, from the sources now in ``root``?"""
+    stamp = read_stamp(html)
+    return stamp is not None and stamp.get("sources") == sources_hash(root)
+
+
+def pin_install(notebook: dict, repository: str, branch: str, commit: str) -> bool:
+    """Make the Colab set-up cell install ``repository@commit`` instead of ``@branch``.
+    Returns whether the cell was changed."""
+    old, new = f"git+{repository}@{branch}\"", f"git+{repository}@{commit}\""
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            if old not in source:
+                return False
+            cell["source"] = source.replace(old, new).splitlines(keepends=True)
+            return True
+    return False
+
+
+def _start(app) -> None:
+    app.vae_tutorial_stamp = make_stamp(app.srcdir)  # what this build is about to read
+    (Path(app.outdir) / STAMP).unlink(missing_ok=True)
+
+
+def _finish(app, exc) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    if app.keep_going and getattr(app, "_warncount", 0):
+        return  # -W --keep-going: the build will exit with an error
+    commit = os.environ.get("GITHUB_SHA")
+    repository = app.config.html_theme_options.get("repository_url")
+    branch = app.config.html_theme_options.get("repository_branch")
+    if commit and repository and branch:
+        for path in sorted((Path(app.outdir) / "_sources").rglob("*.ipynb")):
+            notebook = json.loads(path.read_text())
+            if pin_install(notebook, repository, branch, commit):
+                path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    stamp = dict(app.vae_tutorial_stamp, commit=commit)
+    (Path(app.outdir) / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
+
+
+def setup(app):
+    app.connect("builder-inited", _start)
+    app.connect("build-finished", _finish)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

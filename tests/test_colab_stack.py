@@ -1,0 +1,113 @@
+"""The stacks readers really run, each in a virtual environment of its own (slow, so opt in):
+
+- ``VAE_TUTORIAL_COLAB_STACK=1``: Colab's stack (Python 3.13, ipywidgets 7.7.1 and Colab's
+  torch, torchvision, NumPy and tqdm) runs the unit tests (browser tests aside) and the
+  introduction, KL divergence and generation chapters under nbval.
+- ``VAE_TUTORIAL_LOWER_BOUNDS=1``: the oldest version of every dependency pyproject.toml declares,
+  on the oldest Python it declares, runs the unit tests.
+
+``.ci/run`` sets both. PyPI's PyTorch for Linux is the CUDA build (about 3 GB with its libraries),
+and pip's cache does not keep it on these machines, so each environment is kept between runs in
+``~/.cache/vae-tutorial-stacks/NAME-KEY``; the key hashes the Python, the declared dependencies and
+the pins, so a change to any of them builds a new one. The project itself is reinstalled
+(editable, without dependencies) from this checkout on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11's tomllib")
+
+# Colab's package list, 2026-08 (shared/ECOSYSTEM.md). Installing ipywidgets 8 there breaks widgets.
+COLAB_PYTHON = "3.13"
+COLAB_PINS = ["ipywidgets==7.7.1", "torch==2.11.*", "torchvision==0.26.*", "numpy==2.1.*", "tqdm==4.67.*"]
+COLAB_CHAPTERS = ["book/01_introduction.ipynb", "book/06_kl_divergence.ipynb", "book/08_generation.ipynb"]
+STACKS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vae-tutorial-stacks"
+
+
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def lower_bound_pins(dependencies: list[str]) -> list[str]:
+    """``name>=X`` -> ``name==X`` for every declared dependency (each must have a lower bound)."""
+    pins = []
+    for requirement in dependencies:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)(,.*)?", requirement.strip())
+        assert match, f"pyproject.toml: give {requirement!r} a lower bound (name>=version)"
+        pins.append(f"{match[1]}=={match[2]}")
+    return pins
+
+
+def pyenv_python(version: str) -> Path:
+    """The newest ``version``.x Python that pyenv has."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(root.glob(f"versions/{version}.*/bin/python"),
+                   key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)])
+    if not found:
+        pytest.fail(f"needs Python {version} for this check: pyenv install {version}")
+    return found[-1]
+
+
+def stack(name: str, python: Path, pins: list[str]) -> Path:
+    """A virtual environment with the project and its test extras installed under ``pins``;
+    returns its Python. Built once per key (see the module's docstring)."""
+    version = subprocess.run([python, "--version"], capture_output=True, text=True, check=True).stdout
+    meta = project()
+    key = hashlib.sha256(repr((version, meta["dependencies"], meta["optional-dependencies"]["test"],
+                               pins)).encode()).hexdigest()[:12]
+    venv = STACKS / f"{name}-{key}"
+    venv_python = venv / "bin" / "python"
+    if not (venv / "ready").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([python, "-m", "venv", venv], check=True)
+        (venv / "pins.txt").write_text("\n".join(pins) + "\n")
+        subprocess.run([venv_python, "-m", "pip", "install", "-q", "-c", venv / "pins.txt",
+                        "-e", f"{ROOT}[test]"], check=True)
+        (venv / "ready").touch()
+    subprocess.run([venv_python, "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT], check=True)
+    return venv_python
+
+
+def run_tests(python: Path, cache: Path, *extra: str) -> None:
+    """The unit tests (browser tests aside) and ``extra`` under ``python``, offline digits."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VAE_TUTORIAL_DATA", "VAE_TUTORIAL_COLAB_STACK", "VAE_TUTORIAL_LOWER_BOUNDS")}
+    env.update(VAE_TUTORIAL_CACHE=str(cache), VAE_TUTORIAL_OFFLINE="1", PYTHONPATH=str(ROOT))
+    result = subprocess.run([python, "-m", "pytest", "-q", "tests", *extra,
+                             "--ignore=tests/test_browser.py", "--ignore=tests/test_colab_stack.py"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_lower_bound_pins_come_from_pyproject():
+    assert lower_bound_pins(["torch>=2.4", "ipywidgets >= 7.6", "numpy>=1.24,<3"]) == [
+        "torch==2.4", "ipywidgets==7.6", "numpy==1.24"]
+    with pytest.raises(AssertionError, match="give 'torch' a lower bound"):
+        lower_bound_pins(["torch"])
+    assert len(lower_bound_pins(project()["dependencies"])) == len(project()["dependencies"])
+
+
+@pytest.mark.skipif(os.environ.get("VAE_TUTORIAL_COLAB_STACK") != "1",
+                    reason="builds Colab's stack (Python 3.13, ~3 GB of PyTorch): set VAE_TUTORIAL_COLAB_STACK=1")
+def test_colab_stack_passes_the_tests_and_three_chapters(isolated_cache):
+    python = stack("colab", pyenv_python(COLAB_PYTHON), COLAB_PINS)
+    run_tests(python, isolated_cache, *COLAB_CHAPTERS)
+
+
+@pytest.mark.skipif(os.environ.get("VAE_TUTORIAL_LOWER_BOUNDS") != "1",
+                    reason="builds the oldest declared stack (~3 GB of PyTorch): set VAE_TUTORIAL_LOWER_BOUNDS=1")
+def test_declared_lower_bounds_pass_the_tests(isolated_cache):
+    oldest = re.fullmatch(r">=\s*(3\.\d+)", project()["requires-python"])[1]
+    python = stack("lower-bounds", pyenv_python(oldest), lower_bound_pins(project()["dependencies"]))
+    run_tests(python, isolated_cache)
