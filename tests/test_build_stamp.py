@@ -32,17 +32,18 @@ def sources(tmp_path) -> Path:
     return root
 
 
-def fake_app(root: Path, out: Path, warnings: int = 0) -> SimpleNamespace:
+def fake_app(root: Path, out: Path, warnings: int = 0, execution: str = "cache") -> SimpleNamespace:
     """What the extension reads from Sphinx's application."""
     options = {"repository_url": REPOSITORY, "repository_branch": BRANCH}
     return SimpleNamespace(srcdir=str(root), outdir=str(out), builder=SimpleNamespace(format="html"),
                            keep_going=True, _warncount=warnings,
-                           config=SimpleNamespace(html_theme_options=options))
+                           config=SimpleNamespace(html_theme_options=options, nb_execution_mode=execution))
 
 
-def build(root: Path, out: Path, warnings: int = 0, exc: Exception | None = None) -> None:
+def build(root: Path, out: Path, warnings: int = 0, exc: Exception | None = None,
+          execution: str = "cache") -> None:
     """What Sphinx does around a build: builder-inited ... build-finished."""
-    app = fake_app(root, out, warnings)
+    app = fake_app(root, out, warnings, execution)
     out.mkdir(parents=True, exist_ok=True)
     build_stamp._start(app)
     downloads = out / "_sources" / "book"
@@ -89,6 +90,12 @@ def test_a_failed_build_leaves_no_stamp(sources, tmp_path, warnings, exc):
     build(sources, html, warnings=warnings, exc=exc)  # the earlier stamp must not survive either
     assert build_stamp.read_stamp(html) is None
     assert not build_stamp.is_current(html, sources)
+
+
+def test_a_build_without_executing_the_chapters_is_never_current(sources, tmp_path):
+    build(sources, tmp_path / "html", execution="off")
+    assert build_stamp.read_stamp(tmp_path / "html")["execution"] == "off"
+    assert not build_stamp.is_current(tmp_path / "html", sources)
 
 
 def test_the_stamp_records_the_data_settings(sources, tmp_path, monkeypatch):

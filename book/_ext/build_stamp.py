@@ -5,7 +5,8 @@
    ``_toc.yml``) and the data settings the build ran with. The browser tests reuse ``_build/html``
    only when its stamp matches the current sources (``tests/conftest.py``, ``built_book``). The
    stamp is removed when a build starts and written only when it ends without errors or (under
-   ``-W --keep-going``) warnings, so a failed or interrupted build never looks current.
+   ``-W --keep-going``) warnings, so a failed or interrupted build never looks current; a build
+   that did not execute the chapters (``execute_notebooks: off``) never does either.
 2. The downloadable notebooks (``_sources/book/*.ipynb``, the page's download button) install the
    package from the commit the book was built from, when that commit is known to be on GitHub:
    in the GitHub Actions build (``GITHUB_SHA``). The notebooks in the repository, which the Colab
@@ -68,9 +69,11 @@ def read_stamp(html: str | Path) -> dict | None:
 
 
 def is_current(html: str | Path, root: str | Path) -> bool:
-    """Was ``html`` built, without errors, from the sources now in ``root``?"""
+    """Was ``html`` built, without errors and with its chapters executed, from the sources now
+    in ``root``?"""
     stamp = read_stamp(html)
-    return stamp is not None and stamp.get("sources") == sources_hash(root)
+    return (stamp is not None and stamp.get("execution", "off") != "off"
+            and stamp.get("sources") == sources_hash(root))
 
 
 def pin_install(notebook: dict, repository: str, branch: str, commit: str) -> bool:
@@ -105,7 +108,7 @@ def _finish(app, exc) -> None:
             notebook = json.loads(path.read_text())
             if pin_install(notebook, repository, branch, commit):
                 path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
-    stamp = dict(app.vae_tutorial_stamp, commit=commit)
+    stamp = dict(app.vae_tutorial_stamp, execution=app.config.nb_execution_mode, commit=commit)
     (Path(app.outdir) / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
 
 
