@@ -76,6 +76,12 @@ def mnist_root(tmp_path) -> Path:
     return tmp_path / "root"
 
 
+def project() -> dict:
+    """pyproject.toml's [project] table (the test skips on Python 3.10, which has no tomllib)."""
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11's tomllib reads pyproject.toml")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
 def jupyter_book_command() -> list[str]:
     """The README's ``jupyter-book`` for this Python: its console script next to the
     interpreter, else the same CLI through its module (``python -m jupyter_book`` does not exist)."""
@@ -94,6 +100,7 @@ def built_book(tmp_path_factory, parsed_offline_digits) -> Path:
     html = ROOT / "_build" / "html"
     if build_stamp.is_current(html, ROOT):
         return html
+    pytest.importorskip("jupyter_book", reason="building the book needs the README's install (the book extra)")
     out = tmp_path_factory.mktemp("book")
     cache = tmp_path_factory.mktemp("book-cache")
     (cache / OFFLINE_DIGITS).parent.mkdir(parents=True)

@@ -23,9 +23,7 @@ import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
 import build_stamp
-from conftest import ROOT, jupyter_book_command, write_idx_dataset
-
-tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11's tomllib")
+from conftest import ROOT, jupyter_book_command, project, write_idx_dataset
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPOSITORY, BRANCH = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
@@ -169,7 +167,7 @@ def test_binder_pins_python_installs_cpu_torch_and_fetches_the_data_once(tmp_pat
     assert re.fullmatch(r"python-3\.\d+\n", (ROOT / "binder" / "runtime.txt").read_text())
     requirements = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    declared = project()["dependencies"]
     for name in ("torch", "torchvision"):  # the same lower bounds as the package's
         assert [r for r in requirements if r.startswith(f"{name}>=")] == [
             r for r in declared if r.startswith(f"{name}>=")]
@@ -186,15 +184,14 @@ def test_binder_pins_python_installs_cpu_torch_and_fetches_the_data_once(tmp_pat
 
 def test_the_readme_install_brings_jupyterlab_and_offline_mathjax():
     assert (ROOT / "requirements.txt").read_text().splitlines()[-1] == "-e .[book,test]"
-    book = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["book"]
+    book = project()["optional-dependencies"]["book"]
     names = {re.match(r"[\w.-]+", r)[0] for r in book}
     assert {"jupyterlab", "sphinx-mathjax-offline", "jupyter-book"} <= names
     assert "sphinx-mathjax-offline" in CONFIG["sphinx"]["extra_extensions"]
 
 
 def test_what_the_package_imports_is_declared():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {re.match(r"[\w.-]+", r)[0].lower().replace("_", "-") for r in project["dependencies"]}
+    declared = {re.match(r"[\w.-]+", r)[0].lower().replace("_", "-") for r in project()["dependencies"]}
     imported = set()
     for path in (ROOT / "vae_tutorial").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
