@@ -97,9 +97,11 @@ def test_built_pages_launch_their_chapter_from_the_configured_repository(built_b
         assert f"https://colab.research.google.com/github/{where}" in page, path.name
         binder = f"https://mybinder.org/v2/gh/{REPOSITORY.removeprefix('https://github.com/')}/{BRANCH}"
         assert binder in page, path.name
-        # the download button's notebook, and the page's MathJax from the book's own files
+        # the download button's notebook, and MathJax (on pages with math) from the book's files
         assert (built_book / "_sources" / "book" / path.name).exists()
-        assert 'src="../_static/mathjax/tex-chtml.js"' in page
+        if 'class="math' in page:
+            assert 'src="../_static/mathjax/tex-chtml.js"' in page, path.name
+        assert "mathjax@" not in page  # no CDN copy
     assert (built_book / "_static" / "mathjax" / "tex-chtml.js").exists()
 
 
