@@ -35,21 +35,30 @@ def sources(tmp_path) -> Path:
 def fake_app(root: Path, out: Path, warnings: int = 0, execution: str = "cache") -> SimpleNamespace:
     """What the extension reads from Sphinx's application."""
     options = {"repository_url": REPOSITORY, "repository_branch": BRANCH}
+    cache = out.parent / ".jupyter_cache"  # where myst-nb keeps it: next to the HTML folder
     return SimpleNamespace(srcdir=str(root), outdir=str(out), builder=SimpleNamespace(format="html"),
                            keep_going=True, _warncount=warnings,
-                           config=SimpleNamespace(html_theme_options=options, nb_execution_mode=execution))
+                           config=SimpleNamespace(html_theme_options=options, nb_execution_mode=execution),
+                           env=SimpleNamespace(mystnb_config=SimpleNamespace(execution_cache_path=str(cache)),
+                                               found_docs={"index", "book/01_introduction"}))
 
 
 def build(root: Path, out: Path, warnings: int = 0, exc: Exception | None = None,
-          execution: str = "cache") -> None:
-    """What Sphinx does around a build: builder-inited ... build-finished."""
+          execution: str = "cache") -> list[str]:
+    """What Sphinx does around a build: builder-inited ... build-finished. Returns the documents
+    the extension makes Sphinx read again."""
     app = fake_app(root, out, warnings, execution)
     out.mkdir(parents=True, exist_ok=True)
     build_stamp._start(app)
+    reread = build_stamp._outdated(app, app.env, set(), set(), set())
+    executed = out.parent / ".jupyter_cache" / "executed"  # what jupyter-cache would store
+    executed.mkdir(parents=True, exist_ok=True)
+    (executed / "01_introduction.ipynb").write_text("{}")
     downloads = out / "_sources" / "book"
     downloads.mkdir(parents=True, exist_ok=True)
     shutil.copy(root / "book" / "01_introduction.ipynb", downloads)
     build_stamp._finish(app, exc)
+    return reread
 
 
 def setup_source(path: Path) -> str:
@@ -96,6 +105,49 @@ def test_a_build_without_executing_the_chapters_is_never_current(sources, tmp_pa
     build(sources, tmp_path / "html", execution="off")
     assert build_stamp.read_stamp(tmp_path / "html")["execution"] == "off"
     assert not build_stamp.is_current(tmp_path / "html", sources)
+
+
+def cached_executions(html: Path) -> list[str]:
+    return sorted(p.name for p in (html.parent / ".jupyter_cache").glob("executed/*"))
+
+
+@pytest.mark.parametrize("change", ["vae_tutorial/models.py", "vae_tutorial/js/decoder.js", "_config.yml",
+                                    "book/_ext/build_stamp.py", "book/_static/new.png"])
+def test_a_change_outside_the_chapters_executes_every_chapter_again(sources, tmp_path, change):
+    """jupyter-cache keys a chapter by its own code: a change in the package it runs must empty
+    the cache and make Sphinx read every chapter again."""
+    html = tmp_path / "_build" / "html"
+    assert build(sources, html) == []  # first build: nothing cached, nothing to force
+    assert cached_executions(html) == ["01_introduction.ipynb"]
+    assert build(sources, html) == []  # nothing changed: the cache stays
+    assert cached_executions(html) == ["01_introduction.ipynb"]
+
+    (sources / change).parent.mkdir(parents=True, exist_ok=True)
+    with open(sources / change, "a") as f:
+        f.write("\n")
+    app = fake_app(sources, html)
+    build_stamp._start(app)
+    assert cached_executions(html) == []
+    assert build_stamp._outdated(app, app.env, {"index"}, set(), set()) == ["book/01_introduction"]
+
+
+def test_a_chapter_change_or_a_cache_made_elsewhere_with_the_same_sources_keeps_the_cache(sources, tmp_path):
+    html = tmp_path / "_build" / "html"
+    build(sources, html)
+    with open(sources / "book" / "01_introduction.ipynb", "a") as f:
+        f.write("\n")  # jupyter-cache itself sees a chapter's change
+    assert build(sources, html) == [] and cached_executions(html) == ["01_introduction.ipynb"]
+    shutil.rmtree(html)  # e.g. the Pages workflow restores only the execution cache
+    assert build(sources, html) == [] and cached_executions(html) == ["01_introduction.ipynb"]
+
+
+def test_other_data_or_a_cache_from_before_the_marker_executes_again(sources, tmp_path, monkeypatch):
+    html = tmp_path / "_build" / "html"
+    build(sources, html)
+    monkeypatch.setenv("VAE_TUTORIAL_DATA", str(tmp_path / "mnist"))
+    assert build(sources, html) == ["book/01_introduction", "index"]
+    (html.parent / ".jupyter_cache" / build_stamp.EXECUTED_WITH).unlink()
+    assert build(sources, html) == ["book/01_introduction", "index"]
 
 
 def test_the_stamp_records_the_data_settings(sources, tmp_path, monkeypatch):

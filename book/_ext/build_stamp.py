@@ -7,7 +7,12 @@
    stamp is removed when a build starts and written only when it ends without errors or (under
    ``-W --keep-going``) warnings, so a failed or interrupted build never looks current; a build
    that did not execute the chapters (``execute_notebooks: off``) never does either.
-2. The downloadable notebooks (``_sources/book/*.ipynb``, the page's download button) install the
+2. The execution cache follows the package and the data: jupyter-cache re-runs a chapter only
+   when the chapter's own code changed, so when anything else the chapters run changed (the
+   package, ``_config.yml``, ``_static``, these extensions, the data settings) the build empties
+   the cache and re-reads every chapter. What the cache was made with is kept in it (so a cache
+   restored elsewhere, such as the Pages workflow's, carries it along).
+3. The downloadable notebooks (``_sources/book/*.ipynb``, the page's download button) install the
    package from the commit the book was built from, when that commit is known to be on GitHub:
    in the GitHub Actions build (``GITHUB_SHA``). The notebooks in the repository, which the Colab
    button opens at ``repository.branch``, install from that branch.
@@ -18,9 +23,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
 STAMP = "vae-tutorial-build.json"
+EXECUTED_WITH = "vae-tutorial-executed-with.json"  # in the execution cache folder
 SOURCES = ("_config.yml", "_toc.yml", "book", "vae_tutorial")
 IGNORED = {"__pycache__", ".ipynb_checkpoints"}
 DATA_SETTINGS = ("VAE_TUTORIAL_DATA", "VAE_TUTORIAL_OFFLINE")
@@ -37,14 +48,28 @@ def source_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def sources_hash(root: str | Path) -> str:
-    """sha256 over the relative paths and contents of ``source_files``."""
-    root = Path(root).resolve()
+def is_chapter(path: Path, root: Path) -> bool:
+    return path.parent == root / "book" and path.suffix == ".ipynb"
+
+
+def _digest(root: Path, files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in source_files(root):
+    for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def sources_hash(root: str | Path) -> str:
+    """sha256 over the relative paths and contents of ``source_files``."""
+    root = Path(root).resolve()
+    return _digest(root, source_files(root))
+
+
+def dependencies_hash(root: str | Path) -> str:
+    """sha256 over the sources other than the chapters: what the chapters run besides their code."""
+    root = Path(root).resolve()
+    return _digest(root, [p for p in source_files(root) if not is_chapter(p, root)])
 
 
 def data_settings() -> dict[str, str | None]:
@@ -57,7 +82,7 @@ def data_settings() -> dict[str, str | None]:
 
 
 def make_stamp(root: str | Path) -> dict:
-    return {"sources": sources_hash(root), "data": data_settings()}
+    return {"sources": sources_hash(root), "dependencies": dependencies_hash(root), "data": data_settings()}
 
 
 def read_stamp(html: str | Path) -> dict | None:
@@ -90,9 +115,30 @@ def pin_install(notebook: dict, repository: str, branch: str, commit: str) -> bo
     return False
 
 
+def _execution_cache(app) -> Path:
+    return Path(app.env.mystnb_config.execution_cache_path)  # resolved by myst-nb at builder-inited
+
+
+def _executed_with(stamp: dict) -> str:
+    return json.dumps({"dependencies": stamp["dependencies"], "data": stamp["data"]}, sort_keys=True)
+
+
 def _start(app) -> None:
     app.vae_tutorial_stamp = make_stamp(app.srcdir)  # what this build is about to read
     (Path(app.outdir) / STAMP).unlink(missing_ok=True)
+    cache = _execution_cache(app)
+    marker = cache / EXECUTED_WITH
+    app.vae_tutorial_rerun = cache.exists() and (
+        not marker.exists() or marker.read_text() != _executed_with(app.vae_tutorial_stamp))
+    if app.vae_tutorial_rerun:
+        LOGGER.info("build_stamp: the package, the book's configuration or the data changed since "
+                    "the chapters were executed: emptying %s and executing every chapter again", cache)
+        shutil.rmtree(cache)
+
+
+def _outdated(app, env, added, changed, removed) -> list[str]:
+    """Chapters Sphinx would otherwise not read again (their own files did not change)."""
+    return sorted(env.found_docs - added) if app.vae_tutorial_rerun else []
 
 
 def _finish(app, exc) -> None:
@@ -100,6 +146,9 @@ def _finish(app, exc) -> None:
         return
     if app.keep_going and getattr(app, "_warncount", 0):
         return  # -W --keep-going: the build will exit with an error
+    cache = _execution_cache(app)
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / EXECUTED_WITH).write_text(_executed_with(app.vae_tutorial_stamp))
     commit = os.environ.get("GITHUB_SHA")
     repository = app.config.html_theme_options.get("repository_url")
     branch = app.config.html_theme_options.get("repository_branch")
@@ -113,6 +162,7 @@ def _finish(app, exc) -> None:
 
 
 def setup(app):
-    app.connect("builder-inited", _start)
+    app.connect("builder-inited", _start, priority=900)  # after myst-nb resolves its cache path
+    app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _finish)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
