@@ -66,12 +66,6 @@ def sources_hash(root: str | Path) -> str:
     return _digest(root, source_files(root))
 
 
-def dependencies_hash(root: str | Path) -> str:
-    """sha256 over the sources other than the chapters: what the chapters run besides their code."""
-    root = Path(root).resolve()
-    return _digest(root, [p for p in source_files(root) if not is_chapter(p, root)])
-
-
 def data_settings() -> dict[str, str | None]:
     """The environment variables that choose the data the chapters train on (a data folder is
     recorded as an absolute path)."""
@@ -82,7 +76,13 @@ def data_settings() -> dict[str, str | None]:
 
 
 def make_stamp(root: str | Path) -> dict:
-    return {"sources": sources_hash(root), "dependencies": dependencies_hash(root), "data": data_settings()}
+    """``sources``: every source; ``dependencies``: the sources other than the chapters (what the
+    chapters run besides their own code); ``data``: the data settings."""
+    root = Path(root).resolve()
+    files = source_files(root)
+    return {"sources": _digest(root, files),
+            "dependencies": _digest(root, [p for p in files if not is_chapter(p, root)]),
+            "data": data_settings()}
 
 
 def read_stamp(html: str | Path) -> dict | None:
