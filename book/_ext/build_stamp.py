@@ -26,10 +26,6 @@ import os
 import shutil
 from pathlib import Path
 
-from sphinx.util import logging
-
-LOGGER = logging.getLogger(__name__)
-
 STAMP = "vae-tutorial-build.json"
 EXECUTED_WITH = "vae-tutorial-executed-with.json"  # in the execution cache folder
 SOURCES = ("_config.yml", "_toc.yml", "book", "vae_tutorial")
@@ -131,8 +127,11 @@ def _start(app) -> None:
     app.vae_tutorial_rerun = cache.exists() and (
         not marker.exists() or marker.read_text() != _executed_with(app.vae_tutorial_stamp))
     if app.vae_tutorial_rerun:
-        LOGGER.info("build_stamp: the package, the book's configuration or the data changed since "
-                    "the chapters were executed: emptying %s and executing every chapter again", cache)
+        from sphinx.util import logging  # here: the tests import this module without Sphinx
+
+        logging.getLogger(__name__).info(
+            "build_stamp: the package, the book's configuration or the data changed since the "
+            "chapters were executed: emptying %s and executing every chapter again", cache)
         shutil.rmtree(cache)
 
 
