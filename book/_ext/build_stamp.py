@@ -26,6 +26,13 @@ import os
 import shutil
 from pathlib import Path
 
+try:
+    from sphinx.util import logging
+except ImportError:  # the tests import this module in environments without Sphinx (test_colab_stack)
+    import logging
+
+LOGGER = logging.getLogger(__name__)
+
 STAMP = "vae-tutorial-build.json"
 EXECUTED_WITH = "vae-tutorial-executed-with.json"  # in the execution cache folder
 SOURCES = ("_config.yml", "_toc.yml", "book", "vae_tutorial")
@@ -127,9 +134,7 @@ def _start(app) -> None:
     app.vae_tutorial_rerun = cache.exists() and (
         not marker.exists() or marker.read_text() != _executed_with(app.vae_tutorial_stamp))
     if app.vae_tutorial_rerun:
-        from sphinx.util import logging  # here: the tests import this module without Sphinx
-
-        logging.getLogger(__name__).info(
+        LOGGER.info(
             "build_stamp: the package, the book's configuration or the data changed since the "
             "chapters were executed: emptying %s and executing every chapter again", cache)
         shutil.rmtree(cache)
