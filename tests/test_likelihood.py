@@ -162,3 +162,19 @@ def test_the_bound_figure_draws_an_estimate_and_an_elbo_per_model():
     assert list(lines[2].get_ydata()) == [-125.0, -124.0, -123.8] and lines[3].get_ydata()[0] == -125.0
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1", "10", "100"]
     matplotlib.pyplot.close(fig)
+
+
+def test_kl_per_dimension_adds_up_to_the_kl_and_finds_an_unused_dimension():
+    from vae_tutorial.losses import kl_divergence
+
+    vae = models.build_model(models.ModelConfig(kind="vae", latent_dim=3, hidden_dims=(8,)), seed=0)
+    head = _linears(vae.encoder)[-1]
+    with torch.no_grad():  # dimension 2 (mu and logvar rows 2 and 5) ignores the image: N(0, 1)
+        head.weight[[2, 5]] = 0.0
+        head.bias[[2, 5]] = 0.0
+    x = binary_images(50, seed=3)
+    per_dim = likelihood.kl_per_dimension(vae, x, batch_size=16)
+    mu, logvar = vae.encode(x)
+    assert per_dim.shape == (3,)
+    assert per_dim.sum().item() == pytest.approx(kl_divergence(mu, logvar).item(), rel=1e-5)
+    assert per_dim[2].item() == pytest.approx(0.0, abs=1e-9) and (per_dim[:2] > 1e-3).all()

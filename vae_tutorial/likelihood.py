@@ -158,3 +158,20 @@ def bound_table(model: VAE, images: torch.Tensor, ks: Sequence[int] = (1, 10, 10
     weights = log_weights(model, images, max(ks), batch_size, seed)
     estimates = {k: iwae_bound(weights.log_w, k).mean().item() for k in sorted(ks)}
     return BoundTable(elbo(weights).mean().item(), estimates)
+
+
+@torch.no_grad()
+def kl_per_dimension(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """KL(q(z|x) || N(0, 1)) of each latent dimension, averaged over ``images``: (d,), nats.
+
+    A dimension whose KL is near zero has mu ≈ 0 and sigma ≈ 1 for every image: it carries
+    no information about the image (an "inactive unit"). When all of them are near zero the
+    posterior has collapsed onto the prior (posterior collapse)."""
+    _check(model, images, 1, batch_size)
+    device = next(model.parameters()).device
+    total = torch.zeros(model.latent_dim, dtype=torch.float64)
+    for start in range(0, len(images), batch_size):
+        mu, logvar = model.encode(images[start:start + batch_size].to(device, torch.float32))
+        per_dim = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)           # (B, d)
+        total += per_dim.double().sum(0).cpu()
+    return total / max(len(images), 1)
