@@ -109,7 +109,7 @@ def test_04_most_ink_pixels_are_grey(bk):
 
 
 def test_04_the_implied_beta_is_far_above_one(bk):
-    """"Judged by its own errors, the article's VAE weighs the KL far more than 1." """
+    """"Judged by its own errors, then, the article's loss is a β-VAE with β far above 1." """
     pixels = bk.digits.images("test")
     with torch.no_grad():
         err = (bk.model("vae").reconstruct(pixels) - pixels).pow(2).mean().item()
