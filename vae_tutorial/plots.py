@@ -260,6 +260,27 @@ def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the r
     return fig
 
 
+def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled estimate") -> Figure:
+    """One line per model: the estimate of log p(x) against the number of samples K (log
+    axis), the model's ELBO as a dotted line of the same colour. ``tables``: name ->
+    ``likelihood.BoundTable`` (anything with ``.elbo`` and ``.estimates``, K -> nats)."""
+    fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
+    for i, (name, table) in enumerate(tables.items()):
+        color = f"C{i}"
+        ks = sorted(table.estimates)
+        ax.plot(ks, [table.estimates[k] for k in ks], "o-", color=color, label=f"{name}: estimate")
+        ax.axhline(table.elbo, color=color, linestyle=":", label=f"{name}: ELBO")
+    ax.set_xscale("log")
+    all_ks = sorted({k for table in tables.values() for k in table.estimates})
+    ax.set_xticks(all_ks, [f"{k:,}" for k in all_ks])
+    ax.minorticks_off()
+    ax.set_xlabel("K, importance samples per image")
+    ax.set_ylabel("nats per image (higher is better)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=11)
+    return fig
+
+
 def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     """The density N(mu, sigma²) beside N(0, 1), with their KL divergence in the title."""
     xs = np.linspace(-5, 5, 400)
