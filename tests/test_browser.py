@@ -11,6 +11,7 @@ import functools
 import math
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,6 +159,28 @@ def test_page_runs_the_rounded_model_like_pytorch(browser, tmp_path, fmt):
     before = canvas_png(browser, root)
     move_slider(browser, root.find_elements("css selector", "input[type=range]")[0])
     assert canvas_png(browser, root) != before
+    assert js_errors(browser) == []
+
+
+def test_a_widget_waits_for_weights_shown_after_it(browser, tmp_path):
+    """JupyterLab renders outputs as they scroll into view: a widget may arrive before the
+    output that carries its weights. It says so, then starts when they come."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,))).eval()
+    web.forget()
+    carrier, follower = web.decoder_sliders(model), web.decoder_sliders(model)
+    carried, referring = carrier._repr_html_(), follower._repr_html_()
+    version, js = web.bundle()
+    (tmp_path / "late.html").write_text(f"<!doctype html><html><body>{referring}<script>{js}</script>"
+                                        "</body></html>", encoding="utf-8")
+    browser.get((tmp_path / "late.html").as_uri())
+    note = browser.find_element("id", follower.root_id).text
+    assert "Waiting for the model's weights" in note and "web.forget()" in note
+    for script in re.findall(r"<script>(.*?)</script>", carried, re.S):
+        if "VT.start()" not in script:             # the modules are on the page already
+            browser.execute_script(script)
+    assert handle(browser, follower, "h.renders") == 1
+    assert browser.find_elements("css selector", f"#{follower.root_id} input[type=range]")
     assert js_errors(browser) == []
 
 
@@ -370,3 +393,30 @@ def test_no_page_shows_widget_placeholders_js_errors_or_cut_off_lines(browser, b
                 "return Array.from(document.querySelectorAll('article pre'))"
                 ".filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent.slice(0, 60))")
             assert cut_off == [], f"{page.name}: code or output wider than the column: {cut_off}"
+
+
+WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "08_generation": ["decoderSliders"],
+                "09_clothes": ["decoderSliders"]}
+
+
+def test_widget_pages_work_from_disk_in_dark_mode_and_on_a_phone(browser, built_book):
+    try:
+        for name, kinds in WIDGET_PAGES.items():
+            page = built_book / "book" / f"{name}.html"
+            html = page.read_text(encoding="utf-8")
+            pushed = re.findall(r'queue\.push\(\["(?:net|data)","([^"]+)"', html)
+            assert pushed and len(pushed) == len(set(pushed)), f"{name}: weights carried twice"
+            assert html.count("VT.start()") == 1, f"{name}: the modules more than once"
+            for width in (1280, 375):
+                browser.set_window_size(width, 900)
+                browser.get(page.as_uri())                      # file://, no server
+                shown = browser.execute_script(
+                    "return Array.from(document.querySelectorAll('.vae-w')).map((e) => "
+                    "[e.className, e.querySelector('.vae-w-note') === null, "
+                    "e.scrollWidth <= e.clientWidth + 1, e.id in window.vaeTutorial.widgets])")
+                assert [s[0].split("vae-w-")[1] for s in shown] == kinds, name
+                assert all(built and fits and known for _, built, fits, known in shown), (name, width, shown)
+                browser.execute_script("document.documentElement.dataset.theme = 'dark'")
+                assert js_errors(browser) == [], f"{name} at {width} px"
+    finally:
+        browser.set_window_size(1300, 1000)
