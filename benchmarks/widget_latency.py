@@ -124,10 +124,50 @@ def page_widgets(digits, models) -> None:
             driver.execute_script(reset, parts["sliders"].root_id)
             pointer_path(driver, sliders.find_element("css selector", ".vae-w-pad"), spiral(200))
             report("sliders' drawing pad", driver.execute_script(timings, parts["sliders"].root_id))
+            fidelity(driver, parts, digits, models)
         finally:
             driver.quit()
     kb = {name: w.weight_kb for name, w in parts.items()}
     print("weights and data per widget shown alone: " + ", ".join(f"{k} {v:.0f} kB" for k, v in kb.items()))
+
+
+@torch.no_grad()
+def fidelity(driver, parts, digits, models, n: int = 50) -> None:
+    """The page against PyTorch running the same rounded weights, and the rounded models'
+    images against the float32 models'."""
+    fmt = {name: web.pick_format(model, digits) for name, model in models.items()}
+    twins = {name: web.rounded(model, fmt[name]) for name, model in models.items()}
+    h = "window.vaeTutorial.widgets[arguments[0]]"
+    x = digits.images("test")[:n]
+    worst = {"encoder (mu, sigma)": 0.0, "decoder": 0.0}
+    for image in x:
+        got = driver.execute_script(f"return {h}.encode(arguments[1])", parts["draw"].root_id, image.ravel().tolist())
+        mu, logvar = twins["vae"].encode(image[None])
+        expected = torch.cat([mu, torch.exp(0.5 * logvar)], 1).numpy().ravel()
+        worst["encoder (mu, sigma)"] = max(worst["encoder (mu, sigma)"],
+                                           abs(torch.tensor(got["mu"] + got["sigma"]).numpy() - expected).max())
+    for z in torch.randn(n, 5, generator=torch.Generator().manual_seed(0)) * 1.5:
+        got = driver.execute_script(f"return Array.from({h}.decode(arguments[1]))",
+                                    parts["draw"].root_id, z.tolist())
+        expected = twins["vae"].decode(z[None]).numpy().ravel()
+        worst["decoder"] = max(worst["decoder"], abs(torch.tensor(got).numpy() - expected).max())
+    for i, name in enumerate(("ae-2d", "vae-2d")):
+        key = f"{name} decoder"
+        worst[key] = 0.0
+        for z in torch.randn(n, 2, generator=torch.Generator().manual_seed(1)) * 3:
+            got = driver.execute_script(f"return Array.from({h}.maps[{i}].decode(arguments[1]))",
+                                        parts["maps"].root_id, z.tolist())
+            worst[key] = max(worst[key], abs(torch.tensor(got).numpy() - twins[name].decode(z[None]).numpy().ravel()).max())
+    print("page vs PyTorch on the same rounded weights, max abs difference (target < 1e-4): " +
+          ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
+    for name, model in models.items():
+        error = web.rounding_error(model, digits, fmt[name])
+        print(f"{name:7} {fmt[name]} vs float32: images within {255 * max(error['reconstruction'], error['decoded']):.2f}/255 "
+              f"(reconstructions {255 * error['reconstruction']:.2f}, decoded N(0, I) points {255 * error['decoded']:.2f}; "
+              f"target 2/255)")
+        if fmt[name] != "int8":
+            error = web.rounding_error(model, digits, "int8")
+            print(f"{'':7} int8 (per-row scales) would be {255 * max(error['reconstruction'], error['decoded']):.1f}/255")
 
 
 def page_weights(html_dir: Path) -> None:

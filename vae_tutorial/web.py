@@ -199,8 +199,7 @@ def rounding_error(model, data, fmt: str, n: int = 1000, seed: int = 0) -> dict:
     [0, 1] pixel units: the largest difference over ``n`` held-out reconstructions
     ("reconstruction") and over the decodes of ``n`` points from N(0, I) ("decoded"); and the
     largest difference of the encodings ("encoding", mu for a VAE)."""
-    model = model.cpu().eval()
-    twin = rounded(model, fmt)
+    model, twin = rounded(model, "float32"), rounded(model, fmt)   # CPU copies: the caller's stays
     x = data.images("test")[:n]
     z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
     return {"reconstruction": (model.reconstruct(x) - twin.reconstruct(x)).abs().max().item(),
@@ -339,7 +338,7 @@ def _sizes(model, part: str) -> str:
 @torch.no_grad()
 def _encodings(model, images: torch.Tensor) -> np.ndarray:
     from .metrics import encodings
-    return encodings(model.cpu().eval(), images).numpy()
+    return encodings(model, images).numpy()
 
 
 @torch.no_grad()
@@ -453,7 +452,7 @@ def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: boo
     options = {"title": title, "decoder": items[0][1], "latent": model.latent_dim,
                "range": SLIDER_RANGE, "starts": [], "start": start, "draw": False}
     if data is not None:
-        means = class_means(model.cpu().eval(), data).clamp(-SLIDER_RANGE, SLIDER_RANGE)
+        means = class_means(model, data).clamp(-SLIDER_RANGE, SLIDER_RANGE)
         options["starts"] = [{"name": name, "z": [round(v, 3) for v in m.tolist()]}
                              for name, m in zip(data.class_names, means)]
         options["names"] = list(data.class_names)

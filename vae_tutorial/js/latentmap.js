@@ -79,6 +79,10 @@ VT.latentMap = function (opts) {
       ctx.fill(); ctx.lineWidth = 2; ctx.stroke();
       ctx.fillStyle = ctx.strokeStyle = V.rgba(ink, 1); ctx.lineWidth = 1.5;
       ctx.beginPath(); ctx.arc(X(mu[0]), Y(mu[1]), 3, 0, 2 * Math.PI); ctx.fill();
+      if (Math.max(sigma[0], sigma[1]) * k < 6) {   // a ring the eye finds when sigma is tiny
+        ctx.lineWidth = 1;
+        ctx.beginPath(); ctx.arc(X(mu[0]), Y(mu[1]), 10, 0, 2 * Math.PI); ctx.stroke();
+      }
     }
     if (opts.onPoint) {
       marker(ctx, state.pinned, true);

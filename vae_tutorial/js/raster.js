@@ -25,7 +25,9 @@ VT.raster.rasterize = function (strokes) {
   const scale = (R.BOX - R.PEN) / Math.max(x1 - x0, y1 - y0, R.MIN_EXTENT);
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, half = R.PEN / 2, reach = half + 1 / S;
   const reach2 = reach * reach;                       // farther samples get no ink
-  const d2 = new Float64Array(M * M).fill(Infinity);  // squared distance of each sample to ink
+  // squared distance of each sample to the ink (one buffer, reused: less garbage per move)
+  if (!R.buffer || R.buffer.length !== M * M) R.buffer = new Float64Array(M * M);
+  const d2 = R.buffer.fill(Infinity);
   for (const stroke of strokes) {
     const p = stroke.map(([x, y]) => [(x - cx) * scale + N / 2, (y - cy) * scale + N / 2]);
     const segments = Math.max(p.length - 1, 1);       // a single point is a segment of length 0

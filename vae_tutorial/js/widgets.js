@@ -145,8 +145,9 @@ VT.kinds.drawDigit = function (root, o) {
 
 // 2. Latent maps side by side: the decoded image of the point under the pointer, per model.
 VT.kinds.latentMaps = function (root, o) {
-  const room = vtRoom(root);
-  const size = Math.min(250, room - 24), digit = Math.min(112, Math.max(84, room - size - 40));
+  // side by side when the two fit (the book's column), one above the other on a phone
+  const room = vtRoom(root), pair = (room - 40) / 2 >= 220;
+  const size = Math.floor(Math.min(300, pair ? (room - 40) / 2 : room - 20)), digit = 84;
   const handle = {timings: [], maps: []};
   const row = V.el("div", {class: "vae-w-row"});
   for (const m of o.maps) {
@@ -161,14 +162,12 @@ VT.kinds.latentMaps = function (root, o) {
           entry.point = z;
           entry.image = decoder.forward(z);
           V.showDigit(image, entry.image);
-          where.textContent = "z = " + V.fmt(z);
+          where.textContent = "decoded from\nz = " + V.fmt(z);
         });
       }});
     handle.maps.push(entry);
-    row.append(V.el("div", {class: "vae-w-panel vae-w-mapbox"}, [
-      V.el("div", {class: "vae-w-caption", text: m.label}),
-      V.el("div", {class: "vae-w-row vae-w-tight"},
-           [entry.map.canvas, V.el("div", {}, [image, V.el("div", {}, [where])])])]));
+    row.append(V.panel(m.label, [entry.map.canvas,
+                                 V.el("div", {class: "vae-w-row vae-w-tight"}, [image, where])]));
   }
   const limits = o.maps.map((m) => m.limit), widest = Math.max(...limits);
   const same = V.el("input", {type: "checkbox"});
