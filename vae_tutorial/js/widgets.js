@@ -36,14 +36,23 @@ function vtButton(text, onClick, attrs) {
   return button;
 }
 
-// held-out examples as buttons (keyboard users' way in, and the clothes chapter's picker)
+// held-out examples as buttons, each with its picture (keyboard users' way in, and the
+// clothes chapter's garment picker)
 function vtExamples(key, names, onPick) {
-  const data = VT.datum(key), row = V.el("div", {class: "vae-w-buttons"});
+  const data = VT.datum(key), row = V.el("div", {class: "vae-w-buttons"}), shown = [];
   Array.from(data.labels).forEach((label, i) => {
     const pixels = Float64Array.from(data.images.subarray(784 * i, 784 * (i + 1)), (v) => v / 255);
-    row.append(vtButton(names[label], () => onPick(pixels, names[label]),
-                        {title: "use a held-out " + names[label]}));
+    const thumb = V.digitCanvas(28, "");
+    thumb.setAttribute("aria-hidden", "true");
+    shown.push([thumb, pixels]);
+    const button = vtButton(names[label], () => onPick(pixels, names[label]),
+                            {title: "encode this held-out " + names[label], class: "vae-w-example"});
+    button.prepend(thumb);
+    row.append(button);
   });
+  const paint = () => shown.forEach(([thumb, pixels]) => V.showDigit(thumb, pixels));
+  paint();
+  VT.onTheme(() => { if (!row.isConnected) return false; paint(); });
   return row;
 }
 
@@ -205,12 +214,12 @@ VT.kinds.decoderSliders = function (root, o) {
   }
   handle.z = () => sliders.map((s) => parseFloat(s.input.value));
   handle.set = (z) => { set(z); draw(); };
-  const starts = o.starts.length ? V.el("div", {class: "vae-w-buttons"}, [
-    V.el("span", {text: "start at: "}),
+  const starts = o.starts.length ? V.el("div", {class: "vae-w-buttons vae-w-pick"}, [
+    V.el("span", {text: "start at the mean encoding of: "}),
     ...o.starts.map((s) => vtButton(s.name, () => handle.set(s.z),
                                     {title: "the mean encoding of " + s.name, "data-start": ""}))]) : null;
-  const controls = V.el("div", {class: "vae-w-controls"}, [starts, ...sliders.map((s) => s.row)]);
-  root.append(vtTitle(o.title), V.el("div", {class: "vae-w-row"}, [controls, out]));
+  const controls = V.el("div", {class: "vae-w-controls"}, sliders.map((s) => s.row));
+  root.append(vtTitle(o.title), starts || "", V.el("div", {class: "vae-w-row"}, [controls, out]));
   if (encoder) {
     const seen = V.digitCanvas(84, "the 28 by 28 image the encoder sees");
     const said = V.el("output", {class: "vae-w-readout", "aria-live": "polite"});
@@ -238,7 +247,7 @@ VT.kinds.decoderSliders = function (root, o) {
     root.append(row);
     if (o.examples) {
       root.append(V.el("div", {class: "vae-w-pick"}, [
-        V.el("span", {text: o.draw ? "or encode a held-out image: " : "encode a held-out image: "}),
+        V.el("span", {text: o.draw ? "or encode a held-out image: " : "encode a held-out picture: "}),
         vtExamples(o.examples, o.names, (pixels, name) => {
           if (handle.pad) handle.pad.reset();
           start(pixels, "this " + name);
