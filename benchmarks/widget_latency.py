@@ -63,6 +63,7 @@ def pointer_path(driver, element, points) -> None:
     """Press, move through ``points`` (fractions of the element), release."""
     from selenium.webdriver.common.action_chains import ActionChains
 
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
                                  element)
     at = [(round((x - 0.5) * w), round((y - 0.5) * h)) for x, y in points]
@@ -73,8 +74,10 @@ def pointer_path(driver, element, points) -> None:
 
 
 def hover_path(driver, element, points) -> None:
+    """Move the pointer through ``points`` (fractions of the element) without pressing."""
     from selenium.webdriver.common.action_chains import ActionChains
 
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
                                  element)
     actions = ActionChains(driver, duration=0)
