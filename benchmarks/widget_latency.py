@@ -1,19 +1,33 @@
-"""How long one slider update takes: decode a latent point and encode the PNG the widget shows.
+"""How fast the widgets answer, and how heavy the built pages are.
 
-    python benchmarks/widget_latency.py        (target: under 100 ms per update on a CPU)
+    python benchmarks/widget_latency.py              (targets: kernel sliders < 100 ms per update;
+                                                       in-page widgets < 16 ms per pointer move;
+                                                       every built page < 2.5 MB)
+
+1. ipywidgets (a live kernel): one slider update = decode + PNG; the KL explorer's redraw.
+2. The static widgets in headless Chromium, on the book's models for the data found: each
+   pointer move's work measured in the page with performance.now() (drawing: rasterise, encode
+   with the 5-d and the 2-d VAE, decode, redraw; maps: decode and redraw; sliders' pad:
+   rasterise, encode, decode, redraw). Pointer moves are real (Selenium's pointer actions).
+3. The weight of each built page (HTML + the images it shows), if the book has been built.
 """
 
+import shutil
 import statistics
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import torch
 
-from vae_tutorial import book, data, widgets
+from vae_tutorial import book, data, web, widgets
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_LIMIT_MB = 2.5
 
 
-def main() -> None:
-    digits = data.load_mnist(quiet=True)
-    vae = book.trained("vae", digits).model.cpu()
+def kernel_widgets(vae, digits) -> None:
     box = widgets.latent_sliders(vae, digits)
     sliders = box.children[0].children[1:]
     times = []
@@ -28,11 +42,162 @@ def main() -> None:
         start = time.perf_counter()
         mu.value = ((i * 0.3) % 6) - 3
         kl_times.append((time.perf_counter() - start) * 1000)
-    spec_kb = widgets.static_decoder_demo(vae).weight_kb
-    print(f"latent slider update: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
+    print(f"kernel slider update:  median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
           f"({len(times)} updates; target < 100 ms)")
-    print(f"KL explorer redraw:   median {statistics.median(kl_times):.1f} ms, max {max(kl_times):.1f} ms")
-    print(f"in-browser decoder weights: {spec_kb:.0f} kB in the page")
+    print(f"kernel KL redraw:      median {statistics.median(kl_times):.1f} ms, max {max(kl_times):.1f} ms")
+
+
+def chromium():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1280,1000"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def pointer_path(driver, element, points) -> None:
+    """Press, move through ``points`` (fractions of the element), release."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
+                                 element)
+    at = [(round((x - 0.5) * w), round((y - 0.5) * h)) for x, y in points]
+    actions = ActionChains(driver, duration=0).move_to_element_with_offset(element, *at[0]).click_and_hold()
+    for x, y in at[1:]:
+        actions.move_to_element_with_offset(element, x, y)
+    actions.release().perform()
+
+
+def hover_path(driver, element, points) -> None:
+    """Move the pointer through ``points`` (fractions of the element) without pressing."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
+                                 element)
+    actions = ActionChains(driver, duration=0)
+    for x, y in points:
+        actions.move_to_element_with_offset(element, round((x - 0.5) * w), round((y - 0.5) * h))
+    actions.perform()
+
+
+def spiral(n: int, turns: float = 3.0):
+    """``n`` points on a spiral inside the unit square: a long, curving stroke."""
+    import math
+    return [(0.5 + 0.4 * (i / n) * math.cos(2 * math.pi * turns * i / n),
+             0.5 + 0.4 * (i / n) * math.sin(2 * math.pi * turns * i / n)) for i in range(n)]
+
+
+def report(name: str, times: list) -> None:
+    worst = max(range(len(times)), key=times.__getitem__)
+    print(f"{name:22} median {statistics.median(times):5.2f} ms, worst {times[worst]:6.2f} ms "
+          f"(move {worst + 1} of {len(times)}; target < 16 ms)")
+
+
+def page_widgets(digits, models) -> None:
+    parts = {"draw": web.draw_digit(models["vae"], digits, models["vae-2d"]),
+             "maps": web.latent_maps(models["ae-2d"], models["vae-2d"], digits),
+             "sliders": web.decoder_sliders(models["vae"], digits)}
+    web.forget()
+    body = "\n".join(w._repr_html_() for w in parts.values())
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "widgets.html"
+        page.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
+                        encoding="utf-8")
+        driver = chromium()
+        try:
+            driver.get(page.as_uri())
+            timings = "return window.vaeTutorial.widgets[arguments[0]].timings"
+            reset = "window.vaeTutorial.widgets[arguments[0]].timings.length = 0"
+            draw = driver.find_element("id", parts["draw"].root_id)
+            driver.execute_script(reset, parts["draw"].root_id)
+            pointer_path(driver, draw.find_element("css selector", ".vae-w-pad"), spiral(200))
+            report("draw a digit", driver.execute_script(timings, parts["draw"].root_id))
+            maps = driver.find_element("id", parts["maps"].root_id)
+            driver.execute_script(reset, parts["maps"].root_id)
+            for canvas in maps.find_elements("css selector", ".vae-w-map"):
+                hover_path(driver, canvas, spiral(100, turns=2))
+            report("latent maps (hover)", driver.execute_script(timings, parts["maps"].root_id))
+            sliders = driver.find_element("id", parts["sliders"].root_id)
+            driver.execute_script(reset, parts["sliders"].root_id)
+            pointer_path(driver, sliders.find_element("css selector", ".vae-w-pad"), spiral(200))
+            report("sliders' drawing pad", driver.execute_script(timings, parts["sliders"].root_id))
+            fidelity(driver, parts, digits, models)
+        finally:
+            driver.quit()
+    kb = {name: w.weight_kb for name, w in parts.items()}
+    print("weights and data per widget shown alone: " + ", ".join(f"{k} {v:.0f} kB" for k, v in kb.items()))
+
+
+@torch.no_grad()
+def fidelity(driver, parts, digits, models, n: int = 50) -> None:
+    """The page against PyTorch running the same rounded weights, and the rounded models'
+    images against the float32 models'."""
+    fmt = {name: web.pick_format(model, digits) for name, model in models.items()}
+    twins = {name: web.rounded(model, fmt[name]) for name, model in models.items()}
+    h = "window.vaeTutorial.widgets[arguments[0]]"
+    x = digits.images("test")[:n]
+    worst = {"encoder (mu, sigma)": 0.0, "decoder": 0.0}
+    for image in x:
+        got = driver.execute_script(f"return {h}.encode(arguments[1])", parts["draw"].root_id, image.ravel().tolist())
+        mu, logvar = twins["vae"].encode(image[None])
+        expected = torch.cat([mu, torch.exp(0.5 * logvar)], 1).numpy().ravel()
+        worst["encoder (mu, sigma)"] = max(worst["encoder (mu, sigma)"],
+                                           abs(torch.tensor(got["mu"] + got["sigma"]).numpy() - expected).max())
+    for z in torch.randn(n, 5, generator=torch.Generator().manual_seed(0)) * 1.5:
+        got = driver.execute_script(f"return Array.from({h}.decode(arguments[1]))",
+                                    parts["draw"].root_id, z.tolist())
+        expected = twins["vae"].decode(z[None]).numpy().ravel()
+        worst["decoder"] = max(worst["decoder"], abs(torch.tensor(got).numpy() - expected).max())
+    for i, name in enumerate(("ae-2d", "vae-2d")):
+        key = f"{name} decoder"
+        worst[key] = 0.0
+        for z in torch.randn(n, 2, generator=torch.Generator().manual_seed(1)) * 3:
+            got = driver.execute_script(f"return Array.from({h}.maps[{i}].decode(arguments[1]))",
+                                        parts["maps"].root_id, z.tolist())
+            worst[key] = max(worst[key], abs(torch.tensor(got).numpy() - twins[name].decode(z[None]).numpy().ravel()).max())
+    print("page vs PyTorch on the same rounded weights, max abs difference (target < 1e-4): " +
+          ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
+    for name, model in models.items():
+        error = web.rounding_error(model, digits, fmt[name])
+        print(f"{name:7} {fmt[name]} vs float32: images within {255 * max(error['reconstruction'], error['decoded']):.2f}/255 "
+              f"(reconstructions {255 * error['reconstruction']:.2f}, decoded N(0, I) points {255 * error['decoded']:.2f}; "
+              f"target 2/255)")
+        if fmt[name] != "int8":
+            error = web.rounding_error(model, digits, "int8")
+            print(f"{'':7} int8 (per-row scales) would be {255 * max(error['reconstruction'], error['decoded']):.1f}/255")
+
+
+def page_weights(html_dir: Path) -> None:
+    """Each built chapter: its HTML and the images it shows (the theme's shared files aside)."""
+    import re
+
+    pages = sorted((html_dir / "book").glob("*.html"))
+    if not pages:
+        print(f"no built book in {html_dir} (jupyter-book build . -W -n --keep-going): page weights skipped")
+        return
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        images = {src for src in re.findall(r'<img[^>]+src="([^"]+)"', html) if not src.startswith("data:")}
+        image_bytes = sum((page.parent / src).stat().st_size for src in images if (page.parent / src).exists())
+        total = (page.stat().st_size + image_bytes) / 1e6
+        flag = "" if total < PAGE_LIMIT_MB else f"   OVER {PAGE_LIMIT_MB} MB"
+        print(f"{page.name:28} {total:5.2f} MB (HTML {page.stat().st_size / 1e6:.2f} MB + "
+              f"{len(images)} images {image_bytes / 1e6:.2f} MB){flag}")
+
+
+def main() -> None:
+    digits = data.load_mnist(quiet=True)
+    models = {name: book.trained(name, digits).model.cpu().eval() for name in ("vae", "ae-2d", "vae-2d")}
+    print(f"data: {digits.describe()}")
+    kernel_widgets(models["vae"], digits)
+    page_widgets(digits, models)
+    page_weights(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_build" / "html")
 
 
 if __name__ == "__main__":

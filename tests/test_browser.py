@@ -1,6 +1,8 @@
 """In a real browser (Debian's Chromium, driven by Selenium through chromedriver): the
-kernel-free decoder matches PyTorch, a slider moves the digit, and no built page shows a widget
-placeholder or a JavaScript error. In CI (CI=true) a missing browser is a failure, not a skip."""
+kernel-free widgets run the book's models as PyTorch does (rounded weights, within 1e-4), a drawn
+stroke becomes the image web.rasterize makes of it, the maps decode the point under the pointer
+and pin it (mouse and keyboard), and no built page shows a widget placeholder or a JavaScript
+error. In CI (CI=true) a missing browser is a failure, not a skip."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import functools
 import math
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +22,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_tutorial import losses, widgets
+from conftest import OFFLINE_DIGITS
+from vae_tutorial import book, data, losses, web
 from vae_tutorial.models import ModelConfig, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,10 +87,10 @@ def js_errors(driver) -> list[str]:
 
 
 def move_slider(driver, slider, steps: int = 12) -> None:
-    """Move a range input the way a person does: focus it, press the arrow key."""
+    """Move a range input the way a keyboard user does: focus it, press the arrow key."""
     from selenium.webdriver.common.keys import Keys
 
-    slider.click()
+    driver.execute_script("arguments[0].focus()", slider)
     for _ in range(steps):
         slider.send_keys(Keys.ARROW_RIGHT)
 
@@ -95,60 +99,271 @@ def canvas_png(driver, demo) -> str:
     return driver.execute_script("return arguments[0].querySelector('canvas').toDataURL()", demo)
 
 
-def test_decoder_in_the_page_matches_pytorch(browser, tmp_path):
+def handle(driver, widget, expression: str):
+    """Evaluate ``expression`` with ``h`` bound to the widget's handle in the page."""
+    return driver.execute_script(
+        f"const h = window.vaeTutorial.widgets[arguments[0]]; return {expression};", widget.root_id)
+
+
+def open_page(driver, folder: Path, *widgets_) -> None:
+    """One page holding ``widgets_`` the way a notebook shows them (each model's weights and the
+    modules carried by the first output that needs them), opened from disk (file://)."""
+    web.forget()
+    body = "\n".join(w._repr_html_() for w in widgets_)
+    path = folder / "widgets.html"
+    path.write_text('<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+                    f'</head><body style="max-width: 900px">{body}</body></html>', encoding="utf-8")
+    driver.get(path.as_uri())
+    assert driver.execute_script("return window.vaeTutorial.waiting.length") == 0
+
+
+def stroke(driver, element, points, kind: str = "mouse") -> None:
+    """Draw one stroke through ``points`` (fractions of the element's size) with real pointer
+    events of ``kind`` ("mouse", "pen" or "touch")."""
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
+
+    width, height = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", element)
+    kinds = {"mouse": interaction.POINTER_MOUSE, "pen": interaction.POINTER_PEN,
+             "touch": interaction.POINTER_TOUCH}
+    actions = ActionBuilder(driver, mouse=PointerInput(kinds[kind], kind), duration=0)
+    # offsets are from the element's centre
+    at = [(round((x - 0.5) * width), round((y - 0.5) * height)) for x, y in points]
+    actions.pointer_action.move_to(element, *at[0]).pointer_down()
+    for x, y in at[1:]:
+        actions.pointer_action.move_to(element, x, y)
+    actions.pointer_action.pointer_up()
+    actions.perform()
+
+
+SEVEN = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.4), (0.55, 0.6), (0.45, 0.85)]
+
+
+@pytest.mark.parametrize("fmt", ["float32", "float16", "int8"])
+def test_page_runs_the_rounded_model_like_pytorch(browser, tmp_path, fmt):
     torch.manual_seed(0)
     model = build_model(ModelConfig(kind="vae", latent_dim=5, hidden_dims=(64, 32))).eval()
-    demo = widgets.static_decoder_demo(model)
-    (tmp_path / "demo.html").write_text(
-        f'<!doctype html><html><head><link rel="icon" href="data:,"></head><body>{demo.data}</body></html>')
-    with serve(tmp_path) as url:
-        browser.get(f"{url}/demo.html")
-        points = torch.randn(6, 5, generator=torch.Generator().manual_seed(1)) * 1.5
-        for z in points:
-            in_browser = np.array(browser.execute_script(
-                "return Array.from(window.vaeDemos[arguments[0]].decode(arguments[1]))", demo.demo_id, z.tolist()))
-            expected = model.decode(z[None]).detach().numpy().ravel()
-            assert np.abs(in_browser - expected).max() < 1e-4
-        root = browser.find_element("id", demo.demo_id)
-        before = canvas_png(browser, root)
-        move_slider(browser, root.find_elements("css selector", "input[type=range]")[0])
-        assert canvas_png(browser, root) != before
-        assert root.find_element("css selector", "output").text == "0.60"  # 12 steps of 0.05
-        assert js_errors(browser) == []
+    twin = web.rounded(model, fmt)
+    digits = data.load_mnist(quiet=True)
+    demo = web.decoder_sliders(model, digits, fmt=fmt)
+    open_page(browser, tmp_path, demo)
+    for z in torch.randn(6, 5, generator=torch.Generator().manual_seed(1)) * 1.5:
+        in_page = np.array(handle(browser, demo, f"Array.from(h.decode({z.tolist()}))"))
+        assert np.abs(in_page - twin.decode(z[None]).detach().numpy().ravel()).max() < 1e-4
+    for x in digits.images("test")[:4]:
+        mu = handle(browser, demo, f"h.encode({x.ravel().tolist()}).mu")
+        np.testing.assert_allclose(mu, twin.encode(x[None])[0][0].detach().numpy(), atol=1e-4)
+    root = browser.find_element("id", demo.root_id)
+    before = canvas_png(browser, root)
+    move_slider(browser, root.find_elements("css selector", "input[type=range]")[0])
+    assert canvas_png(browser, root) != before
+    assert js_errors(browser) == []
+
+
+def test_a_widget_waits_for_weights_shown_after_it(browser, tmp_path):
+    """JupyterLab renders outputs as they scroll into view: a widget may arrive before the
+    output that carries its weights. It says so, then starts when they come."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,))).eval()
+    web.forget()
+    carrier, follower = web.decoder_sliders(model), web.decoder_sliders(model)
+    carried, referring = carrier._repr_html_(), follower._repr_html_()
+    version, js = web.bundle()
+    (tmp_path / "late.html").write_text(f"<!doctype html><html><body>{referring}<script>{js}</script>"
+                                        "</body></html>", encoding="utf-8")
+    browser.get((tmp_path / "late.html").as_uri())
+    note = browser.find_element("id", follower.root_id).text
+    assert "Waiting for the model's weights" in note and "web.forget()" in note
+    for script in re.findall(r"<script>(.*?)</script>", carried, re.S):
+        if "VT.start()" not in script:             # the modules are on the page already
+            browser.execute_script(script)
+    assert handle(browser, follower, "h.renders") == 1
+    assert browser.find_elements("css selector", f"#{follower.root_id} input[type=range]")
+    assert js_errors(browser) == []
+
+
+@pytest.fixture(scope="session")
+def book_models(tmp_path_factory, parsed_offline_digits):
+    """The book's own recipes ("vae", "ae-2d", "vae-2d") on the offline digits, trained once
+    per session in a cache of their own (about a minute each on a 2-core CPU; set
+    VAE_TUTORIAL_TEST_MODELS to a folder to keep them between runs)."""
+    cache = Path(os.environ.get("VAE_TUTORIAL_TEST_MODELS") or tmp_path_factory.getbasetemp() / "book-models")
+    (cache / OFFLINE_DIGITS).parent.mkdir(parents=True, exist_ok=True)
+    (cache / OFFLINE_DIGITS).write_bytes(parsed_offline_digits)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VAE_TUTORIAL_CACHE", str(cache))
+        mp.setenv("VAE_TUTORIAL_OFFLINE", "1")
+        mp.delenv("VAE_TUTORIAL_DATA", raising=False)
+        digits = data.load_mnist(quiet=True)
+        models = {name: book.trained(name, digits).model.cpu().eval()
+                  for name in ("vae", "ae-2d", "vae-2d")}
+    return digits, models
+
+
+@pytest.fixture(scope="module")
+def book_page(book_models):
+    """The three widgets of chapters 3 and 8 on the book's models, as one page's widgets."""
+    digits, m = book_models
+    return {"draw": web.draw_digit(m["vae"], digits, m["vae-2d"]),
+            "maps": web.latent_maps(m["ae-2d"], m["vae-2d"], digits),
+            "sliders": web.decoder_sliders(m["vae"], digits)}
+
+
+def test_rounded_book_models_draw_within_two_grey_levels(book_models):
+    digits, models = book_models
+    for name, model in models.items():
+        fmt = web.pick_format(model, digits)
+        error = web.rounding_error(model, digits, fmt)
+        assert max(error["reconstruction"], error["decoded"]) <= 2 / 255, (name, fmt, error)
+
+
+def test_book_models_in_the_page_match_pytorch(browser, tmp_path, book_models, book_page):
+    digits, m = book_models
+    draw, maps = book_page["draw"], book_page["maps"]
+    open_page(browser, tmp_path, *book_page.values())
+    html = (tmp_path / "widgets.html").read_text()
+    for key in {k for w in book_page.values() for k in w.options["needs"]}:
+        assert html.count(f'push(["net","{key}"') + html.count(f'push(["data","{key}"') == 1, key
+    assert html.count("VT.start()") == 1
+    fmt = {name: web.pick_format(model, digits) for name, model in m.items()}
+    vae, vae2, ae2 = (web.rounded(m[name], fmt[name]) for name in ("vae", "vae-2d", "ae-2d"))
+    worst = []
+    for x in digits.images("test")[:10]:
+        page = handle(browser, draw, f"[h.encode({x.ravel().tolist()}), h.encodeMap({x.ravel().tolist()})]")
+        for model, got in ((vae, page[0]), (vae2, page[1])):
+            mu, logvar = model.encode(x[None])
+            worst.append(np.abs(np.array(got["mu"]) - mu.detach().numpy()).max())
+            worst.append(np.abs(np.array(got["sigma"]) - torch.exp(0.5 * logvar).detach().numpy()).max())
+    for z in torch.randn(10, 5, generator=torch.Generator().manual_seed(2)):
+        got = handle(browser, draw, f"Array.from(h.decode({z.tolist()}))")
+        worst.append(np.abs(np.array(got) - vae.decode(z[None]).detach().numpy().ravel()).max())
+    for i, model in enumerate((ae2, vae2)):
+        for z in torch.randn(10, 2, generator=torch.Generator().manual_seed(3)) * 3:
+            got = handle(browser, maps, f"Array.from(h.maps[{i}].decode({z.tolist()}))")
+            worst.append(np.abs(np.array(got) - model.decode(z[None]).detach().numpy().ravel()).max())
+    assert max(worst) < 1e-4
+    assert js_errors(browser) == []
+
+
+@pytest.mark.parametrize("kind", ["mouse", "pen", "touch"])
+def test_a_drawn_digit_is_rasterised_and_encoded_as_in_python(browser, tmp_path, book_models,
+                                                               book_page, kind):
+    digits, m = book_models
+    draw = book_page["draw"]
+    open_page(browser, tmp_path, draw)
+    root = browser.find_element("id", draw.root_id)
+    stroke(browser, root.find_element("css selector", ".vae-w-pad"), SEVEN, kind)
+    got = handle(browser, draw, "({strokes: h.pad.strokes, image: Array.from(h.image), "
+                                "mu: h.mu, sigma: h.sigma, map: h.map})")
+    assert len(got["strokes"]) == 1 and len(got["strokes"][0]) >= len(SEVEN)
+    image = np.array(got["image"]).reshape(28, 28)
+    assert np.abs(image - web.rasterize(got["strokes"])).max() < 1e-9       # the page's raster
+    x = torch.tensor(image, dtype=torch.float32)[None, None]
+    for model, encoded in ((m["vae"], got), (m["vae-2d"], got["map"])):
+        mu, logvar = web.rounded(model, web.pick_format(model, digits)).encode(x)
+        assert np.abs(np.array(encoded["mu"]) - mu.detach().numpy()).max() < 1e-4
+        assert np.abs(np.array(encoded["sigma"]) - torch.exp(0.5 * logvar).detach().numpy()).max() < 1e-4
+    root.find_element("xpath", ".//button[text()='clear']").click()
+    assert handle(browser, draw, "h.mu") is None and not any(handle(browser, draw, "Array.from(h.image)"))
+    # the keyboard's way in: a held-out digit's button
+    root.find_element("xpath", ".//button[text()='3']").click()
+    shown = np.array(handle(browser, draw, "Array.from(h.image)"))
+    three = digits.test_images[digits.test_labels == 3][0].numpy().ravel() / 255
+    assert np.abs(shown - three).max() < 1e-12 and handle(browser, draw, "h.mu") is not None
+    assert js_errors(browser) == []
+
+
+def test_the_maps_decode_the_point_under_the_pointer_and_pin_it(browser, tmp_path, book_models, book_page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    digits, m = book_models
+    maps = book_page["maps"]
+    open_page(browser, tmp_path, maps)
+    canvases = browser.find_element("id", maps.root_id).find_elements("css selector", ".vae-w-map")
+    limits = [spec["limit"] for spec in maps.options["maps"]]
+    for i, (canvas, name) in enumerate(zip(canvases, ("ae-2d", "vae-2d"))):
+        twin = web.rounded(m[name], web.pick_format(m[name], digits))
+        ActionChains(browser).move_to_element_with_offset(canvas, 40, -30).perform()   # hover
+        point = handle(browser, maps, f"h.maps[{i}].point")
+        assert point[0] > 0 and point[1] > 0 and max(map(abs, point)) <= limits[i]
+        shown = np.array(handle(browser, maps, f"Array.from(h.maps[{i}].image)"))
+        assert np.abs(shown - twin.decode(torch.tensor([point])).detach().numpy().ravel()).max() < 1e-4
+        assert handle(browser, maps, f"h.maps[{i}].map.state.pinned") == [0, 0]      # not pinned yet
+        ActionChains(browser).click().perform()                                         # pin it
+        pinned = handle(browser, maps, f"h.maps[{i}].map.state.pinned")
+        assert pinned == pytest.approx(point, abs=limits[i] / 50)
+        canvas.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_UP)             # keyboard
+        moved = handle(browser, maps, f"h.maps[{i}].point")
+        assert moved == pytest.approx([pinned[0] + limits[i] / 20, pinned[1] + limits[i] / 40])
+        outline = browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", canvas)
+        assert outline == "solid"                                                     # visible focus
+        canvas.send_keys(Keys.HOME)
+        assert handle(browser, maps, f"h.maps[{i}].point") == [0, 0]
+    browser.find_element("css selector", f"#{maps.root_id} input[type=checkbox]").click()
+    assert handle(browser, maps, "h.maps.map((e) => e.map.state.limit)") == [max(limits)] * 2
+    assert js_errors(browser) == []
+
+
+def test_sliders_start_at_the_encoding_of_a_drawing(browser, tmp_path, book_models, book_page):
+    digits, m = book_models
+    sliders = book_page["sliders"]
+    open_page(browser, tmp_path, sliders)
+    root = browser.find_element("id", sliders.root_id)
+    stroke(browser, root.find_element("css selector", ".vae-w-pad"), SEVEN)
+    mu, z = handle(browser, sliders, "h.mu"), handle(browser, sliders, "h.z()")
+    x = torch.tensor(handle(browser, sliders, "Array.from(h.image)"), dtype=torch.float32).reshape(1, 1, 28, 28)
+    expected = web.rounded(m["vae"], web.pick_format(m["vae"], digits)).encode(x)[0][0].detach().numpy()
+    assert np.abs(np.array(mu) - expected).max() < 1e-4
+    # the sliders hold mu, on their 0.05 grid and within ±3
+    assert z == pytest.approx(np.clip(np.round(np.array(mu) / 0.05) * 0.05, -3, 3), abs=1e-9)
+    assert js_errors(browser) == []
 
 
 def test_kl_explorer_in_the_page_matches_the_package(browser, tmp_path):
-    demo = widgets.static_kl_explorer(mu=1.0, sigma=0.5)
-    (tmp_path / "kl.html").write_text(
-        f'<!doctype html><html><head><link rel="icon" href="data:,"></head><body>{demo.data}</body></html>')
-    with serve(tmp_path) as url:
-        browser.get(f"{url}/kl.html")
-        for mu, sigma in [(0.0, 1.0), (2.0, 1.0), (0.0, 0.1), (-1.5, 2.5)]:
-            in_browser = browser.execute_script(
-                "return window.vaeDemos[arguments[0]].kl(arguments[1], arguments[2])", demo.demo_id, mu, sigma)
-            expected = losses.kl_divergence(torch.tensor([[mu]], dtype=torch.float64),
-                                            torch.tensor([[2 * math.log(sigma)]], dtype=torch.float64))
-            assert in_browser == pytest.approx(expected.item(), abs=1e-12)
-        root = browser.find_element("id", demo.demo_id)
-        assert root.find_element("css selector", ".vae-kl-value").text == "KL = 0.82 nats"  # (1 + 0.25 - ln 0.25 - 1) / 2
-        before = canvas_png(browser, root)
-        # the click lands mid-slider (mu = 0), then 40 steps of 0.05 make mu = 2
-        move_slider(browser, root.find_elements("css selector", "input[type=range]")[0], steps=40)
-        assert root.find_element("css selector", ".vae-kl-value").text == "KL = 2.32 nats"
-        assert canvas_png(browser, root) != before
-        assert js_errors(browser) == []
+    demo = web.kl_explorer(mu=1.0, sigma=0.5)
+    open_page(browser, tmp_path, demo)
+    for mu, sigma in [(0.0, 1.0), (2.0, 1.0), (0.0, 0.1), (-1.5, 2.5)]:
+        in_page = handle(browser, demo, f"h.kl({mu}, {sigma})")
+        expected = losses.kl_divergence(torch.tensor([[mu]], dtype=torch.float64),
+                                        torch.tensor([[2 * math.log(sigma)]], dtype=torch.float64))
+        assert in_page == pytest.approx(expected.item(), abs=1e-12)
+    root = browser.find_element("id", demo.root_id)
+    assert root.find_element("css selector", ".vae-kl-value").text == "KL = 0.82 nats"  # (1 + 0.25 - ln 0.25 - 1) / 2
+    before = canvas_png(browser, root)
+    # from mu = 1, 20 steps of 0.05 make mu = 2
+    move_slider(browser, root.find_elements("css selector", "input[type=range]")[0], steps=20)
+    assert root.find_element("css selector", ".vae-kl-value").text == "KL = 2.32 nats"
+    assert canvas_png(browser, root) != before
+    assert js_errors(browser) == []
+
+
+def test_widgets_follow_the_dark_mode(browser, tmp_path, book_page):
+    sliders = book_page["sliders"]
+    open_page(browser, tmp_path, sliders)
+    ink = "const c = document.querySelector('.vae-w-digit').getContext('2d');" \
+          "const d = c.getImageData(0, 0, 28, 28).data; let k = 0;" \
+          "for (let i = 3; i < d.length; i += 4) if (d[i] > d[k + 3]) k = i - 3;" \
+          "return [d[k], d[k + 1], d[k + 2]]"
+    light = browser.execute_script(ink)
+    browser.execute_script("document.body.style.color = 'rgb(230, 230, 230)';"
+                           "document.body.style.background = 'rgb(20, 20, 20)';"
+                           "document.documentElement.dataset.theme = 'dark'")
+    dark = browser.execute_script(ink)
+    assert sum(light) < 100 and sum(dark) > 600     # dark ink on light, light ink on dark
 
 
 def test_generation_chapter_slider_decodes_without_a_kernel(browser, built_book):
     with serve(built_book) as url:
         browser.get(f"{url}/book/08_generation.html")
-        demo = browser.find_element("css selector", ".vae-demo")
-        before = canvas_png(browser, demo)
-        renders = browser.execute_script("return window.vaeDemos[arguments[0]].renders", demo.get_attribute("id"))
+        demo = browser.find_element("css selector", ".vae-w-decoderSliders")
+        renders = "return window.vaeTutorial.widgets[arguments[0]].renders"
+        before, count = canvas_png(browser, demo), browser.execute_script(renders, demo.get_attribute("id"))
         move_slider(browser, demo.find_elements("css selector", "input[type=range]")[2])
         assert canvas_png(browser, demo) != before
-        assert browser.execute_script("return window.vaeDemos[arguments[0]].renders",
-                                      demo.get_attribute("id")) > renders
+        assert browser.execute_script(renders, demo.get_attribute("id")) > count
         # a start button jumps to a digit's mean encoding
         demo.find_elements("css selector", "button[data-start]")[7].click()
         assert js_errors(browser) == []
@@ -168,3 +383,30 @@ def test_no_page_shows_widget_placeholders_js_errors_or_cut_off_lines(browser, b
                 "return Array.from(document.querySelectorAll('article pre'))"
                 ".filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent.slice(0, 60))")
             assert cut_off == [], f"{page.name}: code or output wider than the column: {cut_off}"
+
+
+WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "08_generation": ["decoderSliders"],
+                "09_clothes": ["decoderSliders"]}
+
+
+def test_widget_pages_work_from_disk_in_dark_mode_and_on_a_phone(browser, built_book):
+    try:
+        for name, kinds in WIDGET_PAGES.items():
+            page = built_book / "book" / f"{name}.html"
+            html = page.read_text(encoding="utf-8")
+            pushed = re.findall(r'queue\.push\(\["(?:net|data)","([^"]+)"', html)
+            assert pushed and len(pushed) == len(set(pushed)), f"{name}: weights carried twice"
+            assert html.count("VT.start()") == 1, f"{name}: the modules more than once"
+            for width in (1280, 375):
+                browser.set_window_size(width, 900)
+                browser.get(page.as_uri())                      # file://, no server
+                shown = browser.execute_script(
+                    "return Array.from(document.querySelectorAll('.vae-w')).map((e) => "
+                    "[e.className, e.querySelector('.vae-w-note') === null, "
+                    "e.scrollWidth <= e.clientWidth + 1, e.id in window.vaeTutorial.widgets])")
+                assert [s[0].split("vae-w-")[1] for s in shown] == kinds, name
+                assert all(built and fits and known for _, built, fits, known in shown), (name, width, shown)
+                browser.execute_script("document.documentElement.dataset.theme = 'dark'")
+                assert js_errors(browser) == [], f"{name} at {width} px"
+    finally:
+        browser.set_window_size(1300, 1000)

@@ -1,10 +1,18 @@
-import base64
+"""The widgets: ipywidgets for a live kernel, and the static page's pieces in Python (the
+rasteriser's reference, the weights' rounding, what each output carries). test_browser runs the
+page's JavaScript."""
 
+import base64
+import re
+import sys
+from pathlib import Path
+
+import matplotlib.colors
 import numpy as np
 import pytest
 import torch
 
-from vae_tutorial import data, widgets
+from vae_tutorial import data, plots, web, widgets
 from vae_tutorial.errors import ConfigError
 from vae_tutorial.models import ModelConfig, build_model
 
@@ -20,35 +28,152 @@ def small(mnist_root):
     return data.load_mnist(mnist_root, quiet=True)
 
 
-def _numpy_decode(spec, z):
-    """What the page's JavaScript does, in numpy: the spec alone must rebuild the decoder."""
-    h = np.asarray(z, dtype=np.float64)
-    for layer in spec["layers"]:
-        w = np.frombuffer(base64.b64decode(layer["w"]), "<f4").reshape(layer["out"], layer["in"])
-        b = np.frombuffer(base64.b64decode(layer["b"]), "<f4")
-        h = w @ h + b
-        h = np.maximum(h, 0) if layer["act"] == "relu" else 1 / (1 + np.exp(-h))
+def _numpy_forward(spec, x):
+    """What the page's JavaScript does, in numpy: the spec alone must rebuild the network."""
+    h = np.asarray(x, dtype=np.float64)
+    for layer in spec:
+        raw = base64.b64decode(layer["w"])
+        if layer["format"] == "int8":
+            scale = np.frombuffer(base64.b64decode(layer["scale"]), "<f4")
+            w = np.frombuffer(raw, np.int8).reshape(layer["out"], -1).astype(np.float32) * scale[:, None]
+        else:
+            w = np.frombuffer(raw, {"float32": "<f4", "float16": "<f2"}[layer["format"]]).astype(np.float32)
+        h = w.reshape(layer["out"], layer["in"]) @ h + np.frombuffer(base64.b64decode(layer["b"]), "<f4")
+        h = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+             "none": lambda v: v}[layer["act"]](h)
     return h
 
 
-def test_decoder_spec_rebuilds_the_decoder(vae):
-    spec = widgets.decoder_spec(vae)
-    assert [(l["in"], l["out"]) for l in spec["layers"]] == [(3, 16), (16, 32), (32, 784)]
+@pytest.mark.parametrize("fmt", web.FORMATS)
+def test_net_spec_rebuilds_the_rounded_model(vae, fmt):
+    encoder, decoder = web.net_spec(vae, "encoder", fmt), web.net_spec(vae, "decoder", fmt)
+    assert [(l["in"], l["out"], l["act"]) for l in encoder] == [(784, 32, "relu"), (32, 16, "relu"), (16, 6, "none")]
+    assert [(l["in"], l["out"], l["act"]) for l in decoder] == [(3, 16, "relu"), (16, 32, "relu"), (32, 784, "sigmoid")]
+    twin = web.rounded(vae, fmt)
+    x = torch.rand(1, 1, 28, 28)
+    mu, logvar = twin.encode(x)
+    np.testing.assert_allclose(_numpy_forward(encoder, x.numpy().ravel()),
+                               torch.cat([mu, logvar], 1).detach().numpy().ravel(), atol=1e-5)
     z = torch.randn(3)
-    expected = vae.decode(z[None]).detach().numpy().ravel()
-    np.testing.assert_allclose(_numpy_decode(spec, z.numpy()), expected, atol=1e-5)
+    np.testing.assert_allclose(_numpy_forward(decoder, z.numpy()),
+                               twin.decode(z[None]).detach().numpy().ravel(), atol=1e-5)
+    if fmt == "float32":   # rounding to float32 changes nothing
+        assert torch.equal(twin.decode(z[None]), vae.decode(z[None]))
 
 
-def test_static_demo_has_a_slider_per_dimension_and_start_buttons(vae, small):
-    html = widgets.static_decoder_demo(vae, small)
-    assert html.data.count('type="range"') == 3 and html.data.count("data-start=") == 10
-    assert "<canvas" in html.data and html.demo_id in html.data
-    assert 0 < html.weight_kb < 200
+def test_int8_rows_keep_their_scale_and_float16_rounds_each_weight():
+    w = np.array([[0.5, -1.0, 0.25, 0.0], [0.0, 0.0, 0.0, 0.0], [1e-3, 2e-3, -3e-3, 0.0]], np.float32)
+    stored, back = web.round_weights(w, "int8")
+    scale = np.frombuffer(base64.b64decode(stored["scale"]), "<f4")
+    np.testing.assert_allclose(scale, [1 / 127, 1.0, 3e-3 / 127], rtol=1e-6)  # all-zero rows: 1
+    np.testing.assert_allclose(np.abs(back).max(axis=1), np.abs(w).max(axis=1), rtol=1e-6)  # largest: exact
+    assert np.all(np.abs(back - w) <= scale[:, None] / 2 + 1e-9)
+    _, half = web.round_weights(np.array([[0.1]], np.float32), "float16")
+    assert half[0, 0] == np.float32(np.float16(0.1)) != np.float32(0.1)
+    with pytest.raises(ConfigError, match="float16"):
+        web.round_weights(w, "bfloat16")
 
 
-def test_static_demo_refuses_conv_models():
+def test_picked_format_keeps_images_within_two_grey_levels(vae, small):
+    fmt = web.pick_format(vae, small)
+    error = web.rounding_error(vae, small, fmt)
+    assert max(error["reconstruction"], error["decoded"]) <= web.MAX_PIXEL_ERROR
+    assert web.pick_format(vae) == "float16"   # nothing to check int8 against
+
+
+def test_rasterize_fits_the_drawing_in_the_20_pixel_box_whatever_its_size():
+    big = [[(0.5, 0.05), (0.5, 0.95)]]          # a vertical stroke: a 1
+    small = [[(0.2, 0.3), (0.2, 0.4)]]          # the same, drawn small and elsewhere
+    image = web.rasterize(big)
+    np.testing.assert_allclose(web.rasterize(small), image, atol=1e-12)
+    rows, cols = np.flatnonzero(image.sum(1) > 0), np.flatnonzero(image.sum(0) > 0)
+    assert rows[-1] - rows[0] + 1 == 20 and cols[-1] - cols[0] + 1 <= 4   # 20 tall, pen-wide
+    centre = (image.sum(1) @ (np.arange(28) + 0.5)) / image.sum()
+    assert abs(centre - 14) <= 0.5                                         # centred by mass
+    assert image.max() == 1.0 and 50 < image.sum() < 65                    # MNIST's 1s: ~58
+
+
+def test_rasterize_centres_by_mass_and_handles_dots_and_nothing():
+    seven = [[(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)]]
+    image = web.rasterize(seven)
+    centres = np.arange(28) + 0.5
+    assert abs(image.sum(1) @ centres / image.sum() - 14) <= 0.5
+    assert abs(image.sum(0) @ centres / image.sum() - 14) <= 0.5
+    assert not web.rasterize([]).any() and not web.rasterize([[]]).any()
+    dot = web.rasterize([[(0.3, 0.6)]])       # a tap is a small dot, not a blown-up disc
+    assert 0 < dot.sum() < 10
+
+
+def _pushed_keys(html: str) -> list[str]:
+    return re.findall(r'queue\.push\(\["(?:net|data)","([^"]+)"', html)
+
+
+def test_each_model_travels_once_per_kernel(vae, small):
+    web.forget()
+    first, second = web.decoder_sliders(vae, small), web.decoder_sliders(vae, small)
+    one, two = first._repr_html_(), second._repr_html_()
+    assert sorted(_pushed_keys(one)) == sorted(first.options["needs"]) and len(first.options["needs"]) == 3
+    assert _pushed_keys(two) == [] and second.options["needs"] == first.options["needs"]
+    assert one.count("VT.start()") == 1 and "VT.start()" not in two      # the modules, once too
+    assert second.root_id in two and '"widget","decoderSliders"' in two
+    web.forget()                                                        # e.g. a cleared output
+    assert sorted(_pushed_keys(second._repr_html_())) == sorted(first.options["needs"])
+    assert "VT.start()" in second.html(standalone=True)
+
+
+def test_rerunning_the_carrying_cell_carries_again(vae, monkeypatch):
+    runs = iter([("cell-a", "run-1"), ("cell-b", "run-2"), ("cell-a", "run-3"), ("cell-a", "run-3")])
+    monkeypatch.setattr(web, "_execution", lambda: current)
+    web.forget()
+    outputs = []
+    for current in runs:
+        outputs.append(web.decoder_sliders(vae)._repr_html_())
+    assert [len(_pushed_keys(h)) for h in outputs] == [1, 0, 1, 0]   # a 2nd widget in run 3: no
+
+
+def test_in_colab_every_output_carries_everything(vae, monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    web.forget()
+    assert all(len(_pushed_keys(web.decoder_sliders(vae)._repr_html_())) == 1 for _ in range(2))
+
+
+def test_widget_options_name_what_the_page_needs(vae, small):
+    torch.manual_seed(1)
+    vae2 = build_model(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,))).eval()
+    ae2 = build_model(ModelConfig(kind="ae", latent_dim=2, hidden_dims=(16,))).eval()
+    sliders = web.decoder_sliders(vae, small)
+    assert sliders.options["latent"] == 3 and len(sliders.options["starts"]) == 10
+    assert sliders.options["draw"] is True and "encoder" in sliders.options   # digits: a pad
+    draw = web.draw_digit(vae, small, vae2)
+    assert set(draw.options["needs"]) == {draw.options[k] for k in ("encoder", "decoder", "examples")} | \
+        {draw.options["map"]["encoder"], draw.options["map"]["points"]}
+    maps = web.latent_maps(ae2, vae2, small, n_points=20)
+    assert [m["label"] for m in maps.options["maps"]] == ["plain autoencoder", "VAE (mu)"]
+    assert all(m["limit"] >= 2.5 for m in maps.options["maps"])
+    assert 0 < maps.weight_kb < draw.weight_kb
+    assert web.CLASS_COLORS == tuple(matplotlib.colors.to_hex(c) for c in plots.CLASS_COLORS)
+
+
+def test_static_widgets_refuse_models_they_cannot_show(vae, small):
     with pytest.raises(ConfigError, match="MLP"):
-        widgets.static_decoder_demo(build_model(ModelConfig(architecture="conv", hidden_dims=(32,))))
+        web.decoder_sliders(build_model(ModelConfig(architecture="conv", hidden_dims=(32,))))
+    with pytest.raises(ConfigError, match="latent_dim=2"):
+        web.latent_maps(vae, vae, small)
+    with pytest.raises(ConfigError, match="plain autoencoder"):
+        web.draw_digit(build_model(ModelConfig(kind="ae", latent_dim=3, hidden_dims=(8,))), small)
+    with pytest.raises(ConfigError, match="needs data"):
+        web.decoder_sliders(vae, draw=True)
+
+
+def test_javascript_ships_as_package_data():
+    version, js = web.bundle()
+    for name in web.JS_FILES:
+        assert (web.JS_DIR / name).read_text() in js
+    assert "state.pixels" not in js and "Math.log(sigma * sigma)" in js   # KL: losses' formula
+    from setuptools.config.pyprojecttoml import read_configuration
+    config = read_configuration(Path(__file__).resolve().parents[1] / "pyproject.toml")
+    data_files = config["tool"]["setuptools"]["package-data"]["vae_tutorial"]
+    assert "js/*.js" in data_files and "js/*.css" in data_files
 
 
 def test_sliders_decode_the_point_they_show(vae, small):
@@ -86,10 +211,3 @@ def test_kl_explorer_redraws_for_each_slider():
     pictures.append(bytes(image.value))
     assert all(p.startswith(b"\x89PNG") for p in pictures)
     assert len(set(pictures)) == 3  # each move drew a new picture
-
-
-def test_static_kl_explorer_starts_at_the_given_point():
-    html = widgets.static_kl_explorer(mu=1.5, sigma=0.4)
-    assert html.data.count('type="range"') == 2 and "<canvas" in html.data and html.demo_id in html.data
-    assert 'value="1.5"' in html.data and 'value="0.4"' in html.data
-    assert "Math.log(sigma * sigma)" in html.data  # the formula of losses.kl_divergence
