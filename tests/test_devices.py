@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from vae_tutorial import data, metrics, models, plots, widgets  # noqa: E402
+from vae_tutorial import data, likelihood, metrics, models, plots, web, widgets  # noqa: E402
 from vae_tutorial.models import ModelConfig, build_model  # noqa: E402
 
 ACCELERATORS = [d for d, ok in (("cuda", torch.cuda.is_available()),
@@ -91,12 +91,25 @@ CASES = {
     "metrics.dataset_report": lambda s: metrics.dataset_report(
         {"digits": (s.vae, s.digits, metrics.JudgedClassifier(s.judge, 0.5))}),
     "metrics.judge_samples": lambda s: _cpu(metrics.judge_samples(s.judge, s.vae.sample(4))),
-    "widgets.class_means": lambda s: _cpu(widgets.class_means(s.vae, s.digits)),
     "widgets.interpolate": lambda s: _cpu(widgets.interpolate(s.vae, s.x[0], s.x[1], steps=3)),
     "widgets.latent_sliders": lambda s: widgets.latent_sliders(s.vae, s.digits),
     "widgets.interpolation": lambda s: widgets.interpolation(s.vae, s.digits),
-    "widgets.static_decoder_demo": lambda s: widgets.static_decoder_demo(s.vae, s.digits),
-    "widgets.decoder_spec": lambda s: widgets.decoder_spec(s.vae),
+    "web.class_means": lambda s: _cpu(web.class_means(s.vae, s.digits)),
+    "web.decoder_sliders": lambda s: web.decoder_sliders(s.vae, s.digits),
+    "web.draw_digit": lambda s: web.draw_digit(s.vae, s.digits, s.vae2),
+    "web.latent_maps": lambda s: web.latent_maps(
+        build_model(ModelConfig(kind="ae", latent_dim=2, hidden_dims=(32,))).to(s.device), s.vae2, s.digits),
+    "web.mlp_layers": lambda s: web.mlp_layers(s.vae, "decoder"),
+    "web.net_spec": lambda s: web.net_spec(s.vae, "encoder", "float16"),
+    "web.rounded": lambda s: web.rounded(s.vae, "float16"),
+    "web.rounding_error": lambda s: web.rounding_error(s.vae, s.digits, "int8", n=20),
+    "web.pick_format": lambda s: web.pick_format(s.vae, s.digits),
+    "likelihood.log_weights": lambda s: _cpu(likelihood.log_weights(s.vae, s.x, k=4, batch_size=3)),
+    "likelihood.importance_sampled_log_likelihood": lambda s: _cpu(
+        likelihood.importance_sampled_log_likelihood(s.vae, s.x, k=4)),
+    "likelihood.elbo_per_image": lambda s: _cpu(likelihood.elbo_per_image(s.vae, s.x, k=2)),
+    "likelihood.bound_table": lambda s: likelihood.bound_table(s.vae, s.x, ks=(1, 2)),
+    "likelihood.kl_per_dimension": lambda s: _cpu(likelihood.kl_per_dimension(s.vae, s.x)),
 }
 # Public functions that take no model, so devices do not concern them
 NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "plots.kl_panels",
@@ -106,7 +119,9 @@ NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "p
             "metrics.nearest_distance", "metrics.code_spacing", "metrics.inside_prior",
             "metrics.prior_gaps", "metrics.median_pair", "metrics.between_regions",
             "metrics.class_split", "metrics.bce_floor", "widgets.kl_explorer",
-            "widgets.static_kl_explorer"}
+            "web.kl_explorer", "web.forget", "web.rasterize", "web.round_weights",
+            "plots.bound_curves", "likelihood.log_mean_exp", "likelihood.iwae_bound",
+            "likelihood.elbo"}
 
 
 @pytest.fixture(scope="module")
