@@ -111,18 +111,23 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "book_cache: use the book's real model cache, not an isolated one")
 
 
+def use_book_cache(mp: pytest.MonkeyPatch) -> None:
+    """Point the package at the cache the book's build used, offline, with no data folder."""
+    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
+        mp.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
+    else:
+        mp.delenv("VAE_TUTORIAL_CACHE", raising=False)
+    mp.setenv("VAE_TUTORIAL_OFFLINE", "1")
+    mp.delenv("VAE_TUTORIAL_DATA", raising=False)
+
+
 @pytest.fixture(params=["offline", "full"])
 def book_data(request, monkeypatch):
     """(kind, digits): digits the book runs on ("offline" or "full"), with the environment set
     so that ``book.trained`` and ``metrics.train_classifier`` find the build's cached models."""
     if not request.node.get_closest_marker("book_cache"):
         raise RuntimeError("tests using book_data need @pytest.mark.book_cache")
-    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
-        monkeypatch.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
-    else:
-        monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
-    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
-    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    use_book_cache(monkeypatch)
     found = _load_digits()  # what a build without $VAE_TUTORIAL_DATA reads
     if request.param == "offline":
         if found.is_full:
@@ -149,12 +154,7 @@ def book_clothes(request, monkeypatch):
     """Fashion-MNIST as the clothes chapter loads it, with the book's cache (as ``book_data``)."""
     if not request.node.get_closest_marker("book_cache"):
         raise RuntimeError("tests using book_clothes need @pytest.mark.book_cache")
-    if BOOK_ENV["VAE_TUTORIAL_CACHE"]:
-        monkeypatch.setenv("VAE_TUTORIAL_CACHE", BOOK_ENV["VAE_TUTORIAL_CACHE"])
-    else:
-        monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
-    monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
-    monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
+    use_book_cache(monkeypatch)
     key = ("fashion-mnist", os.environ.get("VAE_TUTORIAL_CACHE"))
     if key not in _LOADED:
         try:
