@@ -369,6 +369,30 @@ def test_no_page_shows_widget_placeholders_js_errors_or_cut_off_lines(browser, b
             assert cut_off == [], f"{page.name}: code or output wider than the column: {cut_off}"
 
 
+def test_prose_code_and_maths_fit_a_phone(browser, built_book):
+    """At 375 px no inline code or inline maths runs past the text column (the clothes chapter's
+    exercise once did), and display maths too wide for it scrolls in its own box."""
+    try:
+        browser.set_window_size(375, 900)
+        for page in sorted((built_book / "book").glob("*.html")):
+            browser.get(page.as_uri())
+            browser.execute_script("return window.MathJax && MathJax.startup && MathJax.startup.promise")
+            browser.execute_async_script(
+                "const done = arguments[0]; (window.MathJax && MathJax.startup ? "
+                "MathJax.startup.promise : Promise.resolve()).then(() => done(true))")
+            past = browser.execute_script(
+                "const col = document.querySelector('article').getBoundingClientRect().right;"
+                "return Array.from(document.querySelectorAll("
+                "'article p code, article li code, article mjx-container'))"
+                ".filter((e) => e.getBoundingClientRect().right > col + 1 ||"
+                "  (e.getAttribute('display') === 'true' && e.scrollWidth > e.clientWidth + 1 &&"
+                "   !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)))"
+                ".map((e) => e.textContent.slice(0, 40))")
+            assert past == [], f"{page.name} at 375 px: {past}"
+    finally:
+        browser.set_window_size(1300, 1000)
+
+
 WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "08_generation": ["decoderSliders"],
                 "09_clothes": ["decoderSliders"]}
 

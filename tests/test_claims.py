@@ -267,18 +267,19 @@ def test_09_clothes_judge_is_less_accurate_and_calls_far_fewer_real_pictures_cle
 
 def test_09_generated_clothes_lower_raw_but_close_against_real_pictures(book_data, book_clothes):
     """09: "the raw clear share of generated clothes is lower than that of generated digits.
-    Measured against what the same judge says of real pictures, generated clothes do only a
-    little worse than generated digits, or as well" (within 15 points of the digits' ratio)."""
+    Measured against what the same judge says of real pictures, generated clothes come out close
+    to generated digits, a few points above or below" (within 8 points of the digits' ratio)."""
     _, digits = book_data
     report = _equal_footing(digits, book_clothes)
     d, c = report.loc["digits"], report.loc["clothes"]
     assert c["clear, samples"] < d["clear, samples"]
-    assert c["samples / real"] >= d["samples / real"] - 0.15
+    assert abs(c["samples / real"] - d["samples / real"]) <= 0.08, report
 
 
 # --------------------------------------------------------------------------- one clear share
 
-@pytest.mark.parametrize("chapter", ["03_mu_and_sigma", "08_generation", "09_clothes"])
+@pytest.mark.parametrize("chapter", ["03_mu_and_sigma", "06_kl_divergence", "08_generation",
+                                     "09_clothes"])
 def test_every_clear_share_comes_from_the_one_function_with_its_defaults(chapter):
     """One definition, one sample size, one number per model: the chapters judge random samples
     only through ``metrics.clear_share`` (or the reports built on it) with the default n, seed
@@ -446,11 +447,10 @@ def _beta_figures(bk: _Book, beta: float) -> dict:
     if key not in bk.__dict__:
         model, x = bk.model("vae", beta), bk.digits.images("test")
         t = evaluate_loss(model, bk.digits.test_images, "mse")
-        z = torch.randn(1000, 5, generator=torch.Generator().manual_seed(0))
         with torch.no_grad():
             read, _ = bk.judge.model.judge(model.reconstruct(x))
-            clear = metrics.judge_samples(bk.judge.model, model.decode(z))["clear_share"]
             mu, logvar = model.encode(x)
+        clear = metrics.clear_share(model, bk.judge.model).share
         bk.__dict__[key] = {
             "reconstruction": t.reconstruction, "kl": t.kl,
             "in_use": int((likelihood.kl_per_dimension(model, x) > 0.01).sum()),

@@ -121,7 +121,7 @@ NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "p
             "metrics.class_split", "metrics.bce_floor", "widgets.kl_explorer",
             "web.kl_explorer", "web.forget", "web.rasterize", "web.round_weights",
             "plots.bound_curves", "likelihood.log_mean_exp", "likelihood.iwae_bound",
-            "likelihood.elbo"}
+            "likelihood.elbo", "models.prior_radius"}
 
 
 @pytest.fixture(scope="module")

@@ -161,6 +161,11 @@ def test_the_bound_figure_draws_an_estimate_and_an_elbo_per_model():
     assert [line.get_label() for line in lines] == ["a: estimate", "a: ELBO", "b: estimate", "b: ELBO"]
     assert list(lines[2].get_ydata()) == [-125.0, -124.0, -123.8] and lines[3].get_ydata()[0] == -125.0
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["1", "10", "100"]
+    fig.canvas.draw()   # the legend sits beside the axes, where it can cover no line
+    renderer = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    assert legend.x0 >= fig.axes[0].get_window_extent(renderer).x1
+    assert legend.x1 <= fig.bbox.x1 + 1   # and inside the figure
     matplotlib.pyplot.close(fig)
 
 

@@ -1,8 +1,10 @@
+import math
+
 import pytest
 import torch
 
 from vae_tutorial.errors import ConfigError
-from vae_tutorial.models import VAE, Autoencoder, ModelConfig, build_model, layer_sizes
+from vae_tutorial.models import VAE, Autoencoder, ModelConfig, build_model, layer_sizes, prior_radius
 
 
 @pytest.mark.parametrize("arch", ["mlp", "conv"])
@@ -119,3 +121,13 @@ def test_sample_refuses_a_bad_count(n):
     with pytest.raises(ConfigError, match=r"n \(how many samples\) must be a whole number >= 0"):
         model.sample(n)
     assert model.sample(0).shape == (0, 1, 28, 28)
+
+
+@pytest.mark.parametrize("dim", [2, 5])
+def test_prior_radius_holds_that_share_of_random_points(dim):
+    """The circle the figures and the maps draw: 95% of N(0, I) falls inside it."""
+    z = torch.randn(200_000, dim, generator=torch.Generator().manual_seed(0))
+    radius = prior_radius(dim, 0.95)
+    assert (z.norm(dim=1) <= radius).double().mean().item() == pytest.approx(0.95, abs=0.003)
+    if dim == 2:   # closed form in 2-D: P(|z| <= r) = 1 - exp(-r^2 / 2)
+        assert radius == pytest.approx(math.sqrt(-2 * math.log(0.05)), rel=1e-12)

@@ -150,6 +150,10 @@ def test_widget_options_name_what_the_page_needs(vae, small):
     maps = web.latent_maps(ae2, vae2, small, n_points=20)
     assert [m["label"] for m in maps.options["maps"]] == ["plain autoencoder", "VAE (mu)"]
     assert all(m["limit"] >= 2.5 for m in maps.options["maps"])
+    # the maps' dashed circle is the figures' (plots.scatter_pair): 95% of N(0, I), radius 2.45
+    rings = [m["ring"] for m in maps.options["maps"]] + [draw.options["map"]["ring"]]
+    assert rings == pytest.approx([2.4477] * 3, abs=1e-3)
+    assert "radius 2.45" in maps.options["note"] and "95% of N(0, I)" in maps.options["note"]
     assert 0 < maps.weight_kb < draw.weight_kb
     assert web.CLASS_COLORS == tuple(matplotlib.colors.to_hex(c) for c in plots.CLASS_COLORS)
 

@@ -1,10 +1,12 @@
 """Screenshot every page of a built book, light and dark, at desktop and phone width.
 
     python tools/screenshots.py _build/html shots/            (needs Chromium and chromedriver)
+    python tools/screenshots.py _build/html shots/ --widgets  (each kernel-free widget, in use)
 
 Writes ``<page>-<width>-<theme>.png`` for each chapter: the whole page, top to bottom, so a
-person can read it beside the notebook. Opens the pages from disk (``file://``) as a reader of
-the downloaded book would.
+person can read it beside the notebook. With ``--widgets``: ``<page>-<kind>-<width>-<theme>.png``
+for each widget, after drawing a 7 on its pad (if it has one) and pointing at its map(s).
+Opens the pages from disk (``file://``) as a reader of the downloaded book would.
 """
 
 from __future__ import annotations
@@ -50,11 +52,55 @@ def shoot(browser: webdriver.Chrome, page: Path, out: Path, width: int, theme: s
     return target
 
 
+SEVEN = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.4), (0.55, 0.6), (0.45, 0.85)]
+
+
+def stroke(browser: webdriver.Chrome, element, points) -> None:
+    """One stroke through ``points`` (fractions of the element's size), real pointer events."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    width, height = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", element)
+    at = [(round((x - 0.5) * width), round((y - 0.5) * height)) for x, y in points]
+    actions = ActionBuilder(browser, duration=0)
+    actions.pointer_action.move_to(element, *at[0]).pointer_down()
+    for x, y in at[1:]:
+        actions.pointer_action.move_to(element, x, y)
+    actions.pointer_action.pointer_up()
+    actions.perform()
+
+
+def shoot_widgets(browser: webdriver.Chrome, page: Path, out: Path, width: int, theme: str) -> list:
+    """Each widget on ``page`` in use: a 7 drawn on its pad, the pointer on its map(s)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(width, 1400)
+    browser.get(page.as_uri())
+    browser.execute_script("document.documentElement.dataset.theme = arguments[0];"
+                           "document.documentElement.dataset.mode = arguments[0];", theme)
+    time.sleep(1.0)
+    shots = []
+    for root in browser.find_elements(By.CSS_SELECTOR, "div.vae-w"):
+        kind = [c for c in root.get_attribute("class").split() if c.startswith("vae-w-")][0][6:]
+        browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
+        for pad in root.find_elements(By.CSS_SELECTOR, "canvas.vae-w-pad"):
+            stroke(browser, pad, SEVEN)
+        for i, canvas in enumerate(root.find_elements(By.CSS_SELECTOR, "canvas.vae-w-map")):
+            ActionChains(browser).move_to_element_with_offset(canvas, 30 + 20 * i, -40).click().perform()
+        time.sleep(0.3)
+        target = out / f"{page.stem}-{kind}-{width}-{theme}.png"
+        root.screenshot(str(target))
+        shots.append(target)
+    return shots
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html", type=Path, help="the built book's html folder")
+    parser.add_argument("html", type=lambda s: Path(s).resolve(), help="the built book's html folder")
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--pages", help="comma list of page name prefixes, e.g. 03,08")
+    parser.add_argument("--widgets", action="store_true", help="each widget in use, not whole pages")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     pages = sorted(args.html.glob("**/[0-9]*.html"))
@@ -65,7 +111,11 @@ def main() -> None:
         for page in pages:
             for width in WIDTHS:
                 for theme in THEMES:
-                    print(shoot(browser, page, args.out, width, theme), flush=True)
+                    if args.widgets:
+                        for shot in shoot_widgets(browser, page, args.out, width, theme):
+                            print(shot, flush=True)
+                    else:
+                        print(shoot(browser, page, args.out, width, theme), flush=True)
     finally:
         browser.quit()
 

@@ -25,6 +25,7 @@ from torch import nn
 from . import cache
 from .data import ImageData
 from .errors import ConfigError
+from .models import prior_radius
 from .train import make_optimizer, pick_device
 
 # The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
@@ -332,11 +333,8 @@ class Gaps:
 def inside_prior(codes, mass: float = 0.95) -> float:
     """Share of ``codes`` (N, d) inside the ball around the origin that holds ``mass`` of
     N(0, I) in d dimensions (radius 2.45 for 95% in 2-D): where random latent points fall."""
-    from scipy.stats import chi2
-
     c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    radius = float(np.sqrt(chi2.ppf(mass, df=c.shape[1])))
-    return float((c.norm(dim=1) <= radius).double().mean())
+    return float((c.norm(dim=1) <= prior_radius(c.shape[1], mass)).double().mean())
 
 
 def prior_gaps(codes, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> Gaps:

@@ -238,3 +238,12 @@ def layer_sizes(model: Autoencoder) -> list[int]:
         raise ConfigError("layer_sizes describes MLP models only")
     return [enc[0].in_features] + [m.out_features for m in enc[:-1]] + \
            [model.latent_dim] + [m.out_features for m in dec]
+
+
+def prior_radius(dim: int = 2, mass: float = 0.95) -> float:
+    """Radius of the ball around the origin that holds ``mass`` of the prior N(0, I) in ``dim``
+    dimensions (2.45 for 95% in 2-D): where random latent points fall. The book's figures and
+    latent maps draw this circle, and ``metrics.inside_prior`` counts codes inside it."""
+    from scipy.stats import chi2
+
+    return float(chi2.ppf(mass, df=dim)) ** 0.5

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from .data import DIGIT_NAMES
 from .errors import ConfigError
 from .losses import kl_divergence
+from .models import prior_radius
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
@@ -146,8 +147,7 @@ def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
     for ax, pts, title in zip(axes, (points_a, points_b), titles):
         latent_scatter(pts, labels, class_names, title, ax=ax, xlabel=xlabel, ylabel=ylabel, legend=False)
         if prior_circle:
-            radius = float(np.sqrt(-2 * np.log(0.05)))  # P(|z| <= r) = 1 - exp(-r²/2) in 2-D
-            ax.add_patch(plt.Circle((0, 0), radius, fill=False, linestyle="--", color="black",
+            ax.add_patch(plt.Circle((0, 0), prior_radius(2, 0.95), fill=False, linestyle="--", color="black",
                                     linewidth=1.2, label="95% of N(0, I)"))
     if share_axes:
         axes[1].tick_params(labelleft=True)
@@ -276,8 +276,10 @@ def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled
     ax.minorticks_off()
     ax.set_xlabel("K, importance samples per image")
     ax.set_ylabel("nats per image (higher is better)")
-    ax.legend(fontsize=8, loc="lower right")
+    # beside the axes: inside, it would cover the end of an ELBO line whatever the data
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11)
+    fig.tight_layout()
     return fig
 
 

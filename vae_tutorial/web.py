@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from .errors import ConfigError
+from .models import prior_radius
 
 JS_DIR = Path(__file__).with_name("js")
 # one small module per concern, in the order they build on each other
@@ -51,6 +52,7 @@ CSS_FILE = "widgets.css"
 FORMATS = ("float32", "float16", "int8")
 MAX_PIXEL_ERROR = 2 / 255      # how far a rounded model's images may stray from float32's
 SLIDER_RANGE = 3.0             # latent values beyond ±3 are rare under N(0, 1)
+PRIOR_RING_MASS = 0.95         # the maps' dashed circle holds this share of N(0, I), as the figures'
 # tab10, as plots.CLASS_COLORS: the same colour for the same class in figures and widgets
 CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -413,6 +415,7 @@ def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
         encoder = _net_item(map_vae, "encoder", formats["map"])
         items += [encoder, points]
         options["map"] = {"encoder": encoder[1], "points": points[1], "limit": limit,
+                          "ring": round(prior_radius(2, PRIOR_RING_MASS), 4),
                           "label": "2-d VAE", "caption": "where a 2-d VAE puts it: mu (dot) and "
                           "mu ± sigma (ellipse) over held-out digits"}
     options["note"] = (f"encoder {_sizes(vae, 'encoder')}, decoder {_sizes(vae, 'decoder')}; "
@@ -433,10 +436,12 @@ def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
         points, limit = _points(model, data, n_points, seed=0)
         decoder = _net_item(model, "decoder", formats[label])
         items += [decoder, points]
-        maps.append({"label": label, "decoder": decoder[1], "points": points[1], "limit": limit})
+        maps.append({"label": label, "decoder": decoder[1], "points": points[1], "limit": limit,
+                     "ring": round(prior_radius(2, PRIOR_RING_MASS), 4)})
     note = (f"{n_points if len(data.test_labels) > n_points else len(data.test_labels):,} held-out "
             f"encodings; the maps' scales differ (±{maps[0]['limit']:g} and ±{maps[1]['limit']:g}); "
-            "dashed circle: radius 2 around the origin, where 86% of N(0, I)'s points fall; "
+            f"dashed circle: radius {prior_radius(2, PRIOR_RING_MASS):.2f} around the origin, where "
+            f"{PRIOR_RING_MASS:.0%} of N(0, I)'s points fall (as in the figures); "
             + _format_note(formats, items))
     options = {"title": title, "maps": maps, "names": list(data.class_names),
                "colors": list(CLASS_COLORS), "note": note}

@@ -14,6 +14,13 @@ VT.draw.pad = function (size, onChange) {
   function paint() {
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, size, size);
+    if (!strokes.length) {   // an empty pad says what it is for (only strokes reach the raster)
+      ctx.fillStyle = VT.view.rgba(VT.view.ink(canvas), 0.45);
+      ctx.font = Math.round(size / 11) + "px sans-serif";
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText("draw a digit here", size / 2, size / 2);
+      return;
+    }
     ctx.strokeStyle = ctx.fillStyle = VT.view.rgba(VT.view.ink(canvas), 1);
     ctx.lineWidth = size * 0.07; ctx.lineCap = ctx.lineJoin = "round";
     for (const stroke of strokes) {
@@ -52,6 +59,7 @@ VT.draw.pad = function (size, onChange) {
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
   VT.onTheme(() => { if (!canvas.isConnected) return false; paint(); });
+  requestAnimationFrame(() => { if (!strokes.length) paint(); });   // the hint, once on the page
   return {
     canvas, strokes,
     reset() { strokes.length = 0; active = null; paint(); },         // no onChange

@@ -48,9 +48,11 @@ VT.latentMap = function (opts) {
       ctx.beginPath(); ctx.arc(X(xs[2 * i]), Y(xs[2 * i + 1]), r, 0, 2 * Math.PI); ctx.fill();
     }
     ctx.globalAlpha = 1;
-    // where N(0, I) puts 86% of its points: radius 2 around the origin
-    ctx.setLineDash([4, 3]); ctx.strokeStyle = V.rgba(ink, 0.8);
-    ctx.beginPath(); ctx.arc(X(0), Y(0), 2 * plot / (2 * L), 0, 2 * Math.PI); ctx.stroke();
+    // where random latent points fall: the circle holding 95% of N(0, I), as in the figures
+    if (opts.ring) {
+      ctx.setLineDash([4, 3]); ctx.strokeStyle = V.rgba(ink, 0.8);
+      ctx.beginPath(); ctx.arc(X(0), Y(0), opts.ring * plot / (2 * L), 0, 2 * Math.PI); ctx.stroke();
+    }
     ctx.restore();
   }
   function marker(ctx, z, filled) {

@@ -82,7 +82,7 @@ VT.kinds.drawDigit = function (root, o) {
     mapEncoder = VT.net(o.map.encoder);
     map = VT.latentMap({size: Math.min(240, room - 20), points: points.points,
                         labels: points.labels, colors: o.colors, limit: o.map.limit,
-                        label: o.map.label});
+                        ring: o.map.ring, label: o.map.label});
   }
 
   function update() {
@@ -165,7 +165,7 @@ VT.kinds.latentMaps = function (root, o) {
     const where = V.el("output", {class: "vae-w-readout"});
     const entry = {label: m.label, decode: (z) => decoder.forward(z), image: null, point: null};
     entry.map = VT.latentMap({size, points: points.points, labels: points.labels,
-      colors: o.colors, limit: m.limit, label: m.label + " latent map",
+      colors: o.colors, limit: m.limit, ring: m.ring, label: m.label + " latent map",
       onPoint(z) {
         vtTimed(handle.timings, () => {
           entry.point = z;
