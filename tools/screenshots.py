@@ -5,7 +5,8 @@
 
 Writes ``<page>-<width>-<theme>.png`` for each chapter: the whole page, top to bottom, so a
 person can read it beside the notebook. With ``--widgets``: ``<page>-<kind>-<width>-<theme>.png``
-for each widget, after drawing a 7 on its pad (if it has one) and pointing at its map(s).
+for each widget, after drawing a 7 on its pad (or, without one, encoding the third held-out
+example) and pointing at its map(s).
 Opens the pages from disk (``file://``) as a reader of the downloaded book would.
 """
 
@@ -84,8 +85,12 @@ def shoot_widgets(browser: webdriver.Chrome, page: Path, out: Path, width: int, 
     for root in browser.find_elements(By.CSS_SELECTOR, "div.vae-w"):
         kind = [c for c in root.get_attribute("class").split() if c.startswith("vae-w-")][0][6:]
         browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
-        for pad in root.find_elements(By.CSS_SELECTOR, "canvas.vae-w-pad"):
+        pads = root.find_elements(By.CSS_SELECTOR, "canvas.vae-w-pad")
+        for pad in pads:
             stroke(browser, pad, SEVEN)
+        examples = root.find_elements(By.CSS_SELECTOR, "button.vae-w-example")
+        if not pads and len(examples) > 2:   # no pad (clothes): pick a held-out picture
+            examples[2].click()
         for i, canvas in enumerate(root.find_elements(By.CSS_SELECTOR, "canvas.vae-w-map")):
             ActionChains(browser).move_to_element_with_offset(canvas, 30 + 20 * i, -40).click().perform()
         time.sleep(0.3)
