@@ -376,7 +376,6 @@ def test_prose_code_and_maths_fit_a_phone(browser, built_book):
         browser.set_window_size(375, 900)
         for page in sorted((built_book / "book").glob("*.html")):
             browser.get(page.as_uri())
-            browser.execute_script("return window.MathJax && MathJax.startup && MathJax.startup.promise")
             browser.execute_async_script(
                 "const done = arguments[0]; (window.MathJax && MathJax.startup ? "
                 "MathJax.startup.promise : Promise.resolve()).then(() => done(true))")
