@@ -18,8 +18,8 @@ non-finite weights is reported in one line and ignored (the caller trains again)
 atomic; when the cache folder cannot be written the caller still gets its model, with one
 warning that nothing was cached.
 
-This module sits low in the package (it imports only ``paths``, ``errors`` and torch) so that
-``train`` and ``metrics`` share it.
+This module sits low in the package (it imports only ``paths``, ``errors``, ``data`` and torch)
+so that ``train`` and ``metrics`` share it.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
+from .data import say
 from .errors import TrainingError
 from .paths import atomic_write, cache_dir, unwritable_reason
 
@@ -89,17 +89,20 @@ def write(path: str | Path, payload: dict) -> Path:
 
 @dataclass
 class Found:
-    """A usable entry: its payload, where it is and whether it shipped with the package."""
+    """A usable entry: what ``restore`` made of it, where it is and whether it shipped with
+    the package."""
 
-    payload: dict
+    value: Any
     path: Path
     shipped: bool
 
 
-def find(label: str, description: dict, root: str | Path | None = None,
-         pretrained: bool = True) -> Found | None:
+def find(label: str, description: dict, restore: Callable[[dict, Path, bool], Any],
+         root: str | Path | None = None, pretrained: bool = True) -> Found | None:
     """The entry for ``description``: shipped weights first (when ``pretrained``), then this
-    machine's cache. Bad files are reported (one line each) and skipped."""
+    machine's cache. ``restore(payload, path, shipped)`` builds the caller's object from a
+    checked payload; a file that fails the checks or ``restore`` (weights that do not fit the
+    model, say) is reported in one line and skipped."""
     name = entry_name(label, description)
     folders = ([(PRETRAINED_DIR, True)] if pretrained else []) + [(models_dir(root), False)]
     for folder, shipped in folders:
@@ -111,9 +114,10 @@ def find(label: str, description: dict, root: str | Path | None = None,
             if payload.get("description") != description:
                 raise CacheEntryError(f"{path} holds a different configuration or data than its "
                                       f"name says")
-            return Found(payload, path, shipped)
-        except CacheEntryError as err:
-            warn(f"Ignoring a bad cached file and training again: {err}.")
+            return Found(restore(payload, path, shipped), path, shipped)
+        except Exception as err:  # CacheEntryError names the file; restore's errors do not
+            detail = err if isinstance(err, CacheEntryError) else f"{path} ({err})"
+            warn(f"Ignoring a bad cached file and training again: {detail}.")
     return None
 
 
@@ -135,7 +139,7 @@ def store(label: str, description: dict, payload: dict, what: str,
 
 def warn(message: str) -> None:
     """One wrapped line on stderr (notebooks show it too)."""
-    print(textwrap.fill(message, width=76, subsequent_indent="  "), file=sys.stderr)
+    say(message, file=sys.stderr)
 
 
 def _first_line(err: BaseException) -> str:

@@ -183,15 +183,10 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
     description = cache.describe("judge", data.identity(), architecture="mlp 784-256-10",
                                  epochs=epochs, seed=seed)
     label = f"judge-{data.name}"
-    model = Classifier()
-    found = cache.find(label, description)
-    try:
-        if found is None:
-            raise LookupError
-        model.load_state_dict(found.payload["state_dict"])
-    except Exception as err:  # missing, or a file that does not fit the classifier
-        if found is not None:
-            cache.warn(f"Ignoring a bad cached file and training again: {found.path} ({err}).")
+    found = cache.find(label, description, restore=_restore_classifier)
+    if found is not None:
+        model = found.value
+    else:
         dev = pick_device(device)
         # Everything random in training (initial weights, dropout masks) comes from ``seed``,
         # not from whatever the caller's global random state happens to be.
@@ -202,6 +197,12 @@ def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
     model.eval()
     pred, _ = model.judge(data.images("test"))
     return JudgedClassifier(model, float((pred == data.test_labels).float().mean()))
+
+
+def _restore_classifier(payload: dict, path, shipped: bool) -> Classifier:
+    model = Classifier()
+    model.load_state_dict(payload["state_dict"])  # strict: raises if the file does not fit
+    return model
 
 
 def _fit_classifier(data: ImageData, epochs: int, seed: int, dev: torch.device) -> Classifier:

@@ -328,18 +328,15 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
     if data.name != config.dataset:
         raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
     description = _description(config, data.identity())
-    found = cache.find(_label(config), description, cache_root, pretrained=pretrained)
+    found = cache.find(_label(config), description, root=cache_root, pretrained=pretrained,
+                       restore=lambda payload, path, shipped: _restore(
+                           payload, path, "shipped" if shipped else "cache"))
     if found is not None:
-        try:
-            trained = _restore(found.payload, found.path, "shipped" if found.shipped else "cache")
-        except Exception as err:  # a file that passed the checks but does not fit its model
-            cache.warn(f"Ignoring a bad cached file and training again: {found.path} ({err}).")
-        else:
-            if verbose:
-                where = ("that ships with the package, trained with this recipe on exactly this data"
-                         if found.shipped else "trained earlier on this machine (from the cache)")
-                say(f"Loaded the {_name(config)} {where}.")
-            return trained
+        if verbose:
+            where = ("that ships with the package, trained with this recipe on exactly this data"
+                     if found.shipped else "trained earlier on this machine (from the cache)")
+            say(f"Loaded the {_name(config)} {where}.")
+        return found.value
     model = build_model(config.model, seed=config.seed)
     history = fit(model, data, config, device=device, progress=progress)
     trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant, data.source)
