@@ -42,6 +42,7 @@ class _FixedJudge(torch.nn.Module):
         logits[torch.arange(len(x)), torch.arange(len(x)) % 10] = m * 20
         return logits
 
+    probabilities = metrics.Classifier.probabilities
     judge = metrics.Classifier.judge
 
 

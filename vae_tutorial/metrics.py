@@ -26,7 +26,7 @@ from . import cache
 from .data import ImageData
 from .errors import ConfigError
 from .models import prior_radius
-from .train import make_optimizer, pick_device
+from .train import evaluate_loss, make_optimizer, pick_device
 
 # The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
 # and a sample counts as clear when the judge is at least 90% sure of it.
@@ -160,11 +160,14 @@ class Classifier(nn.Module):
         return self.net(x)
 
     @torch.no_grad()
+    def probabilities(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) floats -> (N, 10) class probabilities, on the CPU."""
+        self.eval()
+        return self(images.to(next(self.parameters()).device)).softmax(1).cpu()
+
     def judge(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, 1, 28, 28) floats -> predicted class (N,), confidence (N,) in [0, 1]."""
-        self.eval()
-        probs = self(images.to(next(self.parameters()).device)).softmax(1).cpu()
-        conf, pred = probs.max(1)
+        conf, pred = self.probabilities(images).max(1)
         return pred, conf
 
 
@@ -408,10 +411,7 @@ def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRES
 def top_two_share(judge: Classifier, images: torch.Tensor) -> torch.Tensor:
     """(N,) the judge's probability mass on its two best guesses: near 1 when it hesitates
     between two classes only, lower when it sees no class it knows."""
-    judge.eval()
-    with torch.no_grad():
-        probs = judge(images.to(next(judge.parameters()).device)).softmax(1).cpu()
-    return probs.topk(2, dim=1).values.sum(1)
+    return judge.probabilities(images).topk(2, dim=1).values.sum(1)
 
 
 def class_split(verdict: dict, classes) -> tuple[float, float]:
@@ -453,8 +453,6 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
       clear share of the model's samples (:func:`clear_share`) and the ratio of the two.
     """
     import pandas as pd
-
-    from .train import evaluate_loss
 
     out = []
     for name, (model, data, judge) in rows.items():
