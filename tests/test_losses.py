@@ -4,14 +4,16 @@ import torch.nn.functional as F
 from torch.distributions import Normal, kl_divergence as torch_kl
 
 from vae_tutorial.errors import ConfigError
-from vae_tutorial.losses import kl_divergence, negative_elbo, reconstruction_loss, vae_loss
+from vae_tutorial.losses import kl_divergence, kl_per_latent, negative_elbo, reconstruction_loss, vae_loss
 from vae_tutorial.models import ModelOutput
 
 
 def test_kl_matches_torch_distributions():
     g = torch.Generator().manual_seed(0)
     mu, logvar = torch.randn(6, 5, generator=g), torch.randn(6, 5, generator=g)
-    expected = torch_kl(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(1)
+    per_latent = torch_kl(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0))
+    torch.testing.assert_close(kl_per_latent(mu, logvar), per_latent)
+    expected = per_latent.sum(1)
     torch.testing.assert_close(kl_divergence(mu, logvar, reduction="none"), expected)
     torch.testing.assert_close(kl_divergence(mu, logvar), expected.mean())
 

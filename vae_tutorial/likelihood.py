@@ -21,7 +21,7 @@ from typing import NamedTuple, Sequence
 import torch
 
 from .errors import ConfigError
-from .losses import kl_divergence, reconstruction_loss
+from .losses import kl_divergence, kl_per_latent, reconstruction_loss
 from .models import VAE
 
 _LOG_2PI = math.log(2 * math.pi)
@@ -99,16 +99,19 @@ def log_mean_exp(log_w: torch.Tensor, k: int | None = None) -> torch.Tensor:
     """log (1/k) sum_{j<k} exp(log_w[:, j]) per row, stably (log-sum-exp): (N, K) -> (N,).
     With ``k`` smaller than K, only the first ``k`` samples count."""
     k = log_w.shape[1] if k is None else k
+    _check_k(log_w, k)
+    return torch.logsumexp(log_w[:, :k], dim=1) - math.log(k)
+
+
+def _check_k(log_w: torch.Tensor, k: int) -> None:
     if not 1 <= k <= log_w.shape[1]:
         raise ConfigError(f"k must be between 1 and the {log_w.shape[1]} samples drawn, got {k}")
-    return torch.logsumexp(log_w[:, :k], dim=1) - math.log(k)
 
 
 def iwae_bound(log_w: torch.Tensor, k: int) -> torch.Tensor:
     """The k-sample estimate averaged over the K // k disjoint groups of k draws that
     ``log_w`` (N, K) holds: (N,). Same expectation as ``log_mean_exp(log_w, k)``, less noise."""
-    if not 1 <= k <= log_w.shape[1]:
-        raise ConfigError(f"k must be between 1 and the {log_w.shape[1]} samples drawn, got {k}")
+    _check_k(log_w, k)
     groups = log_w.shape[1] // k
     grouped = log_w[:, :groups * k].reshape(len(log_w), groups, k)
     return (torch.logsumexp(grouped, dim=2) - math.log(k)).mean(1)
@@ -172,6 +175,5 @@ def kl_per_dimension(model: VAE, images: torch.Tensor, batch_size: int = 1000) -
     total = torch.zeros(model.latent_dim, dtype=torch.float64)
     for start in range(0, len(images), batch_size):
         mu, logvar = model.encode(images[start:start + batch_size].to(device, torch.float32))
-        per_dim = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)           # (B, d)
-        total += per_dim.double().sum(0).cpu()
+        total += kl_per_latent(mu, logvar).double().sum(0).cpu()          # (B, d) summed over B
     return total / max(len(images), 1)

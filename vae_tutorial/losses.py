@@ -99,11 +99,16 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor, reduction: str = "mean
     Zero exactly when mu = 0 and sigma = 1; grows when mu strays from 0 or sigma from 1.
     (Kingma & Welling 2014, appendix B.) In nats; ``reduction`` as above.
     """
+    return _reduce(kl_per_latent(mu, logvar).sum(1), reduction)
+
+
+def kl_per_latent(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """The KL of :func:`kl_divergence` before the sum over latent dimensions: (batch, latent),
+    ``1/2 (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1)`` for each image and dimension j."""
     if mu.shape != logvar.shape or mu.dim() != 2:
         raise ConfigError(f"mu {tuple(mu.shape)} and logvar {tuple(logvar.shape)} must both be "
                           f"(batch, latent), as VAE.encode returns them")
-    per_dim = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
-    return _reduce(per_dim.sum(1), reduction)
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
 
 
 class LossTerms(NamedTuple):
