@@ -12,7 +12,6 @@
 3. The weight of each built page (HTML + the images it shows), if the book has been built.
 """
 
-import shutil
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,9 @@ from pathlib import Path
 import torch
 
 from vae_tutorial import book, data, web, widgets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from headless import open_chromium, stroke  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_LIMIT_MB = 2.5
@@ -47,30 +49,10 @@ def kernel_widgets(vae, digits) -> None:
     print(f"kernel KL redraw:      median {statistics.median(kl_times):.1f} ms, max {max(kl_times):.1f} ms")
 
 
-def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1280,1000"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-
-
 def pointer_path(driver, element, points) -> None:
-    """Press, move through ``points`` (fractions of the element), release."""
-    from selenium.webdriver.common.action_chains import ActionChains
-
+    """Scroll ``element`` into view, then press, move through ``points``, release."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    w, h = driver.execute_script("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]",
-                                 element)
-    at = [(round((x - 0.5) * w), round((y - 0.5) * h)) for x, y in points]
-    actions = ActionChains(driver, duration=0).move_to_element_with_offset(element, *at[0]).click_and_hold()
-    for x, y in at[1:]:
-        actions.move_to_element_with_offset(element, x, y)
-    actions.release().perform()
+    stroke(driver, element, points)
 
 
 def hover_path(driver, element, points) -> None:
@@ -109,7 +91,7 @@ def page_widgets(digits, models) -> None:
         page = Path(folder) / "widgets.html"
         page.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
                         encoding="utf-8")
-        driver = chromium()
+        driver = open_chromium(1280, 1000)
         try:
             driver.get(page.as_uri())
             timings = "return window.vaeTutorial.widgets[arguments[0]].timings"

@@ -12,7 +12,6 @@ import math
 import http.server
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -21,11 +20,10 @@ import pytest
 import torch
 
 from conftest import use_book_cache
+from headless import CHROMEDRIVER, CHROMIUM, SEVEN, open_chromium, stroke
 from vae_tutorial import book, data, losses, web
 from vae_tutorial.models import ModelConfig, build_model
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 PLACEHOLDERS = ("Loading widget", "HBox(children=", "VBox(children=", "interactive(children=",
                 "FloatSlider(", "Error displaying widget")
 
@@ -37,17 +35,7 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1300,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = open_chromium(1300, 1000, console_log=True)
     yield driver
     driver.quit()
 
@@ -104,30 +92,6 @@ def open_page(driver, folder: Path, *widgets_) -> None:
                     f'</head><body style="max-width: 900px">{body}</body></html>', encoding="utf-8")
     driver.get(path.as_uri())
     assert driver.execute_script("return window.vaeTutorial.waiting.length") == 0
-
-
-def stroke(driver, element, points, kind: str = "mouse") -> None:
-    """Draw one stroke through ``points`` (fractions of the element's size) with real pointer
-    events of ``kind`` ("mouse", "pen" or "touch")."""
-    from selenium.webdriver.common.actions import interaction
-    from selenium.webdriver.common.actions.action_builder import ActionBuilder
-    from selenium.webdriver.common.actions.pointer_input import PointerInput
-
-    width, height = driver.execute_script(
-        "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", element)
-    kinds = {"mouse": interaction.POINTER_MOUSE, "pen": interaction.POINTER_PEN,
-             "touch": interaction.POINTER_TOUCH}
-    actions = ActionBuilder(driver, mouse=PointerInput(kinds[kind], kind), duration=0)
-    # offsets are from the element's centre
-    at = [(round((x - 0.5) * width), round((y - 0.5) * height)) for x, y in points]
-    actions.pointer_action.move_to(element, *at[0]).pointer_down()
-    for x, y in at[1:]:
-        actions.pointer_action.move_to(element, x, y)
-    actions.pointer_action.pointer_up()
-    actions.perform()
-
-
-SEVEN = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.4), (0.55, 0.6), (0.45, 0.85)]
 
 
 @pytest.mark.parametrize("fmt", ["float32", "float16", "int8"])

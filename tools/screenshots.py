@@ -13,30 +13,16 @@ Opens the pages from disk (``file://``) as a reader of the downloaded book would
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from headless import SEVEN, open_chromium, stroke
 
 WIDTHS = (1280, 375)
 THEMES = ("light", "dark")
 
 
-def open_browser() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                 "--allow-file-access-from-files"):
-        options.add_argument(flag)
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary:
-        options.binary_location = binary
-    driver = shutil.which("chromedriver")
-    return webdriver.Chrome(options=options, service=Service(driver) if driver else None)
-
-
-def shoot(browser: webdriver.Chrome, page: Path, out: Path, width: int, theme: str) -> Path:
+def shoot(browser, page: Path, out: Path, width: int, theme: str) -> Path:
     browser.set_window_size(width, 900)
     browser.get(page.as_uri())
     # pydata-sphinx-theme reads the mode from localStorage on load and from the attribute after.
@@ -53,25 +39,7 @@ def shoot(browser: webdriver.Chrome, page: Path, out: Path, width: int, theme: s
     return target
 
 
-SEVEN = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.4), (0.55, 0.6), (0.45, 0.85)]
-
-
-def stroke(browser: webdriver.Chrome, element, points) -> None:
-    """One stroke through ``points`` (fractions of the element's size), real pointer events."""
-    from selenium.webdriver.common.actions.action_builder import ActionBuilder
-
-    width, height = browser.execute_script(
-        "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", element)
-    at = [(round((x - 0.5) * width), round((y - 0.5) * height)) for x, y in points]
-    actions = ActionBuilder(browser, duration=0)
-    actions.pointer_action.move_to(element, *at[0]).pointer_down()
-    for x, y in at[1:]:
-        actions.pointer_action.move_to(element, x, y)
-    actions.pointer_action.pointer_up()
-    actions.perform()
-
-
-def shoot_widgets(browser: webdriver.Chrome, page: Path, out: Path, width: int, theme: str) -> list:
+def shoot_widgets(browser, page: Path, out: Path, width: int, theme: str) -> list:
     """Each widget on ``page`` in use: a 7 drawn on its pad, the pointer on its map(s)."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -111,7 +79,8 @@ def main() -> None:
     pages = sorted(args.html.glob("**/[0-9]*.html"))
     if args.pages:
         pages = [p for p in pages if p.name.split("_")[0] in args.pages.split(",")]
-    browser = open_browser()
+    # no scrollbars in the pictures; pages opened from disk may read their neighbours
+    browser = open_chromium(1280, 900, extra_flags=("--hide-scrollbars", "--allow-file-access-from-files"))
     try:
         for page in pages:
             for width in WIDTHS:
