@@ -31,8 +31,11 @@ from torch import nn
 import torch.nn.functional as F
 
 from vae_tutorial import data as vdata
-from vae_tutorial.models import ModelConfig, build_model
-from vae_tutorial.train import TrainConfig, evaluate_loss, fit, pick_device
+from vae_tutorial.models import ModelConfig
+from vae_tutorial.support import idx
+from vae_tutorial.support.devices import pick_device
+from vae_tutorial.support.runs import build as build_model
+from vae_tutorial.train import TrainConfig, evaluate_loss, fit
 
 N_IMAGES = 60_000
 
@@ -45,10 +48,10 @@ def prepare(folder: Path) -> str:
     labels = d.train_labels.numpy()
     tiled_x, tiled_y = np.tile(images, (reps, 1, 1))[:N_IMAGES], np.tile(labels, reps)[:N_IMAGES]
     raw = folder / "MNIST" / "raw"
-    vdata.write_idx(raw / "train-images-idx3-ubyte", tiled_x)
-    vdata.write_idx(raw / "train-labels-idx1-ubyte", tiled_y.astype(np.uint8))
-    vdata.write_idx(raw / "t10k-images-idx3-ubyte", d.test_images.numpy())
-    vdata.write_idx(raw / "t10k-labels-idx1-ubyte", d.test_labels.numpy().astype(np.uint8))
+    idx.write_idx(raw / "train-images-idx3-ubyte", tiled_x)
+    idx.write_idx(raw / "train-labels-idx1-ubyte", tiled_y.astype(np.uint8))
+    idx.write_idx(raw / "t10k-images-idx3-ubyte", d.test_images.numpy())
+    idx.write_idx(raw / "t10k-labels-idx1-ubyte", d.test_labels.numpy().astype(np.uint8))
     kind = "full MNIST" if d.is_full else f"{d.source}, training part tiled to {N_IMAGES:,}"
     return f"{kind}; held-out: {len(d.test_labels):,} images"
 

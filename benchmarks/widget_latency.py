@@ -20,7 +20,8 @@ from pathlib import Path
 
 import torch
 
-from vae_tutorial import book, data, web, widgets
+from vae_tutorial import book, data, widgets
+from vae_tutorial.support import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from headless import open_chromium, stroke  # noqa: E402

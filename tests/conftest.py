@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_tutorial import data, errors
+from vae_tutorial import data
+from vae_tutorial.support import errors, idx, sources
 import build_stamp  # book/_ext (pyproject's pythonpath): the Sphinx extension that stamps builds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def isolated_cache(request, tmp_path_factory, monkeypatch, parsed_offline_digits
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(cache))
     monkeypatch.setenv("VAE_TUTORIAL_OFFLINE", "1")
     monkeypatch.delenv("VAE_TUTORIAL_DATA", raising=False)
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", cache / "no-debian-package")
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", cache / "no-debian-package")
     yield cache
 
 
@@ -68,8 +69,8 @@ def write_idx_dataset(folder: Path, n_train: int = 96, n_test: int = 32, gz: boo
     ext = ".gz" if gz else ""
     for split, n, seed in (("train", n_train, 1), ("t10k", n_test, 2)):
         images, labels = make_split(n, seed)
-        data.write_idx(folder / f"{split}-images-idx3-ubyte{ext}", images)
-        data.write_idx(folder / f"{split}-labels-idx1-ubyte{ext}", labels)
+        idx.write_idx(folder / f"{split}-images-idx3-ubyte{ext}", images)
+        idx.write_idx(folder / f"{split}-labels-idx1-ubyte{ext}", labels)
     return folder
 
 

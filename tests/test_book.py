@@ -2,21 +2,30 @@
 
 import pytest
 
+from dataclasses import replace
+
 from vae_tutorial import book, data
-from vae_tutorial.train import checkpoint_path
+from vae_tutorial.models import ModelConfig
+from vae_tutorial.train import TrainConfig
+from vae_tutorial.support.errors import ConfigError
+from vae_tutorial.support.runs import checkpoint_path
 
 
 def test_recipes_share_one_configuration_per_name(mnist_root):
     full = data.load_mnist(mnist_root, quiet=True)
     offline = data.load_mnist(quiet=True)
-    assert book.config("vae", full).epochs == book.EPOCHS["full"]
-    assert book.config("vae", offline).epochs == book.EPOCHS["offline-5000"]
-    assert book.config("vae", offline) == book.config("vae", offline)
-    assert book.config("vae", offline, beta=10.0).beta == 10.0
-    # chapters asking for the same model land on the same cache file; another beta does not
+    # the article's VAE, written out: every chapter that asks for "vae" trains exactly this
+    article = TrainConfig(model=ModelConfig(kind="vae", latent_dim=5, hidden_dims=(256, 128)),
+                          dataset="mnist", loss="mse", beta=1.0, batch_size=128, lr=1e-3, seed=0,
+                          epochs=book.EPOCHS["offline-5000"])
+    assert book.config("vae", offline) == article
+    assert book.config("vae", full) == replace(article, epochs=book.EPOCHS["full"])
+    assert book.config("vae", offline, beta=10.0) == replace(article, beta=10.0)
+    # another beta (or other data) is another cache file
     path = checkpoint_path(book.config("vae", offline), offline)
-    assert path == checkpoint_path(book.config("vae", offline), offline)
+    assert path.name.startswith("vae-mnist-") and path.name.endswith(".pt")
     assert path != checkpoint_path(book.config("vae", offline, beta=10.0), offline)
+    assert path != checkpoint_path(book.config("vae", offline), full)
 
 
 def test_clothes_recipes_keep_their_own_epochs(mnist_root):
@@ -25,9 +34,16 @@ def test_clothes_recipes_keep_their_own_epochs(mnist_root):
     assert book.config("clothes-conv-vae", any_data).model.architecture == "conv"
 
 
-def test_unknown_recipe_names_the_choices():
-    with pytest.raises(KeyError, match="vae-2d"):
+def test_unknown_recipe_or_setting_gets_one_line_naming_the_choices(mnist_root):
+    with pytest.raises(ConfigError, match="no recipe 'gan'; the book has .*vae-2d"):
         book.config("gan", None)
+    with pytest.raises(ConfigError, match="no recipe 'gan'"):
+        book.trained("gan")
+    digits = data.load_mnist(mnist_root, quiet=True)
+    with pytest.raises(ConfigError, match="beta must be a number >= 0"):
+        book.trained("vae", digits, beta=-1.0)
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'betta'.*TrainConfig"):
+        book.trained("vae", digits, betta=1.0)
 
 
 # ---------------------------------------------------------------- the weights that ship
@@ -38,11 +54,12 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
-from vae_tutorial import cache, metrics, train  # noqa: E402
+from vae_tutorial import metrics  # noqa: E402
+from vae_tutorial.support import cache, runs, sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = json.loads((cache.PRETRAINED_DIR / "MANIFEST.json").read_text())
-DEBIAN_FASHION = data.DEBIAN_FASHION_DIR   # before conftest points it elsewhere
+DEBIAN_FASHION = sources.DEBIAN_FASHION_DIR   # before conftest points it elsewhere
 
 
 def _variant(entry) -> SimpleNamespace:
@@ -56,12 +73,15 @@ def test_every_shipped_recipe_is_in_the_manifest_under_the_name_readers_compute(
         [tuple(s) for s in book.SHIPPED]
     for entry in models:
         config = book.config(entry["recipe"], _variant(entry), **entry["overrides"])
-        description = train._description(config, entry["data"])
-        assert entry["file"] == cache.entry_name(train._label(config), description)
+        description = runs._description(config, entry["data"])
+        assert entry["file"] == cache.entry_name(runs._label(config), description)
         payload = cache.read(cache.PRETRAINED_DIR / entry["file"])   # finite, our format
         assert payload["description"] == description and payload["history"]["test_loss"] == []
     judges = {e["data"]["dataset"]: e for e in MANIFEST if e["recipe"].startswith("judge-")}
     assert set(judges) == {"mnist", "fashion-mnist"}
+    for dataset, entry in judges.items():   # the judge is a model like the others, by its recipe
+        config = metrics.judge_config(SimpleNamespace(name=dataset, is_full=True))
+        assert entry["file"] == cache.entry_name(runs._label(config), runs._description(config, entry["data"]))
     shipped = {p.name for p in cache.PRETRAINED_DIR.glob("*.pt")}
     assert shipped == {e["file"] for e in MANIFEST}, "every shipped file is listed, and only those"
 
@@ -76,21 +96,20 @@ def test_the_published_mnist_finds_its_shipped_models_and_judge(tmp_path, monkey
     from mnist_standin import build_standin
 
     digits = data.load_mnist(build_standin(dev, tmp_path / "standin"), quiet=True)
-    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained instead of loading"))
-    monkeypatch.setattr(metrics, "_fit_classifier", lambda *a: pytest.fail("trained the judge"))
+    monkeypatch.setattr(runs, "fit", lambda *a, **k: pytest.fail("trained instead of loading"))
     for name, overrides, dataset, first in book.SHIPPED:
         if dataset == "mnist":
             got = book.trained(name, digits if first is None else digits.first(first), **overrides)
             assert got.origin == "shipped", name
-    metrics.train_classifier(digits)
+    metrics.judge_for(digits)
 
 
 def test_fashion_mnist_from_debian_finds_its_shipped_models(monkeypatch):
     if not DEBIAN_FASHION.is_dir():
         pytest.skip("needs Debian's dataset-fashion-mnist")
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", DEBIAN_FASHION)
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", DEBIAN_FASHION)
     clothes = data.load_fashion_mnist(quiet=True)
-    monkeypatch.setattr(train, "fit", lambda *a, **k: pytest.fail("trained instead of loading"))
+    monkeypatch.setattr(runs, "fit", lambda *a, **k: pytest.fail("trained instead of loading"))
     for name, overrides, dataset, first in book.SHIPPED:
         if dataset == "fashion-mnist":
             got = book.trained(name, clothes if first is None else clothes.first(first), **overrides)

@@ -67,7 +67,7 @@ def setup_source(path: Path) -> str:
 
 
 @pytest.mark.parametrize("change", ["book/01_introduction.ipynb", "vae_tutorial/models.py",
-                                    "vae_tutorial/js/decoder.js", "_config.yml", "_toc.yml",
+                                    "vae_tutorial/support/js/decoder.js", "_config.yml", "_toc.yml",
                                     "book/_ext/build_stamp.py", "book/_static/new.png"])
 def test_a_build_is_current_until_a_source_changes(sources, tmp_path, change):
     html = tmp_path / "html"
@@ -111,7 +111,7 @@ def cached_executions(html: Path) -> list[str]:
     return sorted(p.name for p in (html.parent / ".jupyter_cache").glob("executed/*"))
 
 
-@pytest.mark.parametrize("change", ["vae_tutorial/models.py", "vae_tutorial/js/decoder.js", "_config.yml",
+@pytest.mark.parametrize("change", ["vae_tutorial/models.py", "vae_tutorial/support/js/decoder.js", "_config.yml",
                                     "book/_ext/build_stamp.py", "book/_static/new.png"])
 def test_a_change_outside_the_chapters_executes_every_chapter_again(sources, tmp_path, change):
     """jupyter-cache keys a chapter by its own code: a change in the package it runs must empty

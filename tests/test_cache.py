@@ -12,7 +12,9 @@ import pytest
 import torch
 
 from conftest import flat, make_split, write_idx_dataset
-from vae_tutorial import cache, data, metrics, paths, train
+from vae_tutorial import data, metrics, train
+from vae_tutorial.support import cache, idx, paths, runs, sources
+from vae_tutorial.support.errors import TrainingError
 from vae_tutorial.models import ModelConfig
 
 SMALL = train.TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,)),
@@ -26,14 +28,14 @@ def _folder(tmp_path, name, n_train=96, seed_shift=0):
     write_idx_dataset(raw, n_train=n_train)
     if seed_shift:
         images, labels = make_split(n_train, 100 + seed_shift)
-        data.write_idx(raw / "train-images-idx3-ubyte", images)
+        idx.write_idx(raw / "train-images-idx3-ubyte", images)
     return root
 
 
 def _trains(monkeypatch) -> list:
     """Count the calls of train.fit while keeping it working."""
-    calls, real = [], train.fit
-    monkeypatch.setattr(train, "fit", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls, real = [], runs.fit
+    monkeypatch.setattr(runs, "fit", lambda *a, **k: calls.append(1) or real(*a, **k))
     return calls
 
 
@@ -43,10 +45,10 @@ def test_a_model_is_never_served_for_other_data_of_the_same_kind(tmp_path, monke
     larger = data.load_mnist(_folder(tmp_path, "c", n_train=128), quiet=True)
     assert first.variant == same_size_other_images.variant == larger.variant == "full"
     calls = _trains(monkeypatch)
-    a = train.train_or_load(SMALL, first, progress=False)
-    assert train.train_or_load(SMALL, first, progress=False).from_cache and len(calls) == 1
+    a = runs.train_or_load(SMALL, first, progress=False)
+    assert runs.train_or_load(SMALL, first, progress=False).from_cache and len(calls) == 1
     for other in (same_size_other_images, larger):
-        b = train.train_or_load(SMALL, other, progress=False)
+        b = runs.train_or_load(SMALL, other, progress=False)
         assert not b.from_cache and b.data == other.identity() != a.data
     assert len(calls) == 3
 
@@ -58,19 +60,18 @@ def test_the_same_data_in_another_folder_or_gzipped_shares_the_entry(tmp_path, m
     gzipped = data.load_mnist(gz_root, quiet=True)
     assert plain.fingerprint == gzipped.fingerprint
     calls = _trains(monkeypatch)
-    train.train_or_load(SMALL, plain, progress=False)
-    assert train.train_or_load(SMALL, gzipped, progress=False).from_cache and len(calls) == 1
+    runs.train_or_load(SMALL, plain, progress=False)
+    assert runs.train_or_load(SMALL, gzipped, progress=False).from_cache and len(calls) == 1
 
 
 def test_the_judge_is_never_served_for_other_data(tmp_path, monkeypatch):
     a = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
     b = data.load_mnist(_folder(tmp_path, "b", seed_shift=1), quiet=True)
-    calls, real = [], metrics._fit_classifier
-    monkeypatch.setattr(metrics, "_fit_classifier", lambda *x: calls.append(1) or real(*x))
-    metrics.train_classifier(a, epochs=1)
-    metrics.train_classifier(a, epochs=1)
+    calls = _trains(monkeypatch)
+    metrics.judge_for(a)
+    metrics.judge_for(a)
     assert len(calls) == 1
-    metrics.train_classifier(b, epochs=1)
+    metrics.judge_for(b)
     assert len(calls) == 2
 
 
@@ -78,7 +79,7 @@ def test_the_fingerprint_is_remembered_not_recomputed_per_load(tmp_path, monkeyp
     root = _folder(tmp_path, "a")
     first = data.load_mnist(root, quiet=True).fingerprint
     calls = []
-    monkeypatch.setattr(data, "fingerprint", lambda *a: calls.append(1) or "recomputed")
+    monkeypatch.setattr(sources, "fingerprint", lambda *a: calls.append(1) or "recomputed")
     assert data.load_mnist(root, quiet=True).fingerprint == first and calls == []
     # new content (a new modification time) is hashed again
     raw = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
@@ -93,19 +94,19 @@ def test_a_cache_folder_that_cannot_be_written_costs_a_warning_not_the_model(
     blocker.write_text("not a folder")
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(blocker))   # like a read-only folder
     digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
-    trained = train.train_or_load(SMALL, digits, progress=False)
+    trained = runs.train_or_load(SMALL, digits, progress=False)
     assert trained.path is None and isinstance(trained.model, torch.nn.Module)
     err = flat(capsys.readouterr().err)
     assert "nothing is cached" in err and "VAE_TUTORIAL_CACHE" in err and "Traceback" not in err
-    judged = metrics.train_classifier(digits, epochs=1)
-    assert 0 <= judged.test_accuracy <= 1
+    judged = metrics.judge_for(digits)
+    assert 0 <= judged.accuracy <= 1
     assert "nothing is cached" in flat(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("damage", ["nan-weights", "no-data-source", "no-description", "other-format"])
 def test_damaged_entries_are_reported_and_retrained_never_served(damage, tmp_path, monkeypatch, capsys):
     digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
-    good = train.train_or_load(SMALL, digits, progress=False)
+    good = runs.train_or_load(SMALL, digits, progress=False)
     payload = torch.load(good.path, weights_only=True)
     if damage == "nan-weights":
         payload["state_dict"]["decoder.0.weight"][0, 0] = float("nan")
@@ -117,13 +118,13 @@ def test_damaged_entries_are_reported_and_retrained_never_served(damage, tmp_pat
         payload["format"] = 1
     torch.save(payload, good.path)
     calls = _trains(monkeypatch)
-    again = train.train_or_load(SMALL, digits, progress=False)
+    again = runs.train_or_load(SMALL, digits, progress=False)
     assert not again.from_cache and len(calls) == 1
     assert "Ignoring a bad cached file" in flat(capsys.readouterr().err)
     assert all(torch.isfinite(p).all() for p in again.model.parameters())
-    with pytest.raises(train.TrainingError, match="cannot be used"):
+    with pytest.raises(TrainingError, match="cannot be used"):
         torch.save(payload, tmp_path / "bad.pt")
-        train.load_checkpoint(tmp_path / "bad.pt")
+        runs.load_checkpoint(tmp_path / "bad.pt")
 
 
 def test_a_killed_save_leaves_no_temporaries_behind_for_long(tmp_path):
@@ -154,18 +155,18 @@ def test_entry_names_cover_configuration_data_and_format(monkeypatch):
 def test_shipped_weights_are_used_only_for_their_exact_data(tmp_path, monkeypatch, capsys):
     digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
     other = data.load_mnist(_folder(tmp_path, "b", seed_shift=1), quiet=True)
-    trained = train.train_or_load(SMALL, digits, progress=False)
+    trained = runs.train_or_load(SMALL, digits, progress=False)
     shipped = tmp_path / "shipped"
     shipped.mkdir()
     os.replace(trained.path, shipped / trained.path.name)
     monkeypatch.setattr(cache, "PRETRAINED_DIR", shipped)
     capsys.readouterr()
     calls = _trains(monkeypatch)
-    loaded = train.train_or_load(SMALL, digits, progress=False)
+    loaded = runs.train_or_load(SMALL, digits, progress=False)
     assert loaded.origin == "shipped" and calls == []
     assert "ships with the package" in flat(capsys.readouterr().out)
-    assert train.train_or_load(SMALL, other, progress=False).origin == "trained" and len(calls) == 1
+    assert runs.train_or_load(SMALL, other, progress=False).origin == "trained" and len(calls) == 1
     # asked not to use shipped weights, it trains (then finds its own copy next time)
-    assert train.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "trained"
-    assert train.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "cache"
+    assert runs.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "trained"
+    assert runs.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "cache"
     np.testing.assert_equal(len(calls), 2)

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from vae_tutorial import data
+from vae_tutorial.support import idx
 from vae_tutorial.__main__ import main
 
 
@@ -124,7 +124,7 @@ def test_a_save_that_fails_after_training_keeps_the_model_somewhere(mnist_root, 
     assert code == 2 and _one_line(err) and "No space left on device" in err
     rescued = calls[1]
     assert str(rescued) in err and (out / "model.pt").read_bytes() == b"the previous model"
-    from vae_tutorial.train import load_checkpoint
+    from vae_tutorial.support.runs import load_checkpoint
     assert load_checkpoint(rescued).config.epochs == 1
     os.unlink(rescued)
 
@@ -162,8 +162,8 @@ def _raw(root):
 
 
 def test_empty_idx_files_are_refused_and_nothing_is_written(mnist_root, tmp_path, capsys):
-    data.write_idx(_raw(mnist_root) / "train-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
-    data.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", np.zeros((0,), np.uint8))
+    idx.write_idx(_raw(mnist_root) / "train-images-idx3-ubyte", np.zeros((0, 28, 28), np.uint8))
+    idx.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", np.zeros((0,), np.uint8))
     code, err = _run(TRAIN + ["--data-dir", mnist_root, "--out", tmp_path / "o"], capsys)
     assert code == 2 and "holds no images" in err and _one_line(err)
     assert not (tmp_path / "o" / "model.pt").exists() and not (tmp_path / "o" / "metrics.json").exists()

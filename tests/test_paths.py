@@ -1,6 +1,6 @@
 import pytest
 
-from vae_tutorial import paths
+from vae_tutorial.support import paths
 
 
 def test_atomic_write_replaces_the_file_whole(tmp_path):

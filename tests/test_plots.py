@@ -8,7 +8,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from vae_tutorial import plots  # noqa: E402
-from vae_tutorial.models import ModelConfig, build_model  # noqa: E402
+from vae_tutorial.models import ModelConfig
+from vae_tutorial.support.runs import build as build_model  # noqa: E402
 from vae_tutorial.train import History  # noqa: E402
 
 
@@ -131,7 +132,7 @@ def test_every_figure_fits_the_book_column():
 
 
 def test_images_of_the_wrong_size_get_a_clear_error():
-    from vae_tutorial.errors import ConfigError
+    from vae_tutorial.support.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"\(N, 1, 28, 28\).*\(3, 32, 32\)"):
         plots.image_grid(torch.rand(3, 32, 32))

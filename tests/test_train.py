@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from conftest import flat
-from vae_tutorial import data, train
-from vae_tutorial.errors import ConfigError, TrainingError
+from vae_tutorial import data, latent, train
 from vae_tutorial.models import ModelConfig, build_model
+from vae_tutorial.support import devices, inputs, runs
+from vae_tutorial.support.errors import ConfigError, TrainingError
 
 SMALL = ModelConfig(kind="vae", latent_dim=2, hidden_dims=(32,))
 
@@ -46,27 +47,27 @@ def test_same_seed_same_history_bit_for_bit(small_data):
 def test_device_auto_falls_back_to_cpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    assert train.pick_device("auto") == torch.device("cpu")
+    assert devices.pick_device("auto") == torch.device("cpu")
     with pytest.raises(ConfigError, match="no CUDA GPU"):
-        train.pick_device("cuda")
+        devices.pick_device("cuda")
     for other in ("tpu", "meta", "xpu", "cuda:x"):
         with pytest.raises(ConfigError, match="unknown or unsupported device .*'cpu', 'cuda'"):
-            train.pick_device(other)
+            devices.pick_device(other)
 
 
 def test_device_auto_prefers_cuda_then_mps(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert train.pick_device("auto").type == "cuda"
+    assert devices.pick_device("auto").type == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
-    assert train.pick_device("auto").type == "mps"
+    assert devices.pick_device("auto").type == "mps"
 
 
 def test_nan_loss_stops_with_clear_message(small_data):
     model = build_model(SMALL)
     with torch.no_grad():
         model.decoder[0].weight.fill_(float("nan"))
-    with pytest.raises(TrainingError, match=r"epoch 1, batch 1.*smaller learning rate"):
+    with pytest.raises(TrainingError, match=r"epoch 1.*smaller learning rate"):
         train.fit(model, small_data, _config(), progress=False)
 
 
@@ -75,73 +76,75 @@ def test_nan_loss_stops_with_clear_message(small_data):
     ({"loss": "l1"}, "loss"), ({"dataset": "cifar"}, "dataset"), ({"batch_size": 0}, "batch_size"),
     ({"lr": float("nan")}, "lr"),
 ])
-def test_bad_train_config(kw, match):
+def test_bad_train_config(kw, match, small_data):
     with pytest.raises(ConfigError, match=match):
-        _config(**kw)
+        inputs.check_train_config(_config(**kw))
+    with pytest.raises(ConfigError, match=match):   # where users hand settings in
+        runs.train_or_load(_config(**kw), small_data, progress=False)
 
 
 def test_cache_key_covers_the_configuration_and_the_data(small_data):
     offline = data.load_mnist(quiet=True)
-    paths = {train.checkpoint_path(c, d) for c, d in [
+    paths = {runs.checkpoint_path(c, d) for c, d in [
         (_config(), small_data), (_config(), offline), (_config(beta=2.0), small_data),
         (_config(seed=1), small_data), (_config(loss="bce"), small_data), (_config(epochs=4), small_data),
         (_config(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(32,))), small_data),
         (_config(model=ModelConfig(kind="vae", latent_dim=3, hidden_dims=(32,))), small_data)]}
     assert len(paths) == 8
-    assert train.checkpoint_path(_config(), small_data) == train.checkpoint_path(_config(), small_data)
+    assert runs.checkpoint_path(_config(), small_data) == runs.checkpoint_path(_config(), small_data)
 
 
 def test_cache_miss_then_hit(small_data, monkeypatch, capsys):
-    first = train.train_or_load(_config(), small_data, progress=False)
+    first = runs.train_or_load(_config(), small_data, progress=False)
     assert not first.from_cache and first.path.exists()
     assert not [p for p in first.path.parent.iterdir() if p.name.endswith(".tmp")]
 
     def no_training(*a, **k):
         raise AssertionError("a cache hit must not train")
 
-    monkeypatch.setattr(train, "fit", no_training)
-    second = train.train_or_load(_config(), small_data, progress=False)
+    monkeypatch.setattr(runs, "fit", no_training)
+    second = runs.train_or_load(_config(), small_data, progress=False)
     assert second.from_cache and second.history == first.history
     x = small_data.images("test")[:4]
-    torch.testing.assert_close(second.model.reconstruct(x), first.model.reconstruct(x))
+    torch.testing.assert_close(latent.reconstruct(second.model, x), latent.reconstruct(first.model, x))
     assert "from the cache" in flat(capsys.readouterr().out)
     with pytest.raises(AssertionError, match="must not train"):
-        train.train_or_load(_config(beta=0.5), small_data, progress=False)
+        runs.train_or_load(_config(beta=0.5), small_data, progress=False)
 
 
 def test_corrupt_checkpoint_is_reported_and_retrained(small_data, capsys):
-    path = train.checkpoint_path(_config(), small_data)
+    path = runs.checkpoint_path(_config(), small_data)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not a checkpoint")
-    trained = train.train_or_load(_config(), small_data, progress=False)
+    trained = runs.train_or_load(_config(), small_data, progress=False)
     assert not trained.from_cache
     assert "bad cached file" in flat(capsys.readouterr().err)
-    assert train.load_checkpoint(path).config == _config()
+    assert runs.load_checkpoint(path).config == _config()
 
 
 def test_mismatched_checkpoint_is_not_loaded(small_data, capsys):
-    other = train.train_or_load(_config(beta=3.0), small_data, progress=False)
-    path = train.checkpoint_path(_config(), small_data)
+    other = runs.train_or_load(_config(beta=3.0), small_data, progress=False)
+    path = runs.checkpoint_path(_config(), small_data)
     os.replace(other.path, path)  # a file whose content does not match its name
-    trained = train.train_or_load(_config(), small_data, progress=False)
+    trained = runs.train_or_load(_config(), small_data, progress=False)
     assert not trained.from_cache and trained.config.beta == 1.0
     assert "different configuration" in flat(capsys.readouterr().err)
 
 
 def test_checkpoint_rebuilds_from_file_alone(small_data, tmp_path):
-    trained = train.train_or_load(_config(), small_data, progress=False)
-    loaded = train.load_checkpoint(trained.path)
+    trained = runs.train_or_load(_config(), small_data, progress=False)
+    loaded = runs.load_checkpoint(trained.path)
     assert loaded.config == trained.config and loaded.data_variant == "full"
     with pytest.raises(TrainingError, match="does not exist"):
-        train.load_checkpoint(tmp_path / "missing.pt")
+        runs.load_checkpoint(tmp_path / "missing.pt")
 
 
 def test_train_or_load_rejects_wrong_dataset(small_data):
     with pytest.raises(ConfigError, match="fashion-mnist"):
-        train.train_or_load(_config(dataset="fashion-mnist"), small_data)
+        runs.train_or_load(_config(dataset="fashion-mnist"), small_data)
 
 
 def test_cache_env_var_moves_the_cache(small_data, tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(tmp_path / "elsewhere"))
-    trained = train.train_or_load(_config(), small_data, progress=False)
+    trained = runs.train_or_load(_config(), small_data, progress=False)
     assert (tmp_path / "elsewhere") in trained.path.parents

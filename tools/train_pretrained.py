@@ -11,10 +11,10 @@ waits for training (the training chapter still trains live). This script makes t
    downloads);
 2. asks ``book.trained`` / ``metrics.train_classifier`` for every entry of ``book.SHIPPED``,
    with ``pretrained=False`` and an empty cache, so the cache keys are the ones readers compute;
-3. copies each cache entry into ``vae_tutorial/pretrained/`` with float16 weights (half the
+3. copies each cache entry into ``vae_tutorial/support/pretrained/`` with float16 weights (half the
    size; the rounding changes the held-out -ELBO by a few hundredths of a nat, printed below) and
    without per-epoch held-out losses (the stand-in's held-out split lies inside the training set);
-4. writes ``vae_tutorial/pretrained/MANIFEST.json``: one line per file.
+4. writes ``vae_tutorial/support/pretrained/MANIFEST.json``: one line per file.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def main(dev_root: str) -> None:
     import torch
 
     from mnist_standin import build_standin
-    from vae_tutorial import book, cache, data, metrics
+    from vae_tutorial import book, data, metrics
+    from vae_tutorial.support import cache
+    from vae_tutorial.support.runs import train_or_load
     from vae_tutorial.train import evaluate_loss
 
     torch.set_num_threads(os.cpu_count() or 1)
@@ -66,15 +68,17 @@ def main(dev_root: str) -> None:
         print(f"{name} {overrides}: -ELBO on its test split (for MNIST inside the training set) {before:.2f} -> "
               f"{after:.2f} after rounding to float16", flush=True)
     for d in datasets.values():
-        judge = metrics.train_classifier(d)
-        entries = list((scratch / "cache" / "models").glob(f"judge-{d.name}-*.pt"))
-        assert len(entries) == 1, entries
-        payload = cache.read(entries[0])
+        trained = train_or_load(metrics.judge_config(d), d, pretrained=False)
+        payload = cache.read(trained.path)
+        payload["history"]["test_loss"] = []
         payload["state_dict"] = {k: v.half() for k, v in payload["state_dict"].items()}
-        cache.write(out / entries[0].name, payload)
-        manifest.append({"file": entries[0].name, "recipe": f"judge-{d.name}", "overrides": {},
-                         "data": d.identity()})
-        print(f"judge for {d.name}: accuracy {judge.test_accuracy:.4f}", flush=True)
+        cache.write(out / trained.path.name, payload)
+        assert train_or_load(metrics.judge_config(d), d, verbose=False).origin == "shipped"
+        judge = metrics.judge_for(d)
+        manifest.append({"file": trained.path.name, "recipe": f"judge-{d.name}", "overrides": {},
+                         "first": None, "data": d.identity(),
+                         "train_seconds": round(sum(trained.history.seconds), 1)})
+        print(f"judge for {d.name}: accuracy {judge.accuracy:.4f}", flush=True)
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
     total = sum(p.stat().st_size for p in out.glob("*.pt"))
     print(f"{len(manifest)} files, {total / 1e6:.1f} MB in {out}")

@@ -15,11 +15,13 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from .data import load_dataset
-from .errors import TrainingError, TutorialError
-from .models import ModelConfig, build_model
-from .paths import atomic_write, unwritable_reason
-from .train import (TrainConfig, TrainedModel, evaluate_loss, fit, load_checkpoint, pick_device,
-                    save_checkpoint)
+from .models import ModelConfig
+from .support import inputs
+from .support.devices import pick_device
+from .support.errors import TrainingError, TutorialError
+from .support.paths import atomic_write, unwritable_reason
+from .support.runs import TrainedModel, build, load_checkpoint, save_checkpoint
+from .train import TrainConfig, evaluate_loss, fit
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,10 +72,11 @@ def _train(args: argparse.Namespace) -> None:
                           architecture=args.architecture),
         dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    inputs.check_train_config(config)
     device = pick_device(args.device)
     _check_out_folder(args.out, args.overwrite)   # before minutes of training, not after
     data = load_dataset(args.dataset, args.data_dir)
-    model = build_model(config.model, seed=config.seed)
+    model = build(config.model, seed=config.seed)
 
     def report(epoch: int, h) -> None:
         print(f"epoch {epoch:>3}/{config.epochs}  loss {h.train_loss[-1]:8.3f}  reconstruction "
@@ -84,7 +87,9 @@ def _train(args: argparse.Namespace) -> None:
     history = fit(model, data, config, device=device, progress=False, on_epoch=report)
     trained = TrainedModel(model.cpu(), config, history, data.identity(), data.variant, data.source)
     metrics = {"config": config.as_dict(), "data": data.identity(), "data_variant": data.variant,
-               "data_source": data.source, "device": str(device), "epochs": history.rows()}
+               "data_source": data.source, "device": str(device),
+               "epochs": [{"epoch": e, **{k: v[e - 1] for k, v in history.as_dict().items()}}
+                          for e in history.epochs]}
     if not all(math.isfinite(v) for row in metrics["epochs"] for v in row.values()):
         raise TrainingError("training produced a non-finite figure (NaN or infinity); nothing was "
                             "written. Try a smaller learning rate or beta.")

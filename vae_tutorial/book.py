@@ -10,7 +10,10 @@ from dataclasses import replace
 
 from .data import ImageData, load_dataset
 from .models import ModelConfig
-from .train import TrainConfig, TrainedModel, train_or_load
+from .support import inputs
+from .support.errors import ConfigError
+from .support.runs import TrainedModel, train_or_load
+from .train import TrainConfig
 
 # The offline digits are 4,000 images, full MNIST 60,000: about the same number of
 # optimiser steps either way (~1,900 and ~7,000), a few seconds to half a minute on a CPU.
@@ -52,7 +55,7 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
 def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size)."""
     if name not in RECIPES:
-        raise KeyError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
+        raise ConfigError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
     base = RECIPES[name]
     if base.dataset == "mnist":  # digits: fit the epochs to the data found (full or offline)
         base = replace(base, epochs=EPOCHS.get(data.variant, EPOCHS["full"]))
@@ -64,6 +67,13 @@ def trained(name: str, data: ImageData | None = None, pretrained: bool = True,
     """Recipe ``name`` for ``data``, on the CPU: the package's shipped weights when they were
     trained on exactly this data, else this machine's cache, else trained now (with a progress
     bar). ``pretrained=False`` skips the shipped weights. One line says which it was."""
+    if name not in RECIPES:
+        config(name, data)   # one line naming the recipes there are
     if data is None:
         data = load_dataset(RECIPES[name].dataset)
-    return train_or_load(config(name, data, **overrides), data, pretrained=pretrained)
+    try:
+        chosen = config(name, data, **overrides)
+    except TypeError as err:   # an override that is no TrainConfig field
+        raise ConfigError(f"book.trained({name!r}, ...): {err}; the settings are the fields of "
+                          f"train.TrainConfig") from None
+    return train_or_load(chosen, data, pretrained=pretrained)

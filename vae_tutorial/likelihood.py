@@ -20,26 +20,23 @@ from typing import NamedTuple, Sequence
 
 import torch
 
-from .errors import ConfigError
 from .losses import kl_divergence, kl_per_latent, reconstruction_loss
 from .models import VAE
+from .support import inputs
+from .support.errors import ConfigError
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _check(model, images: torch.Tensor, k: int, batch_size: int) -> None:
-    if not isinstance(model, VAE):
-        raise ConfigError("the likelihood needs a VAE (an encoder that outputs mu and sigma); "
-                          f"got {type(model).__name__}. A plain autoencoder defines no p(x)")
-    if not isinstance(k, int) or k < 1:
+def _check(model, images, k: int, batch_size: int) -> torch.Tensor:
+    """The entry check of every function here: a VAE, sensible counts, images in [0, 1]
+    (returned as (N, 1, 28, 28) floats on the model's device)."""
+    inputs.vae(model, "the likelihood (a plain autoencoder defines no p(x))")
+    if not inputs._whole(k, 1):
         raise ConfigError(f"k (samples per image) must be a whole number >= 1, got {k!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not inputs._whole(batch_size, 1):
         raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
-        got = (f"shape {tuple(images.shape)}, dtype {images.dtype}" if isinstance(images, torch.Tensor)
-               else type(images).__name__)
-        raise ConfigError(f"images must be (N, 1, 28, 28) floats in [0, 1], got {got}; "
-                          f"data.images('test') gives that")
+    return inputs.images(images, model, allow_empty=False)
 
 
 def _log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -74,18 +71,18 @@ def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int
     ``batch_size * k`` decoder passes) at a time on the model's device; returns CPU tensors.
     The draws come from ``seed``: same seed and batch size, same numbers.
     """
-    _check(model, images, k, batch_size)
+    images = _check(model, images, k, batch_size)
     device = next(model.parameters()).device
-    gen = torch.Generator(device=device).manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)   # drawn on the CPU: the same eps on any device
     was_training = model.training
     model.eval()
     parts: list[tuple[torch.Tensor, ...]] = []
     for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].to(device, torch.float32)    # (B, 1, 28, 28)
+        x = images[start:start + batch_size]                              # (B, 1, 28, 28)
         mu, logvar = model.encode(x)                                      # (B, d) each
-        eps = torch.randn((k, *mu.shape), generator=gen, device=device)   # (K, B, d)
+        eps = torch.randn((k, *mu.shape), generator=gen).to(device)       # (K, B, d)
         z = mu + (0.5 * logvar).exp() * eps
-        logits = model.decode_logits(z.flatten(0, 1)).unflatten(0, (k, len(x)))  # (K, B, 1, 28, 28)
+        logits = model.decoder(z.flatten(0, 1)).unflatten(0, (k, len(x)))  # (K, B, 1, 28, 28)
         log_px_z = _bernoulli_log_prob(logits, x)                         # (K, B)
         log_pz = -0.5 * (_LOG_2PI + z ** 2).sum(-1)
         log_qz = _log_normal(z, mu, logvar)
@@ -170,10 +167,10 @@ def kl_per_dimension(model: VAE, images: torch.Tensor, batch_size: int = 1000) -
     A dimension whose KL is near zero has mu ≈ 0 and sigma ≈ 1 for every image: it carries
     no information about the image (an "inactive unit"). When all of them are near zero the
     posterior has collapsed onto the prior (posterior collapse)."""
-    _check(model, images, 1, batch_size)
+    images = _check(model, images, 1, batch_size)
     device = next(model.parameters()).device
     total = torch.zeros(model.latent_dim, dtype=torch.float64)
     for start in range(0, len(images), batch_size):
-        mu, logvar = model.encode(images[start:start + batch_size].to(device, torch.float32))
+        mu, logvar = model.encode(images[start:start + batch_size])
         total += kl_per_latent(mu, logvar).double().sum(0).cpu()          # (B, d) summed over B
     return total / max(len(images), 1)

@@ -20,30 +20,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
-from . import cache
 from .data import ImageData
-from .errors import ConfigError
-from .models import prior_radius
-from .train import evaluate_loss, make_optimizer, pick_device
+from .latent import decode, encodings, latent_points, prior_radius
+from .models import Classifier, ModelConfig
+from .support import inputs
+from .support.errors import ConfigError
+from .support.runs import train_or_load
+from .train import TrainConfig, evaluate_loss
 
 # The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
 # and a sample counts as clear when the judge is at least 90% sure of it.
 CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD = 1000, 0, 0.9
-
-
-@torch.no_grad()
-def encodings(model, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
-    """Deterministic encodings (z for the autoencoder, mu for the VAE) of uint8 or float images."""
-    device = next(model.parameters()).device
-    out = []
-    for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].to(device)
-        if x.dtype == torch.uint8:
-            x = x.unsqueeze(1).float() / 255
-        out.append(model.embed(x).cpu())
-    return torch.cat(out)
 
 
 def knn_accuracy(train_enc, train_labels, test_enc, test_labels, k: int = 5) -> float:
@@ -120,7 +108,7 @@ PRIOR_REPORT_ROWS = {  # column of prior_report -> a row label for the chapter's
 }
 
 
-def prior_report(models: dict, data: ImageData, judge: Classifier, n: int = CLEAR_N,
+def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N,
                  seed: int = CLEAR_SEED, n_codes: int = 1000) -> "pandas.DataFrame":  # noqa: F821
     """Where do the codes live, and what lies between them? One row per model, computed from
     the encodings of the first ``n_codes`` held-out images (the same images for every model),
@@ -148,87 +136,50 @@ def prior_report(models: dict, data: ImageData, judge: Classifier, n: int = CLEA
 
 # --------------------------------------------------------------------------- the judge
 
-class Classifier(nn.Module):
-    """A small MLP that recognises the 10 classes: 784 -> 256 -> 10."""
+@dataclass
+class Judge:
+    """The judge of one dataset: a small classifier (``models.Classifier``) trained on its real
+    training images by the same ``train.fit`` as the VAEs, and its accuracy on the held-out
+    images. It reads images (:meth:`read`); the clear share counts the ones it is sure of."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2),
-                                 nn.Linear(256, 10))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+    model: Classifier
+    accuracy: float
+    class_names: tuple[str, ...]
 
     @torch.no_grad()
-    def probabilities(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, 1, 28, 28) floats -> (N, 10) class probabilities, on the CPU."""
-        self.eval()
-        return self(images.to(next(self.parameters()).device)).softmax(1).cpu()
+    def probabilities(self, images) -> torch.Tensor:
+        """(N, 1, 28, 28) images -> (N, classes) class probabilities, on the CPU."""
+        self.model.eval()
+        return self.model(inputs.images(images, self.model)).softmax(1).cpu()
 
-    def judge(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(N, 1, 28, 28) floats -> predicted class (N,), confidence (N,) in [0, 1]."""
-        conf, pred = self.probabilities(images).max(1)
-        return pred, conf
-
-
-@dataclass
-class JudgedClassifier:
-    model: Classifier
-    test_accuracy: float
+    def read(self, images) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, 1, 28, 28) images -> the class it reads in each (N,) and its confidence (N,)."""
+        confidence, predicted = self.probabilities(images).max(1)
+        return predicted, confidence
 
 
-def train_classifier(data: ImageData, epochs: int | None = None, seed: int = 0,
-                     device: str = "auto") -> JudgedClassifier:
-    """The judge for ``data``: trained on its real training images, or loaded from the one cache
-    (shipped weights first, then this machine's), keyed by these settings and the training
-    data's fingerprint. Its accuracy is measured on ``data``'s held-out images every time."""
-    epochs = epochs or (4 if data.is_full else 25)
-    description = cache.describe("judge", data.identity(), architecture="mlp 784-256-10",
-                                 epochs=epochs, seed=seed)
-    label = f"judge-{data.name}"
-    found = cache.find(label, description, restore=_restore_classifier)
-    if found is not None:
-        model = found.value
-    else:
-        dev = pick_device(device)
-        # Everything random in training (initial weights, dropout masks) comes from ``seed``,
-        # not from whatever the caller's global random state happens to be.
-        with torch.random.fork_rng(devices=[dev.index or 0] if dev.type == "cuda" else []):
-            torch.manual_seed(seed)
-            model = _fit_classifier(data, epochs, seed, dev).cpu()
-        cache.store(label, description, {"state_dict": model.state_dict()}, f"judge for {data.name}")
-    model.eval()
-    pred, _ = model.judge(data.images("test"))
-    return JudgedClassifier(model, float((pred == data.test_labels).float().mean()))
+def judge_config(data: ImageData, epochs: int | None = None) -> TrainConfig:
+    """The judge's recipe: 784 -> 256 -> 10, Adam 1e-3, batches of 128; 4 epochs over a full
+    training set, 25 over the 4,000 offline digits (about the same number of steps)."""
+    return TrainConfig(model=ModelConfig(kind="classifier", hidden_dims=(256,)), dataset=data.name,
+                       epochs=epochs or (4 if data.is_full else 25))
 
 
-def _restore_classifier(payload: dict, path, shipped: bool) -> Classifier:
-    model = Classifier()
-    model.load_state_dict(payload["state_dict"])  # strict: raises if the file does not fit
-    return model
+def judge_for(data: ImageData, epochs: int | None = None) -> Judge:
+    """The judge for ``data``: from the one cache of trained models (the shipped weights, then
+    this machine's), else trained now on ``data``'s real training images (``epochs``: other
+    than the recipe's). Its accuracy is measured on ``data``'s held-out images every time."""
+    trained = train_or_load(judge_config(data, epochs), data, verbose=False)
+    judge = Judge(trained.model, 0.0, tuple(data.class_names))
+    predicted, _ = judge.read(data.images("test"))
+    judge.accuracy = float((predicted == data.test_labels).float().mean())
+    return judge
 
 
-def _fit_classifier(data: ImageData, epochs: int, seed: int, dev: torch.device) -> Classifier:
-    model = Classifier().to(dev)
-    gen = torch.Generator(device=dev).manual_seed(seed)
-    x_all, y_all = data.train_images.to(dev), data.train_labels.to(dev)
-    opt = make_optimizer(model, 1e-3)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(y_all), generator=gen, device=dev)
-        for start in range(0, len(order), 128):
-            idx = order[start:start + 128]
-            loss = nn.functional.cross_entropy(model(x_all[idx].unsqueeze(1).float() / 255), y_all[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-    return model
-
-
-def judge_samples(judge: Classifier, images: torch.Tensor, threshold: float = CLEAR_THRESHOLD) -> dict:
+def judge_samples(judge: "Judge", images: torch.Tensor, threshold: float = CLEAR_THRESHOLD) -> dict:
     """Classify generated images: predicted class, confidence, and the share that is "clear"
     (confidence >= ``threshold``) vs "questionable"."""
-    pred, conf = judge.judge(images)
+    pred, conf = judge.read(images)
     clear = conf >= threshold
     return {"pred": pred, "confidence": conf, "clear": clear, "clear_share": float(clear.float().mean())}
 
@@ -257,40 +208,16 @@ class ClearShare:
         return self.images[:k], verdict
 
 
-def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean (d,) and covariance (d, d) of ``codes`` (N, d): the Gaussian that matches them."""
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    if c.dim() != 2 or len(c) < c.shape[1] + 1:
-        raise ConfigError(f"to fit a Gaussian, codes must have shape (N, d) with N > d; got "
-                          f"{tuple(c.shape)}. Pass the encodings of more images.")
-    return c.mean(0), torch.cov(c.T).reshape(c.shape[1], c.shape[1])
-
-
-def latent_points(dim: int, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> torch.Tensor:
-    """``n`` random latent points (n, dim), float32, from the prior N(0, I), or, with
-    ``fit_to`` (codes of shape (N, dim)), from the Gaussian fitted to those codes (their mean
-    and covariance). The same noise is used either way: the fitted points are the prior points
-    moved by the mean and shaped by the covariance's Cholesky factor."""
-    eps = torch.randn(n, dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    if fit_to is None:
-        return eps.float()
-    mean, cov = fitted_gaussian(fit_to)
-    if mean.shape[0] != dim:
-        raise ConfigError(f"fit_to codes have {mean.shape[0]} numbers each but the latent space has "
-                          f"{dim}; pass encodings made by the same model")
-    return (mean + eps @ torch.linalg.cholesky(cov).T).float()
-
-
 @torch.no_grad()
-def clear_share(model, judge: Classifier, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None,
+def clear_share(model, judge: "Judge", n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None,
                 threshold: float = CLEAR_THRESHOLD) -> ClearShare:
     """Decode ``n`` random latent points (see :func:`latent_points`; N(0, I) unless
     ``fit_to`` codes are given) and let ``judge`` call each image: the share it recognises with
     confidence >= ``threshold`` is the clear share. Same arguments, same number: every chapter
     calls this with the defaults, so each model has one clear share in the whole book."""
+    inputs.latent_model(model, "clear_share")
     z = latent_points(model.latent_dim, n, seed, fit_to)
-    device = next(model.parameters()).device
-    images = model.decode(z.to(device)).cpu()
+    images = decode(model, z)
     verdict = judge_samples(judge, images, threshold)
     return ClearShare(verdict["clear_share"], z, images, verdict)
 
@@ -408,7 +335,7 @@ def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRES
     return out
 
 
-def top_two_share(judge: Classifier, images: torch.Tensor) -> torch.Tensor:
+def top_two_share(judge: "Judge", images: torch.Tensor) -> torch.Tensor:
     """(N,) the judge's probability mass on its two best guesses: near 1 when it hesitates
     between two classes only, lower when it sees no class it knows."""
     return judge.probabilities(images).topk(2, dim=1).values.sum(1)
@@ -458,10 +385,10 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     for name, (model, data, judge) in rows.items():
         elbo = evaluate_loss(model, data.test_images, "bce", elbo=True).total
         floor = bce_floor(data.test_images)
-        real = judge_samples(judge.model, data.images("test"))["clear_share"]
-        generated = clear_share(model, judge.model).share
+        real = judge_samples(judge, data.images("test"))["clear_share"]
+        generated = clear_share(model, judge).share
         out.append({"data": name, "held-out -ELBO": elbo, "BCE floor": floor, "-ELBO above floor": elbo - floor,
-                    "judge accuracy": judge.test_accuracy, "clear, real images": real,
+                    "judge accuracy": judge.accuracy, "clear, real images": real,
                     "clear, samples": generated,
                     "samples / real": generated / real if real else float("nan")})
     return pd.DataFrame(out).set_index("data")

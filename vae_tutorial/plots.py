@@ -16,9 +16,10 @@ import torch
 from matplotlib.figure import Figure
 
 from .data import DIGIT_NAMES
-from .errors import ConfigError
+from .latent import decode, prior_radius
 from .losses import kl_divergence
-from .models import prior_radius
+from .support import inputs
+from .support.errors import ConfigError
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
@@ -183,11 +184,12 @@ def tsne_pair(encodings_a, encodings_b, labels, titles: tuple[str, str],
 @torch.no_grad()
 def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
     """Decode an n x n grid of points of a 2-D latent space into one big image."""
+    inputs.latent_model(model, "manifold")
     if model.latent_dim != 2:
-        raise ValueError(f"manifold() needs a model with latent_dim=2, this one has {model.latent_dim}")
+        raise ConfigError(f"manifold() needs a model with latent_dim=2, this one has {model.latent_dim}")
     axis = np.linspace(-span, span, n)
     zz = torch.tensor([[x, y] for y in axis[::-1] for x in axis], dtype=torch.float32)
-    imgs = model.decode(zz.to(next(model.parameters()).device)).cpu().numpy().reshape(n, n, 28, 28)
+    imgs = decode(model, zz).numpy().reshape(n, n, 28, 28)
     canvas = imgs.transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.imshow(canvas, cmap="gray_r", extent=(-span, span, -span, span))
@@ -233,8 +235,21 @@ def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: s
     return fig
 
 
+def layer_sizes(model) -> list[int]:
+    """The widths of an MLP autoencoder's or VAE's bowtie, input to output, read off its own
+    Linear layers: e.g. [784, 256, 128, 5, 128, 256, 784]."""
+    inputs.latent_model(model, "layer_sizes")
+    if getattr(model.config, "architecture", "mlp") != "mlp":
+        raise ConfigError("layer_sizes describes MLP models only")
+    linear = lambda part: [m for m in part.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
+    encoder, decoder = linear(model.encoder), linear(model.decoder)
+    return [encoder[0].in_features] + [m.out_features for m in encoder] + \
+        [model.latent_dim] + [m.out_features for m in decoder]
+
+
 def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the real model") -> Figure:
-    """Draw the layers as bars whose height is their width: encoder, latent, decoder."""
+    """Draw the layers as bars whose height is their width: encoder, latent, decoder
+    (``sizes`` as :func:`layer_sizes` reads them off a model)."""
     sizes = list(sizes)
     mid = len(sizes) // 2
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))

@@ -16,12 +16,12 @@ import io
 import numpy as np
 import torch
 
-from .web import SLIDER_RANGE, class_means, decoder_sliders, draw_digit, latent_maps
-from .web import decoder_sliders as static_decoder_demo  # the name chapters used
-from .web import kl_explorer as static_kl_explorer
+from .latent import class_means, decode, encodings
+from .support.web import SLIDER_RANGE, decoder_sliders, draw_digit, latent_maps
+from .support.web import kl_explorer as static_kl_explorer
 
-__all__ = ["class_means", "latent_sliders", "interpolate", "interpolation", "kl_explorer",
-           "draw_digit", "latent_maps", "decoder_sliders", "static_decoder_demo", "static_kl_explorer"]
+__all__ = ["latent_sliders", "interpolation", "kl_explorer", "draw_digit", "latent_maps",
+           "decoder_sliders", "static_kl_explorer"]
 
 
 def _png(image: torch.Tensor, scale: int = 6) -> bytes:
@@ -40,7 +40,6 @@ def latent_sliders(model, data=None, start: int | None = None):
     sets the sliders to a class's mean encoding. Returns an ipywidgets box."""
     import ipywidgets as w
 
-    device = next(model.parameters()).device
     means = class_means(model, data) if data is not None else None
     sliders = [w.FloatSlider(value=0.0, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
                              description=f"z{i + 1}", continuous_update=True)
@@ -51,9 +50,8 @@ def latent_sliders(model, data=None, start: int | None = None):
     def render(*_):
         if state["hold"]:
             return
-        z = torch.tensor([[s.value for s in sliders]], dtype=torch.float32, device=device)
-        with torch.no_grad():
-            image.value = _png(model.decode(z)[0])
+        z = torch.tensor([[s.value for s in sliders]], dtype=torch.float32)
+        image.value = _png(decode(model, z)[0])
 
     for s in sliders:
         s.observe(render, names="value")
@@ -77,15 +75,6 @@ def latent_sliders(model, data=None, start: int | None = None):
     return w.HBox([w.VBox(controls), image])
 
 
-@torch.no_grad()
-def interpolate(model, first: torch.Tensor, second: torch.Tensor, steps: int = 10) -> torch.Tensor:
-    """Decode ``steps`` points on the straight line between the encodings of two images."""
-    device = next(model.parameters()).device
-    za, zb = model.embed(first.to(device)[None]), model.embed(second.to(device)[None])
-    t = torch.linspace(0, 1, steps, device=device)[:, None]
-    return model.decode((1 - t) * za + t * zb).cpu()
-
-
 def interpolation(model, data, first: int = 0, second: int = 1):
     """A slider from one chosen held-out image to another (two pickers choose the classes)."""
     import ipywidgets as w
@@ -97,13 +86,10 @@ def interpolation(model, data, first: int = 0, second: int = 1):
     b = w.Dropdown(options=options, value=second, description="to")
     t = w.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.02, description="t")
     image = w.Image(format="png", width=168, height=168)
-    device = next(model.parameters()).device
 
     def render(*_):
-        with torch.no_grad():
-            za = model.embed(images[pick(a.value)][None].to(device))
-            zb = model.embed(images[pick(b.value)][None].to(device))
-            image.value = _png(model.decode((1 - t.value) * za + t.value * zb)[0])
+        za, zb = encodings(model, images[[pick(a.value), pick(b.value)]])
+        image.value = _png(decode(model, ((1 - t.value) * za + t.value * zb)[None])[0])
 
     for control in (a, b, t):
         control.observe(render, names="value")

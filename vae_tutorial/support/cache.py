@@ -8,7 +8,7 @@ entry is never served for other data or another configuration, even if files are
 
 Entries are looked for in two folders, in this order:
 
-1. ``vae_tutorial/pretrained/``: weights that ship with the package, trained with the book's
+1. ``vae_tutorial/support/pretrained/``: weights that ship with the package, trained with the book's
    recipes on the standard data sets, so a reader with that exact data does not wait for
    training (see ``tools/train_pretrained.py``);
 2. ``<cache folder>/models/``: what this machine trained.
@@ -18,26 +18,25 @@ non-finite weights is reported in one line and ignored (the caller trains again)
 atomic; when the cache folder cannot be written the caller still gets its model, with one
 warning that nothing was cached.
 
-This module sits low in the package (it imports only ``paths``, ``errors``, ``data`` and torch)
-so that ``train`` and ``metrics`` share it.
+It knows payloads (dicts of tensors and settings), not models: ``support/runs.py`` turns
+them into trained models.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from .data import say
 from .errors import TrainingError
+from .messages import warn
 from .paths import atomic_write, cache_dir, unwritable_reason
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3   # 3: the VAE's mu and log-variance heads are two layers (fc_mu, fc_logvar)
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
 
@@ -135,11 +134,6 @@ def store(label: str, description: dict, payload: dict, what: str,
     warn(f"Warning: nothing is cached, so the {what} will be trained again next time: {reason}. "
          f"Set $VAE_TUTORIAL_CACHE to a writable folder to keep it.")
     return None
-
-
-def warn(message: str) -> None:
-    """One wrapped line on stderr (notebooks show it too)."""
-    say(message, file=sys.stderr)
 
 
 def _first_line(err: BaseException) -> str:

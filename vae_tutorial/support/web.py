@@ -40,8 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
 from .errors import ConfigError
-from .models import prior_radius
 
 JS_DIR = Path(__file__).with_name("js")
 # one small module per concern, in the order they build on each other
@@ -132,24 +132,32 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
 
 
-def mlp_layers(model, part: str) -> list[tuple[nn.Linear, str]]:
-    """The Linear layers of an MLP model's ``part`` ("encoder" or "decoder"), in order, each
-    with the activation that follows it: "relu", "none" (the encoder's last layer: mu and
-    log-variance, or z) or "sigmoid" (the decoder's last: ``decode`` applies it)."""
-    if model.config.architecture != "mlp":
-        raise ConfigError("the in-browser widgets run MLP models only (architecture='mlp'); "
-                          "build the model with ModelConfig(architecture='mlp')")
-    leaves = [m for m in getattr(model, part).modules() if not list(m.children())]
+def mlp_layers(model, part: str) -> list[tuple[torch.Tensor, torch.Tensor, str]]:
+    """The layers of an MLP model's ``part`` ("encoder" or "decoder") as the page runs them:
+    (weight (out, in), bias (out,), activation) in order. The activation is "relu", "none" (the
+    encoder's last layer: z, or mu and log-variance stacked as one layer of 2 x latent outputs)
+    or "sigmoid" (the decoder's last: ``decode`` applies it)."""
+    if getattr(model.config, "architecture", "mlp") != "mlp" or not hasattr(model, "latent_dim"):
+        raise ConfigError("the in-browser widgets run MLP autoencoders and VAEs only "
+                          "(architecture='mlp'); build the model with ModelConfig(architecture='mlp')")
+    if part == "encoder":
+        heads = [model.fc_mu, model.fc_logvar] if hasattr(model, "fc_mu") else [model.fc_z]
+        modules = [m for m in model.encoder.modules() if not list(m.children())]
+    else:
+        heads, modules = [], [m for m in model.decoder.modules() if not list(m.children())]
     layers = []
-    for module in leaves:
+    for module in modules:
         if isinstance(module, nn.Linear):
-            layers.append([module, "none"])
+            layers.append([module.weight.detach(), module.bias.detach(), "none"])
         elif isinstance(module, nn.ReLU) and layers:
-            layers[-1][1] = "relu"
+            layers[-1][2] = "relu"
         elif not isinstance(module, (nn.Flatten, nn.Unflatten)):
             raise ConfigError(f"the in-browser widgets cannot run a {type(module).__name__} layer")
+    if heads:   # the VAE's two heads read the same hidden layer: one layer with both outputs
+        layers.append([torch.cat([h.weight.detach() for h in heads]),
+                       torch.cat([h.bias.detach() for h in heads]), "none"])
     if part == "decoder":
-        layers[-1][1] = "sigmoid"
+        layers[-1][2] = "sigmoid"
     return [tuple(layer) for layer in layers]
 
 
@@ -177,21 +185,19 @@ def net_spec(model, part: str, fmt: str = "int8") -> list[dict]:
     """The encoder or decoder as the page receives it: one dict per Linear layer
     ({in, out, act, format, w, b[, scale]}, arrays little-endian in base64)."""
     spec = []
-    for linear, act in mlp_layers(model, part):
-        stored, _ = round_weights(linear.weight.detach().cpu().numpy(), fmt)
-        bias = linear.bias.detach().cpu().numpy().astype("<f4")
-        spec.append({"in": linear.in_features, "out": linear.out_features, "act": act,
-                     "format": fmt, **stored, "b": _b64(bias)})
+    for weight, bias, act in mlp_layers(model, part):
+        stored, _ = round_weights(weight.cpu().numpy(), fmt)
+        spec.append({"in": weight.shape[1], "out": weight.shape[0], "act": act,
+                     "format": fmt, **stored, "b": _b64(bias.cpu().numpy().astype("<f4"))})
     return spec
 
 
 def rounded(model, fmt: str):
     """A copy of ``model`` whose Linear weights are exactly those the page rebuilds from ``fmt``."""
     copy_ = copy.deepcopy(model).cpu().eval()
-    for part in ("encoder", "decoder"):
-        for linear, _ in mlp_layers(copy_, part):
-            _, w = round_weights(linear.weight.detach().numpy(), fmt)
-            linear.weight.data = torch.from_numpy(w)
+    for linear in (m for m in copy_.modules() if isinstance(m, nn.Linear)):
+        _, w = round_weights(linear.weight.detach().numpy(), fmt)
+        linear.weight.data = torch.from_numpy(w)
     return copy_
 
 
@@ -203,10 +209,10 @@ def rounding_error(model, data, fmt: str, n: int = 1000, seed: int = 0) -> dict:
     largest difference of the encodings ("encoding", mu for a VAE)."""
     model, twin = rounded(model, "float32"), rounded(model, fmt)   # CPU copies: the caller's stays
     x = data.images("test")[:n]
-    z = torch.randn(n, model.latent_dim, generator=torch.Generator().manual_seed(seed))
-    return {"reconstruction": (model.reconstruct(x) - twin.reconstruct(x)).abs().max().item(),
-            "decoded": (model.decode(z) - twin.decode(z)).abs().max().item(),
-            "encoding": (model.embed(x) - twin.embed(x)).abs().max().item()}
+    z = latent_points(model.latent_dim, n, seed)
+    return {"reconstruction": (reconstruct(model, x) - reconstruct(twin, x)).abs().max().item(),
+            "decoded": (decode(model, z) - decode(twin, z)).abs().max().item(),
+            "encoding": (encodings(model, x) - encodings(twin, x)).abs().max().item()}
 
 
 def pick_format(model, data=None) -> str:
@@ -336,24 +342,12 @@ def _data_item(name: str, payload: dict) -> tuple[str, str, dict]:
 
 
 def _sizes(model, part: str) -> str:
-    linears = mlp_layers(model, part)
-    return " → ".join([str(linears[0][0].in_features)] + [str(lin.out_features) for lin, _ in linears])
+    layers = mlp_layers(model, part)
+    return " → ".join([str(layers[0][0].shape[1])] + [str(w.shape[0]) for w, _, _ in layers])
 
 
-@torch.no_grad()
 def _encodings(model, images: torch.Tensor) -> np.ndarray:
-    from .metrics import encodings
     return encodings(model, images).numpy()
-
-
-@torch.no_grad()
-def class_means(model, data, split: str = "test") -> torch.Tensor:
-    """(classes, latent) the mean encoding of each class: where the sliders start for "a 3"."""
-    from .metrics import encodings
-
-    enc = encodings(model, data.test_images if split == "test" else data.train_images)
-    labels = data.labels(split)
-    return torch.stack([enc[labels == k].mean(0) for k in range(len(data.class_names))])
 
 
 def _examples(data) -> tuple[str, str, dict]:

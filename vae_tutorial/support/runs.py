@@ -1,0 +1,178 @@
+"""Trained models with their history: checkpoints, and ``train_or_load`` with the one cache.
+
+Every trained model (the book's autoencoders and VAEs, and the judge) is found by its
+``TrainConfig`` and by the fingerprint of the data it was trained on: first among the weights
+that ship with the package, then in this machine's cache; otherwise it is trained now, on the
+best device there is, and cached. The model handed out lives on the CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import torch
+
+from ..data import ImageData, load_dataset
+from ..models import ModelConfig, build_model
+from ..train import History, TrainConfig, fit
+from . import cache, inputs
+from .devices import pick_device
+from .errors import ConfigError, TrainingError
+from .messages import say
+from .seeds import seeded
+
+
+@dataclass
+class TrainedModel:
+    """A model with what made it: its configuration, history and the data it was trained on.
+
+    ``data`` is the training data's identity (``ImageData.identity()``); ``origin`` says where
+    the weights came from: "trained" (just now), "cache" (trained earlier on this machine) or
+    "shipped" (pretrained weights that come with the package)."""
+
+    model: torch.nn.Module
+    config: TrainConfig
+    history: History
+    data: dict
+    data_variant: str
+    data_source: str
+    path: Path | None = None
+    origin: str = "trained"
+
+    @property
+    def from_cache(self) -> bool:
+        return self.origin != "trained"
+
+
+def config_from_dict(d: dict) -> TrainConfig:
+    """The ``TrainConfig`` that ``TrainConfig.as_dict`` wrote (keys of other versions dropped)."""
+    known = {f.name for f in fields(TrainConfig)} - {"model"}
+    model = {**d["model"], "hidden_dims": tuple(d["model"]["hidden_dims"])}
+    return TrainConfig(**{k: v for k, v in d.items() if k in known}, model=ModelConfig(**model))
+
+
+def _description(config: TrainConfig, data_identity: dict) -> dict:
+    return cache.describe("model", data_identity, config=config.as_dict())
+
+
+def _label(config: TrainConfig) -> str:
+    kind = "judge" if config.model.kind == "classifier" else config.model.kind
+    return f"{kind}-{config.dataset}"
+
+
+def _payload(trained: TrainedModel) -> dict:
+    return {
+        "description": _description(trained.config, trained.data),
+        "data_variant": trained.data_variant,
+        "data_source": trained.data_source,
+        "history": trained.history.as_dict(),
+        "state_dict": {k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
+    }
+
+
+def build(config, seed: int | None = None) -> torch.nn.Module:
+    """An untrained model for a checked ``ModelConfig``; with ``seed``, its initial weights
+    come from that seed without touching the caller's random state."""
+    inputs.check_model_config(config)
+    if seed is None:
+        return build_model(config)
+    with seeded(seed):
+        return build_model(config)
+
+
+def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
+    """Write weights + configuration + data identity + history atomically (temporary file,
+    then rename). Raises ``OSError`` when ``path`` cannot be written; an older file there is
+    then left as it was."""
+    return cache.write(path, _payload(trained))
+
+
+def _restore(payload: dict, path: Path, origin: str) -> TrainedModel:
+    """Rebuild a TrainedModel from a checked payload; any inconsistency raises."""
+    description = payload["description"]
+    if description.get("kind") != "model":
+        raise ValueError(f"it holds a {description.get('kind')!r}, not a model")
+    config = config_from_dict(description["config"])
+    inputs.check_train_config(config)
+    model = build_model(config.model)
+    model.load_state_dict(payload["state_dict"])  # strict: every weight present, right shapes
+    history = History(**payload["history"])
+    return TrainedModel(model.eval(), config, history, dict(description["data"]),
+                        str(payload["data_variant"]), str(payload["data_source"]), path, origin)
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> TrainedModel:
+    """Rebuild a model from a checkpoint file alone (``weights_only=True``: no pickled code).
+
+    Raises :class:`TrainingError` when the file is missing, unreadable, from another format
+    version, incomplete, holds non-finite weights or does not fit its own configuration.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TrainingError(f"checkpoint {path} does not exist; train one with "
+                            f"`python -m vae_tutorial train --out DIR`")
+    try:
+        trained = _restore(cache.read(path), path, "cache")
+    except Exception as err:  # any failure means "not a usable checkpoint of ours"
+        detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if not isinstance(err, cache.CacheEntryError):
+            detail = f"{type(err).__name__}: {detail}"
+        raise TrainingError(f"checkpoint {path} cannot be used ({detail}). Delete it and train "
+                            f"again.") from None
+    trained.model.to(pick_device(device))
+    return trained
+
+
+def checkpoint_path(config: TrainConfig, data: ImageData, root: str | Path | None = None) -> Path:
+    """Where this machine's cache keeps the model for ``config`` trained on ``data``."""
+    return cache.models_dir(root) / cache.entry_name(_label(config), _description(config, data.identity()))
+
+
+def describe(config: TrainConfig) -> str:
+    """E.g. "VAE (latent 5, beta 1, mse, mnist)", for messages."""
+    kind = config.model.kind
+    if kind == "classifier":
+        return f"judge for {config.dataset}"
+    beta = f", beta {config.beta:g}" if kind == "vae" else ""
+    name = "VAE" if kind == "vae" else "autoencoder"
+    return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset})"
+
+
+def train_or_load(config: TrainConfig, data: ImageData | None = None,
+                  device: str | torch.device = "auto", cache_root: str | Path | None = None,
+                  progress: bool = True, verbose: bool = True, pretrained: bool = True) -> TrainedModel:
+    """The model for ``config`` trained on ``data``, on the CPU.
+
+    Looked up by configuration and by the fingerprint of ``data``'s training split: the
+    package's shipped weights first (unless ``pretrained=False``), then this machine's cache;
+    otherwise trained now on ``device`` and saved to the cache. A bad cache file is reported and
+    replaced, never used; a cache folder that cannot be written costs a warning, not the model.
+    Prints one line saying which of these happened (unless ``verbose=False``).
+    """
+    inputs.check_train_config(config)
+    if data is None:
+        data = load_dataset(config.dataset)
+    if not isinstance(data, ImageData):
+        raise ConfigError(f"data must be an ImageData (data.load_mnist() gives one), got "
+                          f"{type(data).__name__}")
+    if data.name != config.dataset:
+        raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
+    description = _description(config, data.identity())
+    found = cache.find(_label(config), description, root=cache_root, pretrained=pretrained,
+                       restore=lambda payload, path, shipped: _restore(
+                           payload, path, "shipped" if shipped else "cache"))
+    if found is not None:
+        if verbose:
+            where = ("that ships with the package, trained with this recipe on exactly this data"
+                     if found.shipped else "trained earlier on this machine (from the cache)")
+            say(f"Loaded the {describe(config)} {where}.")
+        return found.value
+    model = build(config.model, seed=config.seed)
+    history = fit(model, data, config, device=pick_device(device), progress=progress)
+    trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant, data.source)
+    trained.path = cache.store(_label(config), description, _payload(trained), describe(config), cache_root)
+    if verbose:
+        kept = "; cached for next time" if trained.path is not None else ""
+        say(f"Trained the {describe(config)} for {config.epochs} epochs in {sum(history.seconds):.1f} s{kept}.")
+    return trained
