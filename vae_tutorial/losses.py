@@ -1,8 +1,9 @@
 """The VAE's two losses, and the judge's.
 
-Every loss here is **summed over pixels (or latent dimensions) and averaged over the batch**:
-one number per image, in nats for binary cross-entropy and KL. Averaging one term over pixels
-and summing the other would weigh the KL 784 times too much (chapter "KL divergence").
+Every loss here is summed over pixels (or latent dimensions) and averaged
+over the batch: one number per image, in nats for BCE and KL. Averaging one
+term over pixels and summing the other would weigh the KL 784 times too much
+(chapter "KL divergence").
 """
 
 from __future__ import annotations
@@ -13,60 +14,61 @@ import torch
 import torch.nn.functional as F
 
 
-def reconstruction_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "mse",
-                        reduction: str = "mean") -> torch.Tensor:
-    """How far the rebuilt images are from ``x``, summed over pixels and averaged over the
-    batch (``reduction="none"``: one number per image, (B,)).
+def reconstruction_loss(logits, x, kind="mse", reduction="mean"):
+    """How far the rebuilt images are from ``x``, summed over pixels and
+    averaged over the batch (``reduction="none"``: one number per image).
 
-    ``logits``: the decoder's output before the sigmoid, (B, 1, 28, 28); ``x``: (B, 1, 28, 28)
-    in [0, 1]. "mse": squared error of sigmoid(logits); "bce": binary cross-entropy in nats,
-    computed from the logits (more stable than the log of a sigmoid)."""
+    ``logits``: the decoder's output, (B, 1, 28, 28); ``x``: the images.
+    "mse": squared error of sigmoid(logits); "bce": binary cross-entropy
+    in nats, from the logits (more exact than the log of a sigmoid)."""
     if kind == "mse":
         per_pixel = F.mse_loss(torch.sigmoid(logits), x, reduction="none")
     else:
-        per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-    per_image = per_pixel.flatten(1).sum(1)                # (B,): sum over the 784 pixels
+        per_pixel = F.binary_cross_entropy_with_logits(
+            logits, x, reduction="none")
+    per_image = per_pixel.flatten(1).sum(1)      # sum over the 784 pixels
     return per_image.mean() if reduction == "mean" else per_image
 
 
-def kl_per_latent(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL( N(mu_j, sigma_j²) || N(0, 1) ) of each image and latent dimension j: (B, latent).
-
-    1/2 (mu_j² + sigma_j² - log sigma_j² - 1), with logvar = log sigma²; the derivation is in
-    Kingma and Welling, "Auto-Encoding Variational Bayes" (2014), appendix B."""
+def kl_per_latent(mu, logvar):
+    """KL( N(mu_j, sigma_j²) || N(0, 1) ) per image and latent dimension j:
+    (B, latent). logvar = log sigma². The formula's derivation: Kingma and
+    Welling, "Auto-Encoding Variational Bayes" (2014), appendix B."""
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
 
 
-def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    """KL( N(mu, sigma²) || N(0, I) ) in nats, summed over latent dimensions and averaged over
-    the batch (``reduction="none"``: one number per image). Zero only at mu = 0, sigma = 1."""
+def kl_divergence(mu, logvar, reduction="mean"):
+    """KL( N(mu, sigma²) || N(0, I) ) in nats, summed over the latent
+    dimensions, averaged over the batch (``reduction="none"``: per image).
+    Zero only at mu = 0, sigma = 1."""
     per_image = kl_per_latent(mu, logvar).sum(1)
     return per_image.mean() if reduction == "mean" else per_image
 
 
 class LossTerms(NamedTuple):
-    """``total = reconstruction + beta * kl``, each averaged over the batch."""
+    """total = reconstruction + beta * kl, each averaged over the batch."""
 
     total: torch.Tensor
     reconstruction: torch.Tensor
     kl: torch.Tensor
 
 
-def vae_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
-             kind: str = "mse", beta: float = 1.0) -> LossTerms:
-    """The VAE's loss: reconstruction + beta * KL. With beta = 1 and kind = "bce" this is the
-    negative ELBO (chapter "The probabilistic view")."""
-    rec, kl = reconstruction_loss(logits, x, kind), kl_divergence(mu, logvar)
+def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0) -> LossTerms:
+    """The VAE's loss: reconstruction + beta * KL. With beta = 1 and
+    kind = "bce" it is the negative ELBO (chapter "The probabilistic
+    view")."""
+    rec = reconstruction_loss(logits, x, kind)
+    kl = kl_divergence(mu, logvar)
     return LossTerms(rec + beta * kl, rec, kl)
 
 
-def autoencoder_loss(logits: torch.Tensor, x: torch.Tensor, kind: str = "mse") -> LossTerms:
-    """The plain autoencoder's loss: reconstruction only (its KL is zero: it has no sigma)."""
+def autoencoder_loss(logits, x, kind="mse") -> LossTerms:
+    """The plain autoencoder's loss: reconstruction only (it has no KL)."""
     rec = reconstruction_loss(logits, x, kind)
     return LossTerms(rec, rec, torch.zeros_like(rec))
 
 
-def classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> LossTerms:
-    """The judge's loss: cross-entropy of its ten logits against the labels, in nats."""
+def classifier_loss(logits, labels) -> LossTerms:
+    """The judge's loss: cross-entropy of its ten logits, in nats."""
     ce = F.cross_entropy(logits, labels)
     return LossTerms(ce, ce, torch.zeros_like(ce))
