@@ -78,17 +78,40 @@ def test_cluster_report_has_a_row_per_model(mnist_root):
     assert ((report["kNN accuracy (k=5)"] >= 0) & (report["kNN accuracy (k=5)"] <= 1)).all()
 
 
+class _PixelCodes(torch.nn.Module):
+    """A stand-in model whose code is (4 * first pixel - 2, 4 * second pixel - 2), and which
+    decodes like :class:`_SignDecoder`: white (clear) when z[0] > 0, black otherwise."""
+
+    latent_dim = 2
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def encode(self, x):
+        return 4 * x.flatten(1)[:, :2] - 2
+
+    def decode(self, z):
+        return (z[:, :1] > 0).float()[:, :, None, None].expand(len(z), 1, 28, 28)
+
+
 def test_prior_report_measures_where_the_codes_live(mnist_root):
     d = data.load_mnist(mnist_root, quiet=True)
-    model = build_model(ModelConfig(kind="ae", hidden_dims=(16,)), seed=0)
-    report = metrics.prior_report({"a": model}, d, judge=_FixedJudge(), n=50)
+    rng = np.random.default_rng(0)   # codes around (1, 0.5), spread 0.25 and 0.5, known exactly
+    pixels = np.stack([rng.normal(0.75, 0.0625, 32), rng.normal(0.625, 0.125, 32)], 1)
+    images = np.zeros((32, 28, 28), np.uint8)
+    images[:, 0, :2] = np.round(np.clip(pixels, 0, 1) * 255)
+    codes = 4 * images[:, 0, :2].astype(np.float64) / 255 - 2
+    d = data.ImageData("mnist", d.train_images, d.train_labels, torch.from_numpy(images),
+                       d.test_labels, d.variant, d.source, d.class_names)
+    report = metrics.prior_report({"a": _PixelCodes()}, d, judge=_FixedJudge(), n=2000)
     assert list(report.columns) == list(metrics.PRIOR_REPORT_ROWS)
-    codes = latent.encodings(model, d.test_images)
     row = report.loc["a"]
-    assert row["spread"] == pytest.approx(float(codes.std(0).mean()))
-    assert row["centre"] == pytest.approx(float(codes.mean(0).norm()), rel=1e-5)
-    assert row["gap / spacing"] == pytest.approx(metrics.prior_gaps(codes, n=50).gap_ratio)
-    assert row["clear, fitted"] == metrics.clear_share(model, _FixedJudge(), n=50, fit_to=codes).share
+    assert row["spread"] == pytest.approx(codes.std(0, ddof=1).mean(), rel=1e-6)
+    assert row["centre"] == pytest.approx(np.linalg.norm(codes.mean(0)), rel=1e-6)
+    assert 0.45 < row["clear, N(0, I)"] < 0.55       # half the prior has z[0] > 0
+    assert row["clear, fitted"] > 0.99                # the fitted Gaussian sits at z[0] = 1
+    assert row["gap / spacing, fitted"] < row["gap / spacing"]   # fitted points land among them
 
 
 def test_classifier_training_ignores_the_global_random_state(mnist_root, isolated_cache):

@@ -83,7 +83,7 @@ def test_bad_train_config(kw, match, small_data):
         runs.train_or_load(_config(**kw), small_data, progress=False)
 
 
-def test_cache_key_covers_the_configuration_and_the_data(small_data):
+def test_cache_key_covers_the_configuration_and_the_data(small_data, mnist_root, tmp_path):
     offline = data.load_mnist(quiet=True)
     paths = {runs.checkpoint_path(c, d) for c, d in [
         (_config(), small_data), (_config(), offline), (_config(beta=2.0), small_data),
@@ -91,7 +91,13 @@ def test_cache_key_covers_the_configuration_and_the_data(small_data):
         (_config(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(32,))), small_data),
         (_config(model=ModelConfig(kind="vae", latent_dim=3, hidden_dims=(32,))), small_data)]}
     assert len(paths) == 8
-    assert runs.checkpoint_path(_config(), small_data) == runs.checkpoint_path(_config(), small_data)
+    # the same recipe written out anew, and the same images copied elsewhere: the same entry
+    import shutil
+    shutil.copytree(mnist_root, tmp_path / "copy")
+    again = train.TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(32,)),
+                              epochs=3, batch_size=32)
+    copy = data.load_mnist(tmp_path / "copy", quiet=True)
+    assert runs.checkpoint_path(again, copy) == runs.checkpoint_path(_config(), small_data)
 
 
 def test_cache_miss_then_hit(small_data, monkeypatch, capsys):
