@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import http.server
+import json
+import math
 import os
 import re
 import threading
@@ -78,6 +79,14 @@ def canvas_png(driver, demo) -> str:
     return driver.execute_script("return arguments[0].querySelector('canvas').toDataURL()", demo)
 
 
+def shown_image(driver, canvas) -> np.ndarray:
+    """The 784 values in [0, 1] a 28 x 28 image canvas shows (its ink's opacity)."""
+    alpha = driver.execute_script(
+        "const d = arguments[0].getContext('2d').getImageData(0, 0, 28, 28).data;"
+        "return Array.from(d.filter((_, i) => i % 4 === 3))", canvas)
+    return np.array(alpha) / 255
+
+
 def handle(driver, widget, expression: str):
     """Evaluate ``expression`` with ``h`` bound to the widget's handle in the page."""
     return driver.execute_script(
@@ -94,6 +103,24 @@ def open_page(driver, folder: Path, *widgets_) -> None:
                     f'</head><body style="max-width: 900px">{body}</body></html>', encoding="utf-8")
     driver.get(path.as_uri())
     assert driver.execute_script("return window.vaeTutorial.waiting.length") == 0
+
+
+def test_the_modules_define_one_global_and_no_test_hooks(browser, tmp_path):
+    """The bundle adds window.vaeTutorial and nothing else to the page; the widgets' handles
+    carry what the reader sees, not counters for tests."""
+    (tmp_path / "blank.html").write_text("<!doctype html><html><body></body></html>", encoding="utf-8")
+    browser.get((tmp_path / "blank.html").as_uri())
+    browser.execute_script("return Object.keys(window)")      # chromedriver's own globals first
+    before = set(browser.execute_script("return Object.keys(window)"))
+    browser.execute_script(web.bundle()[1])
+    assert set(browser.execute_script("return Object.keys(window)")) - before == {"vaeTutorial"}
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,))).eval()
+    demos = [web.decoder_sliders(model, data.load_mnist(quiet=True)), web.kl_explorer()]
+    open_page(browser, tmp_path, *demos)
+    for demo in demos:
+        keys = handle(browser, demo, "Object.keys(h)")
+        assert not {"timings", "renders", "updates"} & set(keys), keys
 
 
 @pytest.mark.parametrize("fmt", ["float32", "float16", "int8"])
@@ -134,8 +161,11 @@ def test_a_widget_waits_for_weights_shown_after_it(browser, tmp_path):
     for script in re.findall(r"<script>(.*?)</script>", carried, re.S):
         if "VT.start()" not in script:             # the modules are on the page already
             browser.execute_script(script)
-    assert handle(browser, follower, "h.renders") == 1
     assert browser.find_elements("css selector", f"#{follower.root_id} input[type=range]")
+    # it shows what the model decodes at the sliders' start, the origin
+    canvas = browser.find_element("css selector", f"#{follower.root_id} canvas.vae-w-digit")
+    expected = latent.decode(web.rounded(model, "float16"), torch.zeros(1, 2)).numpy().ravel()
+    assert np.abs(shown_image(browser, canvas) - expected).max() <= 0.5 / 255 + 1e-6
     assert js_errors(browser) == []
 
 
@@ -309,13 +339,28 @@ def test_generation_chapter_slider_decodes_without_a_kernel(browser, built_book)
     with serve(built_book) as url:
         browser.get(f"{url}/book/08_generation.html")
         demo = browser.find_element("css selector", ".vae-w-decoderSliders")
-        renders = "return window.vaeTutorial.widgets[arguments[0]].renders"
-        before, count = canvas_png(browser, demo), browser.execute_script(renders, demo.get_attribute("id"))
+        image = demo.find_element("css selector", "canvas.vae-w-digit")
+        h = "const h = window.vaeTutorial.widgets[arguments[0]];"
+        root_id = demo.get_attribute("id")
+
+        def decoded_here() -> np.ndarray:       # the page's decoder at the sliders' values
+            return np.array(browser.execute_script(h + "return Array.from(h.decode(h.z()))", root_id))
+
+        z = browser.execute_script(h + "return h.z()", root_id)
+        assert np.abs(shown_image(browser, image) - decoded_here()).max() <= 0.5 / 255 + 1e-6
         move_slider(browser, demo.find_elements("css selector", "input[type=range]")[2])
-        assert canvas_png(browser, demo) != before
-        assert browser.execute_script(renders, demo.get_attribute("id")) > count
-        # a start button jumps to a digit's mean encoding
-        demo.find_elements("css selector", "button[data-start]")[7].click()
+        moved = browser.execute_script(h + "return h.z()", root_id)
+        assert moved == pytest.approx([z[0], z[1], min(z[2] + 12 * 0.05, 3), *z[3:]], abs=1e-9)
+        assert np.abs(shown_image(browser, image) - decoded_here()).max() <= 0.5 / 255 + 1e-6
+        # a start button jumps to that digit's mean encoding (on the sliders' 0.05 grid)
+        options = json.loads(re.search(r'push\(\["widget","decoderSliders","%s",(\{.*?\})\]\);' % root_id,
+                                       browser.page_source).group(1))
+        seven = next(s for s in options["starts"] if s["name"] == "7")
+        before = shown_image(browser, image)
+        demo.find_element("xpath", ".//button[@data-start and text()='7']").click()
+        assert browser.execute_script(h + "return h.z()", root_id) == pytest.approx(seven["z"], abs=0.025 + 1e-9)
+        after = shown_image(browser, image)
+        assert np.abs(after - decoded_here()).max() <= 0.5 / 255 + 1e-6 and np.abs(after - before).max() > 0.1
         assert js_errors(browser) == []
 
 

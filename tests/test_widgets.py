@@ -3,6 +3,7 @@ rasteriser's reference, the weights' rounding, what each output carries). test_b
 page's JavaScript."""
 
 import base64
+import json
 import re
 import sys
 from pathlib import Path
@@ -157,7 +158,6 @@ def test_widget_options_name_what_the_page_needs(vae, small):
     assert rings == pytest.approx([2.4477] * 3, abs=1e-3)
     assert "radius 2.45" in maps.options["note"] and "95% of N(0, I)" in maps.options["note"]
     assert 0 < maps.weight_kb < draw.weight_kb
-    assert web.CLASS_COLORS == tuple(matplotlib.colors.to_hex(c) for c in plots.CLASS_COLORS)
 
 
 def test_static_widgets_refuse_models_they_cannot_show(vae, small):
@@ -173,13 +173,86 @@ def test_static_widgets_refuse_models_they_cannot_show(vae, small):
 
 def test_javascript_ships_as_package_data():
     version, js = web.bundle()
+    assert sorted(web.JS_FILES) == sorted(p.name for p in web.JS_DIR.glob("*.js"))  # none forgotten
     for name in web.JS_FILES:
         assert (web.JS_DIR / name).read_text() in js
-    assert "state.pixels" not in js and "Math.log(sigma * sigma)" in js   # KL: losses' formula
     from setuptools.config.pyprojecttoml import read_configuration
     config = read_configuration(Path(__file__).resolve().parents[1] / "pyproject.toml")
     data_files = config["tool"]["setuptools"]["package-data"]["vae_tutorial"]
     assert "support/js/*.js" in data_files and "support/js/*.css" in data_files
+
+
+def _code(text: str) -> str:
+    """JavaScript without its comments and with every string emptied (names in prose or in
+    messages are not uses)."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            i = text.find("\n", i) if "\n" in text[i:] else n
+        elif text.startswith("/*", i):
+            i = text.index("*/", i) + 2
+        elif c in "\"'`":
+            j = i + 1
+            while text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _top_level_names(text: str) -> set[str]:
+    """Names a JavaScript file declares outside any function (lines that start a declaration)."""
+    return set(re.findall(r"^(?:async\s+)?(?:function\s*\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)",
+                          text, re.M))
+
+
+def test_each_javascript_file_is_a_module_that_shares_only_the_namespace():
+    """Each file runs in its own scope (so a name one file declares is unknown to the others),
+    offers what it defines as VT.<name>, and reads the rest from VT. No name declared at the top
+    of one file appears in the code of another, so no file can lean on another's."""
+    version, js = web.bundle()
+    texts = {name: (web.JS_DIR / name).read_text() for name in web.JS_FILES}
+    for name, text in texts.items():
+        assert f'// ---- {name}\n(function (VT) {{\n"use strict";\n{text}}})(VT);' in js
+    texts = {name: _code(text) for name, text in texts.items()}
+    for name, text in texts.items():
+        for other, other_text in texts.items():
+            if other != name:
+                shared = {n for n in _top_level_names(text) - {"V"}
+                          if re.search(rf"(?<![\w$.]){re.escape(n)}\b", other_text)}
+                assert not shared, f"{other} uses {shared}, declared at the top of {name}"
+    # V is each file's own short name for VT.view, never a name one file leaves to another
+    assert all(re.search(r"^const V = VT\.view\b", t, re.M) for n, t in texts.items()
+               if re.search(r"(?<![\w$.])V\.", t))
+    assert not re.search(r"\b(timings|renders|performance\.now|performance\.mark)\b", js)  # no test hooks
+
+
+def test_each_colour_is_defined_once_in_plots():
+    """The widgets' colours are the figures': js/ and the stylesheet name no colour of their own;
+    the page's palette is plots.py's, sent with the modules."""
+    literal = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(\s*\d|\bhsla?\(")
+    for path in [*web.JS_DIR.glob("*.js"), web.JS_DIR / web.CSS_FILE]:
+        found = [line for line in path.read_text().splitlines()
+                 if literal.search(line.split("//")[0]) and "rgba(128, 128, 128" not in line]
+        assert not found, f"{path.name} defines colours of its own: {found}"
+    version, js = web.bundle()
+    sent = json.loads(re.search(r"VT\.colors = (\{.*?\});", js).group(1))
+    assert sent["classes"] == [matplotlib.colors.to_hex(c) for c in plots.CLASS_COLORS]
+    assert sent["sigma"] == matplotlib.colors.to_hex(plots.SIGMA_COLOR)
+    assert f"--vae-w-sigma: {sent['sigma']}" in js
+
+
+def test_the_drawing_pad_flow_is_written_once():
+    """A pad, its raster and the encoder's input live in source.js; widgets build on VT.source."""
+    texts = {p.name: _code(p.read_text()) for p in web.JS_DIR.glob("*.js")}
+    for call in ("VT.pad(", "VT.raster.rasterize(", "V.examples("):
+        assert [n for n, t in texts.items() if call in t] == ["source.js"], call
+    assert sorted(n for n, t in texts.items() if "VT.source(" in t) == [
+        "widget-decoder-sliders.js", "widget-draw-digit.js"]
 
 
 def test_sliders_decode_the_point_they_show(vae, small):

@@ -23,6 +23,7 @@ from .support.errors import ConfigError
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
+SIGMA_COLOR = "tab:purple"                    # sigma and the encoded Gaussian (widgets too)
 BOOK_WIDTH = 7.0  # inches; at the notebook's 100 dpi, about the width of the book's column
 
 
@@ -305,8 +306,8 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     ax.plot(xs, pdf(0, 1), color="gray", linestyle="--", label="N(0, 1)")
-    ax.plot(xs, pdf(mu, sigma), color="tab:purple", label=f"N({mu:g}, {sigma:g}²)")
-    ax.fill_between(xs, pdf(mu, sigma), alpha=0.2, color="tab:purple")
+    ax.plot(xs, pdf(mu, sigma), color=SIGMA_COLOR, label=f"N({mu:g}, {sigma:g}²)")
+    ax.fill_between(xs, pdf(mu, sigma), alpha=0.2, color=SIGMA_COLOR)
     kl = kl_divergence(torch.tensor([[mu]]), torch.tensor([[2 * np.log(sigma)]])).item()
     ax.set_title(f"μ = {mu:g}, σ = {sigma:g}: KL = {kl:.2f} nats", fontsize=10)
     ax.set_xlabel("latent value")
@@ -382,8 +383,8 @@ def vae_bowtie(sizes: Sequence[int],
     xs = list(range(len(enc))) + [head, head, z_at] + [z_at + 1 + i for i in range(len(dec))]
     boxes = [(x, -h(s) / 2, h(s), "tab:blue", str(s)) for x, s in zip(range(len(enc)), enc)]
     gap = 1.2
-    boxes += [(head, gap / 2, h(latent), "tab:purple", f"mu: {latent}"),
-              (head, -gap / 2 - h(latent), h(latent), "tab:purple", None),
+    boxes += [(head, gap / 2, h(latent), SIGMA_COLOR, f"mu: {latent}"),
+              (head, -gap / 2 - h(latent), h(latent), SIGMA_COLOR, None),
               (z_at, -h(latent) / 2, h(latent), "tab:orange", f"z: {latent}")]
     boxes += [(z_at + 1 + i, -h(s) / 2, h(s), "tab:green", str(s)) for i, s in enumerate(dec)]
     for x, bottom, height, color, label in boxes:

@@ -2,7 +2,7 @@
 
 The static online book has no kernel, so these widgets carry what they need inside the page:
 the weights of the encoder and decoder (rounded to int8 or float16 to keep pages light), a few
-thousand held-out encodings for the latent maps, and the JavaScript of ``vae_tutorial/js/``
+thousand held-out encodings for the latent maps, and the JavaScript of ``vae_tutorial/support/js/``
 (weights decoding, the MLP forward pass, the drawing pad and its rasteriser, the latent map,
 the widgets). The same HTML works as a Jupyter or Colab output.
 
@@ -40,22 +40,28 @@ import numpy as np
 import torch
 from torch import nn
 
+from matplotlib.colors import to_hex
+
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
+from ..plots import CLASS_COLORS, SIGMA_COLOR
 from .errors import ConfigError
 
 JS_DIR = Path(__file__).with_name("js")
-# one small module per concern, in the order they build on each other
-JS_FILES = ("registry.js", "weights.js", "mlp.js", "raster.js", "view.js", "draw.js",
-            "latentmap.js", "widgets.js")
+# One small module per concern, in the order they build on each other; each runs in a scope of
+# its own and offers what it defines on window.vaeTutorial (registry.js says how). A widget is a
+# file of its own, widget-<kind>.js, that adds VT.kinds.<kind>.
+JS_FILES = ("registry.js", "weights.js", "mlp.js", "raster.js", "view.js", "pad.js", "source.js",
+            "latentmap.js", "widget-draw-digit.js", "widget-latent-maps.js",
+            "widget-decoder-sliders.js", "widget-kl-explorer.js")
 CSS_FILE = "widgets.css"
 
 FORMATS = ("float32", "float16", "int8")
 MAX_PIXEL_ERROR = 2 / 255      # how far a rounded model's images may stray from float32's
 SLIDER_RANGE = 3.0             # latent values beyond ±3 are rare under N(0, 1)
 PRIOR_RING_MASS = 0.95         # the maps' dashed circle holds this share of N(0, I), as the figures'
-# tab10, as plots.CLASS_COLORS: the same colour for the same class in figures and widgets
-CLASS_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+# The page's colours are the figures' (plots.py): the same colour for the same class, and
+# sigma's colour, in figures and widgets. The page reads them as VT.colors and --vae-w-sigma.
+PALETTE = {"classes": [to_hex(c) for c in CLASS_COLORS], "sigma": to_hex(SIGMA_COLOR)}
 
 # --------------------------------------------------------------------------- rasterising
 
@@ -267,15 +273,21 @@ def _needs_carrying(key: str) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def bundle() -> tuple[str, str]:
-    """(version, JavaScript): the modules of js/ and the stylesheet as one script that defines
-    ``window.vaeTutorial`` once per page (a page that has this version already skips it)."""
+    """(version, JavaScript): the modules of js/, the palette and the stylesheet as one script
+    that defines ``window.vaeTutorial`` once per page (a page that has this version already
+    skips it). Each module runs in a function scope of its own, so the files share nothing but
+    ``window.vaeTutorial`` (``VT``)."""
     parts = [(name, (JS_DIR / name).read_text(encoding="utf-8")) for name in JS_FILES]
-    css = (JS_DIR / CSS_FILE).read_text(encoding="utf-8")
-    version = hashlib.sha1("".join(text for _, text in parts).encode() + css.encode()).hexdigest()[:12]
-    body = "\n".join(f"// ---- {name}\n{text}" for name, text in parts)
+    css = (f".vae-w {{ --vae-w-sigma: {PALETTE['sigma']}; }}\n"
+           + (JS_DIR / CSS_FILE).read_text(encoding="utf-8"))
+    palette = _json(PALETTE)
+    version = hashlib.sha1("".join(text for _, text in parts).encode()
+                           + css.encode() + palette.encode()).hexdigest()[:12]
+    body = "\n".join(f"// ---- {name}\n(function (VT) {{\n\"use strict\";\n{text}}})(VT);"
+                     for name, text in parts)
     js = ("(function () {\n\"use strict\";\n"
           "var VT = window.vaeTutorial = window.vaeTutorial || {queue: []};\n"
-          f"if (VT.version === \"{version}\") return;\n{body}\n"
+          f"if (VT.version === \"{version}\") return;\nVT.colors = {palette};\n{body}\n"
           f"VT.version = \"{version}\";\nVT.style({_json(css)});\nVT.start();\n}})();")
     return version, js
 
@@ -402,7 +414,7 @@ def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
              _examples(data)]
     options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
                "latent": vae.latent_dim, "examples": items[2][1],
-               "names": list(data.class_names), "colors": list(CLASS_COLORS)}
+               "names": list(data.class_names)}
     if map_vae is not None:
         formats["map"] = fmt or pick_format(map_vae, data)
         points, limit = _points(map_vae, data, 2000, seed=0)
@@ -437,8 +449,7 @@ def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
             f"dashed circle: radius {prior_radius(2, PRIOR_RING_MASS):.2f} around the origin, where "
             f"{PRIOR_RING_MASS:.0%} of N(0, I)'s points fall (as in the figures); "
             + _format_note(formats, items))
-    options = {"title": title, "maps": maps, "names": list(data.class_names),
-               "colors": list(CLASS_COLORS), "note": note}
+    options = {"title": title, "maps": maps, "names": list(data.class_names), "note": note}
     return StaticWidget("latentMaps", options, items)
 
 
@@ -476,6 +487,6 @@ def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: boo
 
 def kl_explorer(mu: float = 1.0, sigma: float = 0.5,
                 title: str = "Move μ and σ: the KL divergence is computed in your browser") -> StaticWidget:
-    """Sliders for mu and sigma of one latent dimension: N(mu, sigma²) (purple) over N(0, 1)
+    """Sliders for mu and sigma of one latent dimension: N(mu, sigma²) (solid) over N(0, 1)
     (dashed) and their KL divergence, the formula of losses.kl_divergence, in the page."""
     return StaticWidget("klExplorer", {"title": title, "mu": mu, "sigma": sigma}, [])

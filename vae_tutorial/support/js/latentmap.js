@@ -2,18 +2,31 @@
 // moves: hover to look, click (or tap, or drag) to pin, arrow keys to move the pinned point
 // (Shift: bigger steps, Home: the origin). Every change of the point calls onPoint(z).
 //
+// VT.latentMap({size, points, labels, names, limit, ring, label, onPoint}) -> {canvas, state,
+// paint, moveTo(z, pin), setLimit(limit), setGaussian(mu, sigma)}: points (x0, y0, x1, y1, ...)
+// and labels (a class per point) come from a data item; names: the classes' names, written at
+// each class's centre (the median of its points) so the classes can be told apart without their
+// colours; limit: the half-width of the square shown; ring: the radius of the dashed circle;
+// without onPoint the map only shows (and a Gaussian).
+//
 // The scatter is drawn once into an off-screen layer (again when the theme or the scale
 // changes); a pointer move only copies that layer and draws the markers on top.
+const V = VT.view;
+
 VT.latentMap = function (opts) {
-  const V = VT.view, size = opts.size, width = size, height = size - 10;
+  const size = opts.size, width = size, height = size - 10;
   const ml = 30, mr = 6, mt = 6, mb = 18, plot = width - ml - mr;   // a square plot area
-  const canvas = V.canvas(width, height, {class: "vae-w-map", tabindex: "0", role: "application",
-    "aria-label": opts.label + ": arrow keys move the point, Shift for bigger steps, " +
-                  "Home goes to the origin"});
+  // a map the reader moves on takes the keyboard's focus; a map that only shows is a picture
+  const canvas = V.canvas(width, height, opts.onPoint
+    ? {class: "vae-w-map", tabindex: "0", role: "application",
+       "aria-label": opts.label + ": arrow keys move the point, Shift for bigger steps, " +
+                     "Home goes to the origin"}
+    : {class: "vae-w-map", role: "img", "aria-label": opts.label});
   const ratio = canvas.width / width, layer = document.createElement("canvas");
   layer.width = canvas.width; layer.height = canvas.height;
   const state = {limit: opts.limit, pinned: [0, 0], point: [0, 0], gaussian: null,
                  hovering: false, dragging: false};
+  const centres = classCentres(opts.points, opts.labels, (opts.names || []).length);
   const X = (v) => ml + plot * (v + state.limit) / (2 * state.limit);
   const Y = (v) => mt + plot * (state.limit - v) / (2 * state.limit);
   const toLatent = (px, py) => [(px - ml) / plot * 2 * state.limit - state.limit,
@@ -43,11 +56,19 @@ VT.latentMap = function (opts) {
     ctx.moveTo(ml, Y(0)); ctx.lineTo(ml + plot, Y(0)); ctx.stroke();
     const xs = opts.points, labels = opts.labels, r = Math.max(1.2, size / 160);
     for (let i = 0; i < labels.length; i++) {
-      ctx.fillStyle = opts.colors[labels[i]];
+      ctx.fillStyle = VT.colors.classes[labels[i]];
       ctx.globalAlpha = 0.7;
       ctx.beginPath(); ctx.arc(X(xs[2 * i]), Y(xs[2 * i + 1]), r, 0, 2 * Math.PI); ctx.fill();
     }
     ctx.globalAlpha = 1;
+    ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    ctx.lineWidth = 3; ctx.lineJoin = "round";
+    ctx.strokeStyle = V.halo(ink, 0.85); ctx.fillStyle = V.rgba(ink, 1);
+    centres.forEach((c, k) => {
+      if (!c) return;
+      ctx.strokeText(opts.names[k], X(c[0]), Y(c[1])); ctx.fillText(opts.names[k], X(c[0]), Y(c[1]));
+    });
+    ctx.textBaseline = "alphabetic"; ctx.lineWidth = 1;
     // where random latent points fall: the circle holding 95% of N(0, I), as in the figures
     if (opts.ring) {
       ctx.setLineDash([4, 3]); ctx.strokeStyle = V.rgba(ink, 0.8);
@@ -74,7 +95,7 @@ VT.latentMap = function (opts) {
     ctx.strokeStyle = ctx.fillStyle = V.rgba(ink, 1); ctx.lineWidth = 1.5;
     if (state.gaussian) {            // the encoded Gaussian: mu and a one-sigma ellipse
       const [mu, sigma] = state.gaussian, k = plot / (2 * state.limit);
-      ctx.fillStyle = "rgba(148, 103, 189, 0.35)"; ctx.strokeStyle = "rgb(148, 103, 189)";
+      ctx.fillStyle = V.rgba(VT.colors.sigma, 0.35); ctx.strokeStyle = VT.colors.sigma;
       ctx.beginPath();
       ctx.ellipse(X(mu[0]), Y(mu[1]), Math.max(2, sigma[0] * k), Math.max(2, sigma[1] * k),
                   0, 0, 2 * Math.PI);
@@ -110,7 +131,7 @@ VT.latentMap = function (opts) {
       if (event.pointerType === "mouse" && event.button !== 0) return;
       event.preventDefault();
       canvas.focus({preventScroll: true});
-      vtCapture(canvas, event);
+      V.capture(canvas, event);
       state.dragging = true; state.hovering = false;
       moveTo(fromEvent(event), true);
     });
@@ -147,3 +168,15 @@ VT.latentMap = function (opts) {
     setGaussian(mu, sigma) { state.gaussian = mu ? [mu, sigma] : null; paint(); },
   };
 };
+
+// the median of each class's points (null for a class with none)
+function classCentres(points, labels, classes) {
+  const median = (v) => { v.sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
+  return Array.from({length: classes}, (_, k) => {
+    const xs = [], ys = [];
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] === k) { xs.push(points[2 * i]); ys.push(points[2 * i + 1]); }
+    }
+    return xs.length ? [median(xs), median(ys)] : null;
+  });
+}

@@ -1,15 +1,23 @@
 // registry.js: one registry per page, window.vaeTutorial (VT below).
 //
+// The modules. web.bundle() joins the files of this folder into one script that defines
+// window.vaeTutorial once per page; each file runs in a scope of its own and shares nothing
+// with the others but VT: it reads the modules it needs from VT when it runs, and puts what it
+// offers on VT under one name (VT.weights, VT.mlp, VT.raster, VT.view, VT.pad, VT.source,
+// VT.latentMap, and each widget kind in VT.kinds). VT.colors, the palette, comes from
+// plots.py's colours (web.py writes it before the files).
+//
 // Every widget output pushes items onto VT.queue: ["net", key, layers], ["data", key, payload]
 // and ["widget", kind, rootId, options]. An output carries a model's weights only the first time
 // the kernel shows that model, so a widget may arrive before or after the weights it names (in
 // JupyterLab outputs render as they scroll into view). This file drains the queue and starts
-// each widget as soon as everything it names is on the page.
+// each widget as soon as everything it names is on the page: VT.kinds[kind](root, options)
+// builds it in the element root and returns its handle, kept in VT.widgets[rootId].
 VT.nets = VT.nets || {};        // key -> layers as sent (decoded on first use)
 VT.data = VT.data || {};        // key -> payload as sent (decoded on first use)
-VT.widgets = VT.widgets || {};  // root id -> the widget's handle (tests and curious readers)
+VT.widgets = VT.widgets || {};  // root id -> the widget's handle (its state, for the curious)
 VT.waiting = VT.waiting || [];  // widgets still missing a net or data
-VT.kinds = {};                  // widget constructors, filled in by widgets.js
+VT.kinds = {};                  // kind -> the widget's constructor (the widget-*.js files)
 VT.built = {};                  // key -> decoded net or data, for this version of the code
 
 VT.net = function (key) {
@@ -22,11 +30,11 @@ VT.datum = function (key) {
   return VT.built[key];
 };
 
-function vtHas(key) {
+function has(key) {
   return key in VT.nets || key in VT.data;
 }
 
-function vtMessage(root, text) {
+function message(root, text) {
   let note = root.querySelector(":scope > .vae-w-note");
   if (!note) {
     note = document.createElement("div");
@@ -36,35 +44,35 @@ function vtMessage(root, text) {
   note.textContent = text;
 }
 
-function vtStart(item) {
+function start(item) {
   const [, kind, rootId, options] = item;
   const root = document.getElementById(rootId);
   if (!root) return true;                  // the output was removed (a cell re-run)
-  const missing = (options.needs || []).filter((key) => !vtHas(key));
+  const missing = (options.needs || []).filter((key) => !has(key));
   if (missing.length) {
-    vtMessage(root, "Waiting for the model's weights. They travel with the first widget " +
+    message(root, "Waiting for the model's weights. They travel with the first widget " +
       "this notebook showed for the same model; if that output is gone, run " +
-      "vae_tutorial.web.forget() and then this cell again.");
+      "vae_tutorial.support.web.forget() and then this cell again.");
     return false;
   }
   try {
     root.replaceChildren();
     VT.widgets[rootId] = VT.kinds[kind](root, options);
   } catch (err) {
-    vtMessage(root, "This widget failed to start: " + err.message);
+    message(root, "This widget failed to start: " + err.message);
     console.error("vae-tutorial widget " + rootId, err);
   }
   return true;
 }
 
-function vtHandle(item) {
+function receive(item) {
   const [type, key, payload] = item;
   if (type === "net" || type === "data") {
     (type === "net" ? VT.nets : VT.data)[key] = payload;
     delete VT.built[key];
-    VT.waiting = VT.waiting.filter((w) => !vtStart(w));
+    VT.waiting = VT.waiting.filter((w) => !start(w));
   } else if (type === "widget") {
-    if (!vtStart(item)) VT.waiting.push(item);
+    if (!start(item)) VT.waiting.push(item);
   }
 }
 
@@ -95,9 +103,9 @@ VT.style = function (css) {
 
 VT.start = function () {
   const pending = Array.isArray(VT.queue) ? VT.queue : [];
-  VT.queue = {push: vtHandle};
-  pending.forEach(vtHandle);
+  VT.queue = {push: receive};
+  pending.forEach(receive);
   const waiting = VT.waiting;
   VT.waiting = [];
-  waiting.forEach(vtHandle);
+  waiting.forEach(receive);
 };

@@ -16,7 +16,7 @@ VT.weights.float32 = function (b64) {
 };
 
 // IEEE 754 half precision -> number (exact: every float16 is a float32)
-function vtHalf(h) {
+function float16(h) {
   const sign = h & 0x8000 ? -1 : 1, exponent = (h >> 10) & 0x1f, fraction = h & 0x3ff;
   if (exponent === 0) return sign * fraction * Math.pow(2, -24);
   if (exponent === 31) return fraction ? NaN : sign * Infinity;
@@ -29,7 +29,7 @@ VT.weights.matrix = function (layer) {
   const w = new Float32Array(n);
   if (layer.format === "float16") {
     const halves = new Uint16Array(bytes.buffer);
-    for (let i = 0; i < n; i++) w[i] = vtHalf(halves[i]);
+    for (let i = 0; i < n; i++) w[i] = float16(halves[i]);
   } else if (layer.format === "int8") {
     // stored in a Float32Array, q * scale rounds exactly as PyTorch's float32 product does
     const q = new Int8Array(bytes.buffer), scale = VT.weights.float32(layer.scale);

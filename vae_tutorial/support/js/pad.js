@@ -1,12 +1,14 @@
-// draw.js: a drawing pad for mouse, touch and pen (pointer events), kept as strokes.
+// pad.js: a drawing pad for mouse, touch and pen (pointer events), kept as strokes.
 //
-// Strokes are lists of [x, y] in pad units (0..1, y down), the input of VT.raster.rasterize.
-// A new point is kept only once the pointer has moved MIN_STEP from the last one, so a slow
-// hand does not pile up points the raster would visit in vain.
-VT.draw = {MIN_STEP: 0.008};
+// VT.pad(size, onChange) -> {canvas, strokes, reset(), clear(), set(strokes)}. Strokes are lists
+// of [x, y] in pad units (0..1, y down), the input of VT.raster.rasterize. onChange(done) runs
+// after every change (done: the stroke ended, or the pad was cleared or set). A new point is
+// kept only once the pointer has moved MIN_STEP from the last one, so a slow hand does not pile
+// up points the raster would visit in vain.
+const V = VT.view, MIN_STEP = 0.008;
 
-VT.draw.pad = function (size, onChange) {
-  const canvas = VT.view.canvas(size, size, {class: "vae-w-pad", role: "img",
+VT.pad = function (size, onChange) {
+  const canvas = V.canvas(size, size, {class: "vae-w-pad", role: "img",
     "aria-label": "drawing pad: draw a digit with the mouse, a finger or a pen"});
   const strokes = [];
   let active = null;
@@ -15,13 +17,13 @@ VT.draw.pad = function (size, onChange) {
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, size, size);
     if (!strokes.length) {   // an empty pad says what it is for (only strokes reach the raster)
-      ctx.fillStyle = VT.view.rgba(VT.view.ink(canvas), 0.45);
+      ctx.fillStyle = V.rgba(V.ink(canvas), 0.45);
       ctx.font = Math.round(size / 11) + "px sans-serif";
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
       ctx.fillText("draw a digit here", size / 2, size / 2);
       return;
     }
-    ctx.strokeStyle = ctx.fillStyle = VT.view.rgba(VT.view.ink(canvas), 1);
+    ctx.strokeStyle = ctx.fillStyle = V.rgba(V.ink(canvas), 1);
     ctx.lineWidth = size * 0.07; ctx.lineCap = ctx.lineJoin = "round";
     for (const stroke of strokes) {
       ctx.beginPath();
@@ -39,7 +41,7 @@ VT.draw.pad = function (size, onChange) {
   canvas.addEventListener("pointerdown", (event) => {
     if (event.pointerType === "mouse" && event.button !== 0) return;
     event.preventDefault();
-    vtCapture(canvas, event);
+    V.capture(canvas, event);
     active = event.pointerId;
     strokes.push([at(event)]);
     paint(); onChange(false);
@@ -47,7 +49,7 @@ VT.draw.pad = function (size, onChange) {
   canvas.addEventListener("pointermove", (event) => {
     if (event.pointerId !== active) return;
     const stroke = strokes[strokes.length - 1], last = stroke[stroke.length - 1], p = at(event);
-    if (Math.hypot(p[0] - last[0], p[1] - last[1]) < VT.draw.MIN_STEP) return;
+    if (Math.hypot(p[0] - last[0], p[1] - last[1]) < MIN_STEP) return;
     stroke.push(p);
     paint(); onChange(false);
   });
