@@ -97,7 +97,9 @@ def fit(model, data: ImageData, config: TrainConfig, device="cpu",
     model.to(device).train()
     images = data.train_images.to(device)        # moved to the device once
     labels = data.train_labels.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    # fused: Adam updates all weights in one kernel, not layer by layer
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
+                                 fused=True)
     history, n = History(), len(images)
     bar = tqdm(total=config.epochs * math.ceil(n / config.batch_size),
                disable=not progress, unit="batch")
