@@ -4,9 +4,13 @@ of the current sources."""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +83,92 @@ def mnist_root(tmp_path) -> Path:
     """A data folder in torchvision's layout: ROOT/MNIST/raw/*-ubyte."""
     write_idx_dataset(tmp_path / "root" / "MNIST" / "raw")
     return tmp_path / "root"
+
+
+# ============================================================================ hostile machines
+
+ROOM = 32 * 1024   # what a "full" disk still takes: a model's first bytes, never the whole model
+
+
+def _fill(folder: Path) -> None:
+    """Write zeros into ``folder`` until its file system has only ``ROOM`` bytes left."""
+    try:
+        with open(folder / ".filler", "wb") as f:
+            while True:
+                f.write(bytes(4096))
+                f.flush()
+    except OSError:
+        pass
+    with open(folder / ".filler", "r+b") as f:
+        f.truncate((folder / ".filler").stat().st_size - ROOM)
+
+
+class _FillsUp(io.BufferedWriter):
+    """A file that takes ``ROOM`` bytes, then fails as a full disk does."""
+
+    def write(self, b) -> int:
+        if self.tell() + len(b) > ROOM:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(b)
+
+
+@pytest.fixture(params=["tmpfs", "simulated"])
+def full_disk(request, monkeypatch):
+    """``full_disk(folder)`` makes ``folder`` (created) a disk with ``ROOM`` bytes left, and
+    returns it: a save's first bytes go through, the rest fail with ENOSPC, as on the 1 MB disk
+    of issue 20. "tmpfs": a real 1 MB tmpfs mounted there and filled (needs root; skipped
+    otherwise). "simulated": every temporary file the package opens there takes ``ROOM`` bytes
+    and then fails; empty files and folders can still be made, as on a real full disk."""
+    mounted, full, fds = [], [], set()
+    if request.param == "simulated":
+        real_mkstemp, real_fdopen = tempfile.mkstemp, os.fdopen
+
+        def mkstemp(suffix=None, prefix=None, dir=None, text=False):
+            fd, name = real_mkstemp(suffix, prefix, dir, text)
+            if any(Path(name).resolve().is_relative_to(f) for f in full):
+                fds.add(fd)
+            return fd, name
+
+        def fdopen(fd, mode="r", *args, **kwargs):
+            if fd in fds and "w" in mode:
+                fds.discard(fd)
+                return _FillsUp(io.FileIO(fd, "w"))
+            return real_fdopen(fd, mode, *args, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(os, "fdopen", fdopen)
+
+    def make(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        if request.param == "simulated":
+            full.append(folder.resolve())
+            return folder
+        if os.geteuid() != 0 or not shutil.which("mount") or subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                capture_output=True).returncode != 0:
+            pytest.skip("a real full disk needs root and a tmpfs mount")
+        mounted.append(folder)
+        _fill(folder)
+        return folder
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def files_in(folder: Path) -> set[Path]:
+    """Every file (not folder) under ``folder``."""
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def unprivileged(argv: list[str]) -> list[str]:
+    """``argv`` run so that file permissions apply: as is for a normal user; for root, with the
+    capabilities that bypass them dropped (``setpriv``), or the test is skipped."""
+    if os.geteuid() != 0:
+        return argv
+    if not shutil.which("setpriv"):
+        pytest.skip("root bypasses file permissions and setpriv is not here to drop that")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *argv]
 
 
 # ============================================================================ the book's cached models

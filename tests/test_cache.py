@@ -5,13 +5,17 @@ after killed saves."""
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
+import tarfile
 import time
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import flat, make_split, write_idx_dataset
+from conftest import files_in, flat, make_split, write_idx_dataset
 from vae_tutorial import data, metrics, train
 from vae_tutorial.support import cache, idx, paths, runs, sources
 from vae_tutorial.support.errors import TrainingError
@@ -75,17 +79,14 @@ def test_the_judge_is_never_served_for_other_data(tmp_path, monkeypatch):
     assert len(calls) == 2
 
 
-def test_the_fingerprint_is_remembered_not_recomputed_per_load(tmp_path, monkeypatch):
+def test_the_fingerprint_is_hashed_from_the_content_once_per_load(tmp_path, monkeypatch, isolated_cache):
     root = _folder(tmp_path, "a")
-    first = data.load_mnist(root, quiet=True).fingerprint
-    calls = []
-    monkeypatch.setattr(sources, "fingerprint", lambda *a: calls.append(1) or "recomputed")
-    assert data.load_mnist(root, quiet=True).fingerprint == first and calls == []
-    # new content (a new modification time) is hashed again
-    raw = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
-    raw.write_bytes(raw.read_bytes())
-    os.utime(raw, ns=(time.time_ns(), time.time_ns() + 10**9))
-    assert data.load_mnist(root, quiet=True).fingerprint == "recomputed" and calls == [1]
+    calls, real = [], sources.fingerprint
+    monkeypatch.setattr(sources, "fingerprint", lambda *a: calls.append(1) or real(*a))
+    digits = data.load_mnist(root, quiet=True)
+    assert digits.identity() == digits.identity() and len(calls) == 1
+    assert data.load_mnist(root, quiet=True).fingerprint == digits.fingerprint and len(calls) == 2
+    assert list((isolated_cache / "data").glob("fingerprints*")) == []   # nothing remembered by name
 
 
 def test_a_cache_folder_that_cannot_be_written_costs_a_warning_not_the_model(
@@ -116,7 +117,10 @@ def test_damaged_entries_are_reported_and_retrained_never_served(damage, tmp_pat
         del payload["description"]
     else:
         payload["format"] = 1
-    torch.save(payload, good.path)
+    if damage == "other-format":
+        torch.save(payload, good.path)
+    else:
+        cache.write(good.path, payload)   # a valid checksum: the check for this damage must speak
     calls = _trains(monkeypatch)
     again = runs.train_or_load(SMALL, digits, progress=False)
     assert not again.from_cache and len(calls) == 1
@@ -170,3 +174,108 @@ def test_shipped_weights_are_used_only_for_their_exact_data(tmp_path, monkeypatc
     assert runs.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "trained"
     assert runs.train_or_load(SMALL, digits, progress=False, pretrained=False).origin == "cache"
     np.testing.assert_equal(len(calls), 2)
+
+
+# ---------------------------------------------------------------- issue 20: full disks, stale identities, damage
+
+def test_a_full_disk_under_the_cache_costs_a_warning_not_the_model(full_disk, tmp_path, monkeypatch, capsys):
+    digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
+    disk = full_disk(tmp_path / "disk")
+    monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(disk / "cache"))
+    before = files_in(disk)
+    trained = runs.train_or_load(SMALL, digits, progress=False)
+    assert trained.path is None and trained.origin == "trained"
+    err = flat(capsys.readouterr().err)
+    assert "nothing is cached" in err and "No space left on device" in err and "Traceback" not in err
+    assert files_in(disk) == before
+    # cache.store itself, asked directly
+    assert cache.store("vae-mnist", {"kind": "x"}, {"state_dict": {"w": torch.ones(20_000)}}, "test model") is None
+
+
+def _same_size_and_times(new: "os.PathLike", old: "os.PathLike") -> None:
+    st = os.stat(old)
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.parametrize("how", ["cp -p", "tar"])
+def test_other_data_with_the_same_size_and_times_gets_its_own_model(how, tmp_path, monkeypatch):
+    root = _folder(tmp_path, "a")
+    images = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    whole_second = (int(time.time()) - 3600) * 10**9   # what a tar archive can keep exactly
+    os.utime(images, ns=(whole_second, whole_second))
+    first = data.load_mnist(root, quiet=True)
+    runs.train_or_load(SMALL, first, progress=False)
+    other = _folder(tmp_path, "b", seed_shift=1) / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    assert other.stat().st_size == images.stat().st_size
+    _same_size_and_times(other, images)
+    if how == "cp -p":
+        shutil.copy2(other, images)
+    else:
+        archive = tmp_path / "data.tar"
+        with tarfile.open(archive, "w") as tar:
+            tar.add(other, arcname=images.name)
+        images.unlink()
+        with tarfile.open(archive) as tar:
+            tar.extractall(images.parent, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    assert images.stat().st_mtime_ns == os.stat(other).st_mtime_ns
+    again = data.load_mnist(root, quiet=True)
+    assert again.fingerprint == data.load_mnist(other.parents[2], quiet=True).fingerprint != first.fingerprint
+    calls = _trains(monkeypatch)
+    assert runs.train_or_load(SMALL, again, progress=False).origin == "trained" and len(calls) == 1
+
+
+def _zero_the_middle_of(path, weights: torch.Tensor) -> bytes:
+    """Write zeros over half of ``weights``' bytes inside the file ``path``; return the result."""
+    raw, blob = bytearray(path.read_bytes()), weights.numpy().tobytes()
+    at = raw.find(blob[:64])
+    assert at > 0
+    raw[at:at + len(blob) // 2] = bytes(len(blob) // 2)
+    path.write_bytes(raw)
+    return bytes(raw)
+
+
+def test_zeros_written_into_an_entry_are_found_and_it_is_trained_again(tmp_path, monkeypatch, capsys):
+    digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
+    good = runs.train_or_load(SMALL, digits, progress=False)
+    damaged = _zero_the_middle_of(good.path, good.model.state_dict()["encoder.1.weight"])
+    # torch reads the file without complaint: only a checksum tells
+    assert (torch.load(good.path, weights_only=True)["state_dict"]["encoder.1.weight"] == 0).sum() > 1000
+    capsys.readouterr()
+    calls = _trains(monkeypatch)
+    again = runs.train_or_load(SMALL, digits, progress=False)
+    assert again.origin == "trained" and len(calls) == 1
+    err = flat(capsys.readouterr().err)
+    assert "Ignoring a bad cached file" in err and "damaged" in err
+    torch.testing.assert_close(again.model.state_dict(), good.model.state_dict())   # same seed, same model
+    (tmp_path / "damaged.pt").write_bytes(damaged)
+    with pytest.raises(TrainingError, match="damaged"):
+        runs.load_checkpoint(tmp_path / "damaged.pt")
+
+
+def test_a_malicious_pickle_in_the_cache_is_never_run(tmp_path, monkeypatch, capsys):
+    digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
+    path = runs.checkpoint_path(SMALL, digits)
+    marker = tmp_path / "it-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    path.parent.mkdir(parents=True)
+    path.write_bytes(pickle.dumps(Payload()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trained = runs.train_or_load(SMALL, digits, progress=False)
+    assert trained.origin == "trained" and not marker.exists() and caught == []
+    assert "Ignoring a bad cached file" in flat(capsys.readouterr().err)
+
+
+def test_every_entry_carries_a_checksum_of_its_content(tmp_path):
+    digits = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
+    trained = runs.train_or_load(SMALL, digits, progress=False)
+    payload = torch.load(trained.path, weights_only=True)
+    assert payload["format"] == cache.FORMAT_VERSION >= 4 and len(payload["checksum"]) == 64
+    payload["history"]["train_loss"][0] += 1.0        # any field, not only the weights
+    torch.save(payload, tmp_path / "edited.pt")
+    with pytest.raises(cache.CacheEntryError, match="damaged"):
+        cache.read(tmp_path / "edited.pt")

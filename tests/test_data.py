@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -109,13 +111,19 @@ def test_offline_digits_are_parsed_once_then_cached(isolated_cache, monkeypatch)
     assert torch.equal(first.test_labels, again.test_labels)
 
 
-def test_damaged_offline_cache_is_parsed_again(isolated_cache):
+@pytest.mark.parametrize("damage", ["truncated", "zeros in the middle"])
+def test_damaged_offline_cache_is_parsed_again(damage, isolated_cache):
     first = data.load_mnist(quiet=True)
     cached = isolated_cache / OFFLINE_DIGITS
-    cached.write_bytes(cached.read_bytes()[:1000])  # truncated
+    raw = bytearray(cached.read_bytes())
+    if damage == "truncated":
+        raw = raw[:1000]
+    else:                                            # the zip's checksums (CRC-32) tell
+        raw[len(raw) // 2:len(raw) // 2 + 20_000] = bytes(20_000)
+    cached.write_bytes(raw)
     again = data.load_mnist(quiet=True)
     assert torch.equal(first.train_images, again.train_images)
-    assert len(cached.read_bytes()) > 1000  # rewritten whole
+    assert bytes(raw) != cached.read_bytes() and len(cached.read_bytes()) > 1000   # rewritten whole
 
 
 def test_missing_fashion_names_both_ways_to_get_it():
@@ -268,6 +276,32 @@ def test_fashion_files_under_the_mnist_name_warn_once(tmp_path, capsys):
     write_idx_dataset(tmp_path / "ok" / "MNIST" / "raw")   # real-looking digits: no warning
     data.load_mnist(tmp_path / "ok", quiet=True)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("split, files", [("training", "train"), ("held-out", "t10k")])
+def test_either_split_from_the_other_dataset_warns_naming_the_split(split, files, tmp_path, capsys):
+    raw = tmp_path / "r" / "MNIST" / "raw"
+    write_idx_dataset(raw)
+    n = len(idx.read_idx(raw / f"{files}-labels-idx1-ubyte"))
+    garments = np.random.default_rng(0).integers(40, 160, (n, 28, 28)).astype(np.uint8)
+    idx.write_idx(raw / f"{files}-images-idx3-ubyte", garments)
+    data.load_mnist(tmp_path / "r", quiet=True)
+    err = flat(capsys.readouterr().err)
+    assert f"{split} images" in err and "look like fashion-mnist" in err and err.count("Warning") == 1
+
+
+def test_an_unreadable_data_folder_is_one_clear_line(tmp_path, monkeypatch):
+    raw = write_idx_dataset(tmp_path / "r" / "MNIST" / "raw")
+    real = Path.stat
+
+    def stat(self, *args, **kwargs):                 # as if the folder were mode 000 (root ignores modes)
+        if self.is_relative_to(raw) and self != raw:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    with pytest.raises(DataError, match="Permission denied"):
+        data.load_mnist(tmp_path / "r", quiet=True)
 
 
 def test_data_env_var_must_hold_some_dataset(tmp_path, monkeypatch):

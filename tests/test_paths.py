@@ -1,5 +1,8 @@
+import errno
+
 import pytest
 
+from conftest import files_in
 from vae_tutorial.support import paths
 
 
@@ -32,3 +35,60 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv("VAE_TUTORIAL_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert paths.cache_dir() == tmp_path / "xdg" / "vae-tutorial"
+
+
+def test_a_full_disk_raises_oserror_and_leaves_the_old_file_and_no_litter(full_disk, tmp_path):
+    disk = full_disk(tmp_path / "disk")
+    target = disk / "model.pt"
+    before = files_in(disk)
+    with pytest.raises(OSError) as failure:
+        paths.atomic_write(target, lambda f: f.write(bytes(2_000_000)))
+    assert failure.value.errno == errno.ENOSPC and files_in(disk) == before
+
+
+def test_a_new_file_that_cannot_be_written_leaves_nothing(full_disk, tmp_path):
+    disk = full_disk(tmp_path / "disk")
+    before = files_in(disk)
+    with pytest.raises(OSError):
+        paths.write_new_file(disk, "rescued-", ".pt", lambda f: f.write(bytes(2_000_000)))
+    assert files_in(disk) == before
+    made = paths.write_new_file(tmp_path, "rescued-", ".pt", lambda f: f.write(b"model"))
+    assert made.parent == tmp_path and made.name.startswith("rescued-") and made.read_bytes() == b"model"
+
+
+def test_a_folder_has_one_writer_at_a_time(tmp_path):
+    with paths.folder_lock(tmp_path):
+        with pytest.raises(paths.FolderInUse):
+            with paths.folder_lock(tmp_path):
+                pass
+    with paths.folder_lock(tmp_path):   # released when the first writer is done
+        pass
+    assert list(tmp_path.iterdir()) == []   # and no lock file left behind
+
+
+def test_files_published_together_are_never_from_two_writers(tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"old model")
+    (tmp_path / "metrics.json").write_bytes(b"old metrics")
+
+    def fails(f):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        paths.atomic_write_together({tmp_path / "model.pt": lambda f: f.write(b"new model"),
+                                     tmp_path / "metrics.json": fails})
+    assert (tmp_path / "model.pt").read_bytes() == b"old model"        # all or nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "model.pt"]
+    paths.atomic_write_together({tmp_path / "model.pt": lambda f: f.write(b"new model"),
+                                 tmp_path / "metrics.json": lambda f: f.write(b"new metrics")})
+    assert (tmp_path / "metrics.json").read_bytes() == b"new metrics"
+
+
+def test_the_cache_folder_needs_no_home(monkeypatch):
+    monkeypatch.delenv("VAE_TUTORIAL_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(paths.Path, "home", staticmethod(no_home))
+    assert paths.cache_dir().name == "vae-tutorial"

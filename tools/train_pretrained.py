@@ -13,7 +13,9 @@ waits for training (the training chapter still trains live). This script makes t
    with ``pretrained=False`` and an empty cache, so the cache keys are the ones readers compute;
 3. copies each cache entry into ``vae_tutorial/support/pretrained/`` with float16 weights (half the
    size; the rounding changes the held-out -ELBO by a few hundredths of a nat, printed below) and
-   without per-epoch held-out losses (the stand-in's held-out split lies inside the training set);
+   without per-epoch held-out losses (the stand-in's held-out split lies inside the training set),
+   through ``cache.write``: each file in the cache's current format, with the checksum of its new
+   content (and checked on the way back: every copy must load as "shipped");
 4. writes ``vae_tutorial/support/pretrained/MANIFEST.json``: one line per file.
 """
 

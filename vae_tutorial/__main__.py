@@ -1,27 +1,61 @@
 """Command line: ``python -m vae_tutorial train ...`` and ``python -m vae_tutorial evaluate ...``.
 
-Bad arguments and missing files end with exit code 2 and one line on stderr.
+Bad arguments and missing files end with exit code 2 and one line on stderr; Ctrl-C (even while
+PyTorch is still loading) with exit code 130 and one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
-import os
+import signal
 import sys
 import tempfile
-from contextlib import redirect_stdout
+import threading
 from pathlib import Path
 
-from .data import load_dataset
-from .models import ModelConfig
-from .support import inputs
-from .support.devices import pick_device
-from .support.errors import TrainingError, TutorialError
-from .support.paths import atomic_write, unwritable_reason
-from .support.runs import TrainedModel, build, load_checkpoint, save_checkpoint
-from .train import TrainConfig, evaluate_loss, fit
+
+@contextlib.contextmanager
+def _ctrl_c_waits():
+    """Ctrl-C while PyTorch loads would strike inside its C++ start-up (a long traceback, or an
+    abort): note it instead, and once the imports are done, stop with one line (code 130)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        sys.stderr.write("python -m vae_tutorial: interrupted while starting\n")
+        raise SystemExit(130)
+
+
+with _ctrl_c_waits():   # PyTorch takes seconds to load
+    from contextlib import redirect_stdout
+
+    from .data import load_dataset
+    from .models import ModelConfig
+    from .support import inputs
+    from .support.cache import serialize
+    from .support.devices import pick_device
+    from .support.errors import TrainingError, TutorialError
+    from .support.messages import printable
+    from .support.paths import (FolderInUse, atomic_write_together, folder_lock, unwritable_reason,
+                                write_new_file)
+    from .support.runs import TrainedModel, build, load_checkpoint, memory_as_error, payload_of
+    from .train import TrainConfig, evaluate_loss, fit
+
+
+def _print(text: str, file=None) -> None:
+    """Print one line, whatever the terminal's encoding (paths need not be UTF-8)."""
+    stream = file or sys.stdout
+    print(printable(text, stream), file=stream, flush=True)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,17 +108,30 @@ def _train(args: argparse.Namespace) -> None:
         batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     inputs.check_train_config(config)
     device = pick_device(args.device)
-    _check_out_folder(args.out, args.overwrite)   # before minutes of training, not after
+    model = build(config.model, seed=config.seed)   # a model too large for memory: refused here
+    _check_out_folder(args.out)              # before minutes of training, not after
+    try:
+        with folder_lock(args.out):          # one run writes into --out at a time
+            _train_into(args, config, device, model)
+    except FolderInUse:
+        raise TutorialError(f"--out {args.out} is in use by another `train` run right now; wait for "
+                            f"it to finish, or choose another folder") from None
+
+
+def _train_into(args: argparse.Namespace, config: TrainConfig, device, model) -> None:
+    if (args.out / "model.pt").exists() and not args.overwrite:
+        raise TutorialError(f"--out {args.out} already holds a trained model.pt; choose another "
+                            f"folder, or pass --overwrite to replace it")
     data = load_dataset(args.dataset, args.data_dir)
-    model = build(config.model, seed=config.seed)
 
     def report(epoch: int, h) -> None:
-        print(f"epoch {epoch:>3}/{config.epochs}  loss {h.train_loss[-1]:8.3f}  reconstruction "
-              f"{h.reconstruction[-1]:8.3f}  KL {h.kl[-1]:7.3f}  held-out {h.test_loss[-1]:8.3f}  "
-              f"({h.seconds[-1]:.2f} s)", flush=True)
+        _print(f"epoch {epoch:>3}/{config.epochs}  loss {h.train_loss[-1]:8.3f}  reconstruction "
+               f"{h.reconstruction[-1]:8.3f}  KL {h.kl[-1]:7.3f}  held-out {h.test_loss[-1]:8.3f}  "
+               f"({h.seconds[-1]:.2f} s)")
 
-    print(f"Training on {device}: {json.dumps(config.as_dict())}")
-    history = fit(model, data, config, device=device, progress=False, on_epoch=report)
+    _print(f"Training on {device}: {json.dumps(config.as_dict())}")
+    with memory_as_error(f"training on {device}"):
+        history = fit(model, data, config, device=device, progress=False, on_epoch=report)
     trained = TrainedModel(model.cpu(), config, history, data.identity(), data.variant, data.source)
     metrics = {"config": config.as_dict(), "data": data.identity(), "data_variant": data.variant,
                "data_source": data.source, "device": str(device),
@@ -93,34 +140,32 @@ def _train(args: argparse.Namespace) -> None:
     if not all(math.isfinite(v) for row in metrics["epochs"] for v in row.values()):
         raise TrainingError("training produced a non-finite figure (NaN or infinity); nothing was "
                             "written. Try a smaller learning rate or beta.")
-    path = _save_or_rescue(args.out / "model.pt", trained)
-    text = json.dumps(metrics, indent=2, allow_nan=False)
-    atomic_write(args.out / "metrics.json", lambda f: f.write(text.encode()))
-    print(f"Wrote {path} and {args.out / 'metrics.json'}")
+    _save_or_rescue(args.out, serialize(payload_of(trained)), json.dumps(metrics, indent=2, allow_nan=False))
+    _print(f"Wrote {args.out / 'model.pt'} and {args.out / 'metrics.json'}")
 
 
-def _check_out_folder(out: Path, overwrite: bool) -> None:
+def _check_out_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise TutorialError(f"--out {out} is a file; give a folder (it is created if missing)")
-    if (out / "model.pt").exists() and not overwrite:
-        raise TutorialError(f"--out {out} already holds a trained model.pt; choose another folder, "
-                            f"or pass --overwrite to replace it")
     reason = unwritable_reason(out)
     if reason:
         raise TutorialError(f"--out: {reason}; choose a folder you can write to")
 
 
-def _save_or_rescue(path: Path, trained: TrainedModel) -> Path:
-    """Save the model; if that fails after training (disk full, folder gone), save it in the
-    temporary folder instead and say where, so the training is not lost."""
+def _save_or_rescue(out: Path, model: bytes, metrics: str) -> None:
+    """Write model.pt and metrics.json together (both or neither). If that fails after training
+    (a full disk, the folder gone), save the model in the temporary folder instead and say
+    where, so the training is not lost; if that fails too, say so, leaving no file behind."""
     try:
-        return save_checkpoint(path, trained)
+        atomic_write_together({out / "model.pt": lambda f: f.write(model),
+                               out / "metrics.json": lambda f: f.write(metrics.encode())})
+        return
     except OSError as err:
         why = err.strerror or type(err).__name__
+    path = out / "model.pt"
     try:
-        fd, rescue = tempfile.mkstemp(prefix="vae-tutorial-rescued-", suffix=".pt")
-        os.close(fd)
-        save_checkpoint(rescue, trained)
+        rescue = write_new_file(tempfile.gettempdir(), "vae-tutorial-rescued-", ".pt",
+                                lambda f: f.write(model))
     except OSError as err:
         raise TutorialError(f"could not write {path} ({why}), nor a copy in the temporary folder "
                             f"({err.strerror or type(err).__name__}); the trained model is lost. "
@@ -131,10 +176,14 @@ def _save_or_rescue(path: Path, trained: TrainedModel) -> Path:
 
 def _evaluate(args: argparse.Namespace) -> None:
     trained = load_checkpoint(args.checkpoint, device=pick_device(args.device))
-    with redirect_stdout(sys.stderr):  # keep stdout pure JSON
-        data = load_dataset(trained.config.dataset, args.data_dir)
+    with redirect_stdout(sys.stderr):  # keep stdout pure JSON (where the data came from is in it)
+        data = load_dataset(trained.config.dataset, args.data_dir, quiet=True)
     terms = evaluate_loss(trained.model, data.test_images, trained.config.loss, elbo=True)
-    print(json.dumps({
+    if not all(math.isfinite(v) for v in terms):
+        raise TrainingError(f"checkpoint {args.checkpoint} gives non-finite losses (NaN or infinity) "
+                            f"on the test images: its weights have diverged. Train it again with a "
+                            f"smaller learning rate (--lr) or beta.")
+    _print(json.dumps({
         "negative_elbo_nats": terms.total, "reconstruction_bce_nats": terms.reconstruction,
         "kl_nats": terms.kl, "n_test_images": len(data.test_labels), "dataset": data.name,
         "data_variant": data.variant, "data_source": data.source,
@@ -148,14 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         (_train if args.command == "train" else _evaluate)(args)
-    except TutorialError as err:
-        print(f"python -m vae_tutorial {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:  # a file-system fault nobody foresaw: still one line, not a traceback
-        print(f"python -m vae_tutorial {args.command}: error: {err}", file=sys.stderr)
+    except (TutorialError, OSError, MemoryError) as err:
+        # OSError: a file-system fault nobody foresaw: still one line, not a traceback
+        detail = str(err) or type(err).__name__
+        _print(f"python -m vae_tutorial {args.command}: error: {detail}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _print(f"python -m vae_tutorial {args.command}: interrupted", file=sys.stderr)
         return 130
     return 0
 

@@ -56,6 +56,7 @@ def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size)."""
     if name not in RECIPES:
         raise ConfigError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
+    inputs.image_data(data, f"book.config({name!r}, ...)")
     base = RECIPES[name]
     if base.dataset == "mnist":  # digits: fit the epochs to the data found (full or offline)
         base = replace(base, epochs=EPOCHS.get(data.variant, EPOCHS["full"]))
@@ -71,6 +72,7 @@ def trained(name: str, data: ImageData | None = None, pretrained: bool = True,
         config(name, data)   # one line naming the recipes there are
     if data is None:
         data = load_dataset(RECIPES[name].dataset)
+    inputs.image_data(data, f"book.trained({name!r}, ...)")
     try:
         chosen = config(name, data, **overrides)
     except TypeError as err:   # an override that is no TrainConfig field

@@ -43,8 +43,8 @@ class ImageData:
     variant: str
     source: str
     class_names: tuple[str, ...]
-    # The training split's fingerprint when the loader already knows it (computed lazily otherwise)
-    known_fingerprint: str | None = field(default=None, repr=False)
+    # The training split's fingerprint, computed from the tensors on first use
+    known_fingerprint: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         inputs.check_dataset(self)   # empty, not uint8, bad labels: refused here, in one line
@@ -85,10 +85,11 @@ class ImageData:
         """This data with only its first ``n`` training images (held-out images unchanged), to
         compare datasets at the same training-set size. Its fingerprint is its own, so its models
         never share a cache entry with the whole set's; with ``n`` >= the training set, itself."""
+        inputs.count(n, "n (how many training images)", low=1)
         if n >= len(self.train_labels):
             return self
         return replace(self, train_images=self.train_images[:n], train_labels=self.train_labels[:n],
-                       variant=f"{self.variant}-first-{n}", known_fingerprint=None)
+                       variant=f"{self.variant}-first-{n}")
 
     def describe(self) -> str:
         """One line: which data, how many images, from where."""
@@ -103,8 +104,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None, *, download: boo
     ``$VAE_TUTORIAL_DATA``) must hold that dataset: it is never silently replaced."""
     found = sources.find(name, data_dir, download)
     data = ImageData(name, found.train_images, found.train_labels, found.test_images,
-                     found.test_labels, found.variant, found.source, sources.DATASETS[name][1],
-                     found.fingerprint)
+                     found.test_labels, found.variant, found.source, sources.DATASETS[name][1])
     if not quiet:
         say(found.note or f"Data: {data.describe()}")
     return data

@@ -8,7 +8,6 @@ tensors. For a VAE the deterministic encoding is mu: the centre of the image's r
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from .support import inputs
@@ -19,19 +18,23 @@ from .support.errors import ConfigError
 def encodings(model, images, batch_size: int = 2000) -> torch.Tensor:
     """(N, latent): z for the autoencoder, mu for the VAE, of ``images`` (N, 1, 28, 28)."""
     inputs.latent_model(model, "encodings")
+    inputs.count(batch_size, "batch_size", low=1)
     x = inputs.images(images, model)
     parts = []
     for batch in x.split(batch_size):
         code = model.encode(batch)
         parts.append((code[0] if isinstance(code, tuple) else code).cpu())   # the VAE's mu
-    return torch.cat(parts) if parts else torch.zeros(0, model.latent_dim)
+    codes = torch.cat(parts) if parts else torch.zeros(0, model.latent_dim)
+    return inputs.finite_result(codes, "encodings")
 
 
 @torch.no_grad()
 def decode(model, z) -> torch.Tensor:
     """(N, latent) latent points -> (N, 1, 28, 28) images in [0, 1]."""
     inputs.latent_model(model, "decode")
-    return model.decode(inputs.latents(z, model)).cpu()
+    z = inputs.latents(z, model)
+    largest = float(z.abs().max()) if len(z) else 0.0
+    return inputs.finite_result(model.decode(z).cpu(), "decoded images", largest)
 
 
 def reconstruct(model, images) -> torch.Tensor:
@@ -41,8 +44,8 @@ def reconstruct(model, images) -> torch.Tensor:
 
 def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean (d,) and covariance (d, d) of ``codes`` (N, d): the Gaussian that matches them."""
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    if c.dim() != 2 or len(c) < c.shape[1] + 1:
+    c = inputs.points(codes, "codes to fit a Gaussian to")
+    if len(c) < c.shape[1] + 1:
         raise ConfigError(f"to fit a Gaussian, codes must have shape (N, d) with N > d; got "
                           f"{tuple(c.shape)}. Pass the encodings of more images.")
     return c.mean(0), torch.cov(c.T).reshape(c.shape[1], c.shape[1])
@@ -54,14 +57,21 @@ def latent_points(dim: int, n: int = 1000, seed: int = 0, fit_to=None) -> torch.
     and covariance). The same noise is used either way: the fitted points are the prior points
     moved by the mean and shaped by the covariance's Cholesky factor."""
     inputs.count(n, "n (how many points)")
-    eps = torch.randn(n, dim, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    inputs.count(dim, "dim (numbers per latent point)", low=1)
+    eps = torch.randn(n, dim, generator=torch.Generator().manual_seed(inputs.seed(seed)),
+                      dtype=torch.float64)
     if fit_to is None:
         return eps.float()
     mean, cov = fitted_gaussian(fit_to)
     if mean.shape[0] != dim:
         raise ConfigError(f"fit_to codes have {mean.shape[0]} numbers each but the latent space has "
                           f"{dim}; pass encodings made by the same model")
-    return (mean + eps @ torch.linalg.cholesky(cov).T).float()
+    factor, problem = torch.linalg.cholesky_ex(cov)
+    if problem:
+        raise ConfigError(f"fit_to codes do not spread in all {dim} directions (their covariance is "
+                          f"singular), so no Gaussian fits them; pass the encodings of more, "
+                          f"different images")
+    return (mean + eps @ factor.T).float()
 
 
 def prior_radius(dim: int = 2, mass: float = 0.95) -> float:
@@ -70,6 +80,8 @@ def prior_radius(dim: int = 2, mass: float = 0.95) -> float:
     latent maps draw this circle, and ``metrics.inside_prior`` counts codes inside it."""
     from scipy.stats import chi2
 
+    inputs.count(dim, "dim (latent dimensions)", low=1)
+    inputs.number(mass, "mass (share of the prior)", above=0, below=1)
     return float(chi2.ppf(mass, df=dim)) ** 0.5
 
 
@@ -90,5 +102,10 @@ def interpolate(model, first, second, steps: int = 10) -> torch.Tensor:
 
 def class_means(model, data, split: str = "test") -> torch.Tensor:
     """(classes, latent) the mean encoding of each class: where the sliders start for "a 3"."""
+    inputs.image_data(data, "class_means")
     codes, labels = encodings(model, data.images(split)), data.labels(split)
+    missing = [name for k, name in enumerate(data.class_names) if not bool((labels == k).any())]
+    if missing:
+        raise ConfigError(f"the {split} split has no image of {', '.join(missing)}, so their mean "
+                          f"encoding does not exist; use a split with every class")
     return torch.stack([codes[labels == k].mean(0) for k in range(len(data.class_names))])

@@ -39,6 +39,12 @@ def _check(model, images, k: int, batch_size: int) -> torch.Tensor:
     return inputs.images(images, model, allow_empty=False)
 
 
+def _check_log_w(log_w) -> None:
+    if not isinstance(log_w, torch.Tensor) or log_w.dim() != 2:
+        raise ConfigError(f"log_w must be a tensor (N, K), log_weights(...).log_w gives one; got "
+                          f"{tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__}")
+
+
 def _log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """log N(z; mu, diag(exp(logvar))), summed over the last dimension."""
     return -0.5 * (_LOG_2PI + logvar + (z - mu) ** 2 / logvar.exp()).sum(-1)
@@ -73,7 +79,7 @@ def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int
     """
     images = _check(model, images, k, batch_size)
     device = next(model.parameters()).device
-    gen = torch.Generator().manual_seed(seed)   # drawn on the CPU: the same eps on any device
+    gen = torch.Generator().manual_seed(inputs.seed(seed))   # drawn on the CPU: the same eps on any device
     was_training = model.training
     model.eval()
     parts: list[tuple[torch.Tensor, ...]] = []
@@ -89,20 +95,26 @@ def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int
         parts.append(((log_px_z + log_pz - log_qz).T, log_px_z.T,
                       kl_divergence(mu, logvar, reduction="none")))
     model.train(was_training)
-    return LogWeights(*(torch.cat(p).double().cpu() for p in zip(*parts)))
+    weights = LogWeights(*(torch.cat(p).double().cpu() for p in zip(*parts)))
+    for part in weights:
+        inputs.finite_result(part, "log weights")
+    return weights
 
 
 def log_mean_exp(log_w: torch.Tensor, k: int | None = None) -> torch.Tensor:
     """log (1/k) sum_{j<k} exp(log_w[:, j]) per row, stably (log-sum-exp): (N, K) -> (N,).
     With ``k`` smaller than K, only the first ``k`` samples count."""
+    _check_log_w(log_w)
     k = log_w.shape[1] if k is None else k
     _check_k(log_w, k)
     return torch.logsumexp(log_w[:, :k], dim=1) - math.log(k)
 
 
 def _check_k(log_w: torch.Tensor, k: int) -> None:
-    if not 1 <= k <= log_w.shape[1]:
-        raise ConfigError(f"k must be between 1 and the {log_w.shape[1]} samples drawn, got {k}")
+    _check_log_w(log_w)
+    if not inputs._whole(k, 1) or k > log_w.shape[1]:
+        raise ConfigError(f"k must be a whole number between 1 and the {log_w.shape[1]} samples "
+                          f"drawn, got {k!r}")
 
 
 def iwae_bound(log_w: torch.Tensor, k: int) -> torch.Tensor:
@@ -126,6 +138,9 @@ def importance_sampled_log_likelihood(model: VAE, images: torch.Tensor, k: int =
 def elbo(weights: LogWeights) -> torch.Tensor:
     """The ELBO per image, in nats, from drawn samples: mean_k log p(x|z_k) - KL(q(z|x) || p(z)),
     the reconstruction term averaged over all K samples and the KL exact: (N,)."""
+    if not isinstance(weights, LogWeights):
+        raise ConfigError(f"elbo needs the LogWeights that log_weights(...) returns, got "
+                          f"{type(weights).__name__}")
     return weights.log_px_z.mean(1) - weights.kl
 
 
@@ -155,6 +170,9 @@ def bound_table(model: VAE, images: torch.Tensor, ks: Sequence[int] = (1, 10, 10
     """ELBO and log p(x) estimates for several K from one set of max(ks) draws per image,
     averaged over ``images``. The estimate for K averages the max(ks) // K disjoint groups of
     K draws (:func:`iwae_bound`), so small K are not left to a single noisy draw."""
+    ks = list(ks) if isinstance(ks, (list, tuple, range)) else []
+    if not ks or not all(inputs._whole(k, 1) for k in ks):
+        raise ConfigError("ks must be one or more whole numbers >= 1 (samples per image), e.g. (1, 10, 100)")
     weights = log_weights(model, images, max(ks), batch_size, seed)
     estimates = {k: iwae_bound(weights.log_w, k).mean().item() for k in sorted(ks)}
     return BoundTable(elbo(weights).mean().item(), estimates)

@@ -32,32 +32,59 @@ from .train import TrainConfig, evaluate_loss
 # The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
 # and a sample counts as clear when the judge is at least 90% sure of it.
 CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD = 1000, 0, 0.9
+JUDGED_CLASSES = 10   # the judge's classes (models.Classifier): digits or garments
+
+
+def _codes_and_labels(codes, labels, what: str = "encodings",
+                      dim: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The adapter's checks for codes (N, d), at least one, and their labels (N,), together."""
+    c = inputs.points(codes, what, dim=dim)
+    return c, inputs.labels(labels, len(c), f"labels of the {what}")
+
+
+def _subset(n: int, max_points: int, seed: int) -> np.ndarray:
+    """A seeded choice of at most ``max_points`` of ``n`` indices."""
+    inputs.count(max_points, "max_points", low=2)
+    return np.random.default_rng(inputs.seed(seed)).permutation(n)[:max_points]
 
 
 def knn_accuracy(train_enc, train_labels, test_enc, test_labels, k: int = 5) -> float:
     """Share of held-out encodings whose k nearest training encodings vote for the right digit."""
     from sklearn.neighbors import KNeighborsClassifier
 
-    clf = KNeighborsClassifier(n_neighbors=k).fit(np.asarray(train_enc), np.asarray(train_labels))
-    return float(clf.score(np.asarray(test_enc), np.asarray(test_labels)))
+    tr, tr_y = _codes_and_labels(train_enc, train_labels, what="training encodings")
+    te, te_y = _codes_and_labels(test_enc, test_labels, what="held-out encodings", dim=tr.shape[1])
+    if not (inputs._whole(k, 1) and k <= len(tr)):
+        raise ConfigError(f"k (neighbours) must be a whole number from 1 to the {len(tr)} training "
+                          f"encodings, got {k!r}")
+    clf = KNeighborsClassifier(n_neighbors=k).fit(tr.numpy(), tr_y.numpy())
+    return float(clf.score(te.numpy(), te_y.numpy()))
 
 
 def silhouette(enc, labels, max_points: int = 2000, seed: int = 0) -> float:
     """Silhouette score of the digit clusters in [-1, 1]: higher means tighter, better separated."""
     from sklearn.metrics import silhouette_score
 
-    enc, labels = np.asarray(enc), np.asarray(labels)
-    keep = np.random.default_rng(seed).permutation(len(labels))[:max_points]
-    return float(silhouette_score(enc[keep], labels[keep]))
+    c, y = _codes_and_labels(enc, labels)
+    keep = _subset(len(c), max_points, seed)
+    classes = len(torch.unique(y[keep]))
+    if not 2 <= classes <= len(keep) - 1:
+        raise ConfigError(f"a silhouette needs at least two classes and more points than classes; "
+                          f"got {len(keep)} point(s) of {classes} class(es)")
+    return float(silhouette_score(c[keep].numpy(), y[keep].numpy()))
 
 
 def _pairs(enc, labels, max_points: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Distances (n, n) between up to ``max_points`` encodings (a seeded subset), and the
     (n, n) mask of pairs of *different* classes."""
-    enc, labels = np.asarray(enc, dtype=np.float64), np.asarray(labels)
-    keep = np.random.default_rng(seed).permutation(len(labels))[:max_points]
-    e, y = torch.from_numpy(enc[keep]), torch.from_numpy(labels[keep])
-    return torch.cdist(e, e), y[:, None] != y[None, :]
+    c, y = _codes_and_labels(enc, labels)
+    keep = torch.from_numpy(_subset(len(c), max_points, seed))
+    e, y = c[keep], y[keep]
+    different = y[:, None] != y[None, :]
+    if not bool(different.any()):
+        raise ConfigError(f"the {len(e)} encodings here are all of one class; distances between "
+                          f"classes need encodings of at least two")
+    return torch.cdist(e, e), different
 
 
 def same_vs_different(enc, labels, max_points: int = 2000, seed: int = 0) -> float:
@@ -65,6 +92,9 @@ def same_vs_different(enc, labels, max_points: int = 2000, seed: int = 0) -> flo
     between encodings of different digits. Scale-free; 1.0 means "no clustering at all"."""
     d, different = _pairs(enc, labels, max_points, seed)
     same = ~different & ~torch.eye(len(d), dtype=torch.bool)
+    if not bool(same.any()):
+        raise ConfigError("no two encodings here share a class, so there is no distance within a "
+                          "class to compare; pass more encodings")
     return float(d[same].mean() / d[different].mean())
 
 
@@ -75,6 +105,12 @@ def mean_distance_between_classes(codes, labels, max_points: int = 2000, seed: i
     return float(d[different].mean())
 
 
+def _models(models, what: str, entries: str = "name -> model") -> dict:
+    if not isinstance(models, dict) or not models:
+        raise ConfigError(f"{what} needs a dict of at least one {entries}; got {models!r:.60}")
+    return models
+
+
 def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
                    max_test: int = 2000) -> "pandas.DataFrame":  # noqa: F821
     """Do encodings of the same digit sit together? One row per model: kNN accuracy (the
@@ -83,8 +119,9 @@ def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
     those held-out encodings. All three are blind to scale: they compare codes with codes."""
     import pandas as pd
 
+    inputs.image_data(data, "cluster_report")
     rows = []
-    for name, model in models.items():
+    for name, model in _models(models, "cluster_report").items():
         tr = encodings(model, data.train_images[:max_train])
         te, y = encodings(model, data.test_images[:max_test]), data.test_labels[:max_test]
         rows.append({
@@ -120,8 +157,9 @@ def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N
     """
     import pandas as pd
 
+    inputs.image_data(data, "prior_report")
     rows = []
-    for name, model in models.items():
+    for name, model in _models(models, "prior_report").items():
         codes = encodings(model, data.test_images[:n_codes])
         gaps = prior_gaps(codes, n, seed)
         rows.append({
@@ -150,7 +188,8 @@ class Judge:
     def probabilities(self, images) -> torch.Tensor:
         """(N, 1, 28, 28) images -> (N, classes) class probabilities, on the CPU."""
         self.model.eval()
-        return self.model(inputs.images(images, self.model)).softmax(1).cpu()
+        probabilities = self.model(inputs.images(images, self.model)).softmax(1).cpu()
+        return inputs.finite_result(probabilities, "judge's probabilities")
 
     def read(self, images) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, 1, 28, 28) images -> the class it reads in each (N,) and its confidence (N,)."""
@@ -161,6 +200,7 @@ class Judge:
 def judge_config(data: ImageData, epochs: int | None = None) -> TrainConfig:
     """The judge's recipe: 784 -> 256 -> 10, Adam 1e-3, batches of 128; 4 epochs over a full
     training set, 25 over the 4,000 offline digits (about the same number of steps)."""
+    inputs.image_data(data, "the judge")
     return TrainConfig(model=ModelConfig(kind="classifier", hidden_dims=(256,)), dataset=data.name,
                        epochs=epochs or (4 if data.is_full else 25))
 
@@ -179,7 +219,8 @@ def judge_for(data: ImageData, epochs: int | None = None) -> Judge:
 def judge_samples(judge: "Judge", images: torch.Tensor, threshold: float = CLEAR_THRESHOLD) -> dict:
     """Classify generated images: predicted class, confidence, and the share that is "clear"
     (confidence >= ``threshold``) vs "questionable"."""
-    pred, conf = judge.read(images)
+    inputs.number(threshold, "threshold (confidence)", above=0, at_most=1)
+    pred, conf = judge.read(inputs.images(images, allow_empty=False))
     clear = conf >= threshold
     return {"pred": pred, "confidence": conf, "clear": clear, "clear_share": float(clear.float().mean())}
 
@@ -203,6 +244,7 @@ class ClearShare:
     def first(self, k: int) -> tuple[torch.Tensor, dict]:
         """The first ``k`` images and their verdict, e.g. to show a grid of a few of them
         (``plots.judged_grid(*result.first(100))``); the share stays that of all ``n``."""
+        inputs.count(k, "k (how many images)", low=1)
         verdict = {key: v[:k] for key, v in self.verdict.items() if isinstance(v, torch.Tensor)}
         verdict["clear_share"] = float(verdict["clear"].float().mean())
         return self.images[:k], verdict
@@ -216,6 +258,7 @@ def clear_share(model, judge: "Judge", n: int = CLEAR_N, seed: int = CLEAR_SEED,
     confidence >= ``threshold`` is the clear share. Same arguments, same number: every chapter
     calls this with the defaults, so each model has one clear share in the whole book."""
     inputs.latent_model(model, "clear_share")
+    inputs.count(n, "n (how many random points)", low=1)
     z = latent_points(model.latent_dim, n, seed, fit_to)
     images = decode(model, z)
     verdict = judge_samples(judge, images, threshold)
@@ -226,14 +269,17 @@ def clear_share(model, judge: "Judge", n: int = CLEAR_N, seed: int = CLEAR_SEED,
 
 def nearest_distance(points, codes, chunk: int = 1000) -> torch.Tensor:
     """(N,) Euclidean distance from each of ``points`` (N, d) to the nearest of ``codes`` (M, d)."""
-    p = torch.as_tensor(np.asarray(points), dtype=torch.float64)
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    return torch.cat([torch.cdist(p[i:i + chunk], c).min(1).values for i in range(0, len(p), chunk)])
+    c = inputs.points(codes, "codes")
+    p = inputs.points(points, "points", least=0, dim=c.shape[1])
+    inputs.count(chunk, "chunk", low=1)
+    parts = [torch.cdist(p[i:i + chunk], c).min(1).values for i in range(0, len(p), chunk)]
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64)
 
 
 def code_spacing(codes, chunk: int = 1000) -> torch.Tensor:
     """(M,) distance from each code to its nearest *other* code: how tightly the codes sit."""
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    c = inputs.points(codes, "codes", least=2)
+    inputs.count(chunk, "chunk", low=1)
     out = []
     for i in range(0, len(c), chunk):
         d = torch.cdist(c[i:i + chunk], c)
@@ -264,7 +310,7 @@ class Gaps:
 def inside_prior(codes, mass: float = 0.95) -> float:
     """Share of ``codes`` (N, d) inside the ball around the origin that holds ``mass`` of
     N(0, I) in d dimensions (radius 2.45 for 95% in 2-D): where random latent points fall."""
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
+    c = inputs.points(codes, "codes")
     return float((c.norm(dim=1) <= prior_radius(c.shape[1], mass)).double().mean())
 
 
@@ -274,8 +320,8 @@ def prior_gaps(codes, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> 
     measure how far each is from the nearest code, in absolute units and relative to the
     codes' own spacing (see :class:`Gaps`). Use the same number of codes for models you
     compare: spacing shrinks as codes are added."""
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    points = latent_points(c.shape[1], n, seed, fit_to)
+    c = inputs.points(codes, "codes", least=2)
+    points = latent_points(c.shape[1], inputs.count(n, "n (how many random points)", low=1), seed, fit_to)
     gaps, spacing = nearest_distance(points, c), code_spacing(c)
     gap, space = float(gaps.quantile(0.5)), float(spacing.quantile(0.5))
     return Gaps(spread=float(c.std(0).mean()), gap=gap, spacing=space, gap_ratio=gap / space,
@@ -286,7 +332,7 @@ def median_pair(points) -> tuple[int, int, float]:
     """The pair of rows of ``points`` (N, ...) whose Euclidean distance is the median of all
     N(N-1)/2 pairwise distances: a typical pair, neither twins nor opposites. Returns
     (i, j, distance) with i < j. Pass images (flattened or not) to pick by pixels."""
-    p = torch.as_tensor(np.asarray(points), dtype=torch.float64).flatten(1)
+    p = inputs.points(points, "points to pick a pair from", least=0, flatten=True)
     if len(p) < 2:
         raise ConfigError(f"median_pair needs at least two points to pick a pair from, got {len(p)}")
     d = torch.cdist(p, p)
@@ -302,7 +348,8 @@ def relative_distances(model, images: torch.Tensor, reference: torch.Tensor, lab
     mean distance between encodings of different classes among ``reference`` images with
     ``labels`` (see :func:`mean_distance_between_classes`). 1.0 is "as far apart as two
     different digits usually are", whatever the scale of the model's codes."""
-    unit = mean_distance_between_classes(encodings(model, reference), labels)
+    reference_codes = encodings(model, reference)
+    unit = mean_distance_between_classes(reference_codes, inputs.labels(labels, len(reference_codes)))
     codes = encodings(model, images).double()
     return torch.cdist(codes, codes) / unit
 
@@ -317,17 +364,22 @@ def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRES
     nearest centre / distance to the second nearest, in (0, 1]: near 1 the point is about
     equally far from two classes, near 0 it sits at one class's centre. Returns per-point
     ``betweenness`` (N,), ``gap`` (N,) (distance to the nearest code), and the medians of
-    both for clear (``confidence`` >= ``threshold``) and questionable points.
+    both for clear (``confidence`` >= ``threshold``) and questionable points: NaN when there is
+    no clear, or no questionable, point.
     """
-    z = torch.as_tensor(np.asarray(z), dtype=torch.float64)
-    c = torch.as_tensor(np.asarray(codes), dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(labels))
+    c, y = _codes_and_labels(codes, labels, what="codes")
+    z = inputs.points(z, "latent points", dim=c.shape[1])
     classes = torch.unique(y)
+    if len(classes) < 2:
+        raise ConfigError("between_regions needs codes of at least two classes: a point lies "
+                          "between two regions or nowhere")
+    confidence = inputs.values(confidence, len(z), "confidence (one per latent point)")
+    threshold = inputs.number(threshold, "threshold (confidence)", above=0, at_most=1)
     centres = torch.stack([c[y == k].mean(0) for k in classes])
     two = torch.cdist(z, centres).topk(2, largest=False).values  # (N, 2), ascending
     betweenness = two[:, 0] / two[:, 1]
     gap = nearest_distance(z, c)
-    clear = torch.as_tensor(np.asarray(confidence)) >= threshold
+    clear = confidence >= threshold
     out = {"betweenness": betweenness, "gap": gap, "clear": clear}
     for name, sel in (("clear", clear), ("questionable", ~clear)):
         out[f"{name} betweenness"] = float(betweenness[sel].quantile(0.5)) if sel.any() else float("nan")
@@ -343,9 +395,14 @@ def top_two_share(judge: "Judge", images: torch.Tensor) -> torch.Tensor:
 
 def class_split(verdict: dict, classes) -> tuple[float, float]:
     """Of the questionable and of the clear samples in ``verdict`` (see :func:`judge_samples`),
-    the share the judge assigns to one of ``classes`` (e.g. pullover, coat and shirt):
-    (share among questionable, share among clear)."""
-    chosen = torch.isin(verdict["pred"], torch.as_tensor(list(classes)))
+    the share the judge assigns to one of ``classes`` (class numbers, e.g. pullover, coat and
+    shirt: 2, 4, 6): (share among questionable, share among clear), each NaN when there is no
+    such sample."""
+    if not isinstance(verdict, dict) or not {"pred", "clear"} <= set(verdict):
+        raise ConfigError("verdict must be what metrics.judge_samples returns (a dict with 'pred' "
+                          "and 'clear')")
+    wanted = list(classes) if not isinstance(classes, (str, torch.Tensor, np.ndarray)) else classes
+    chosen = torch.isin(verdict["pred"], inputs.labels(wanted, len(wanted), "classes", JUDGED_CLASSES))
     clear = verdict["clear"]
     share = lambda sel: float(chosen[sel].float().mean()) if sel.any() else float("nan")  # noqa: E731
     return share(~clear), share(clear)
@@ -361,8 +418,8 @@ def bce_floor(images) -> float:
     reconstruction. The floor is 0 for pure black-and-white pictures and grows with every
     grey pixel. ``images``: (N, 28, 28) uint8 or (N, 1, 28, 28) floats in [0, 1].
     """
-    x = torch.as_tensor(np.asarray(images))
-    x = x.double() / 255 if x.dtype == torch.uint8 else x.double()
+    x = inputs.images(torch.as_tensor(np.asarray(images)) if not isinstance(images, torch.Tensor) else images,
+                      allow_empty=False).double()
     h = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
     return float(h.flatten(1).sum(1).mean())
 
@@ -377,12 +434,13 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     - the BCE floor of the held-out images (:func:`bce_floor`), and the ELBO above it: the
       part a better model could still win;
     - the judge's accuracy and the share of *real* held-out images it calls clear, beside the
-      clear share of the model's samples (:func:`clear_share`) and the ratio of the two.
+      clear share of the model's samples (:func:`clear_share`) and the ratio of the two (NaN
+      when the judge calls no real image clear).
     """
     import pandas as pd
 
     out = []
-    for name, (model, data, judge) in rows.items():
+    for name, (model, data, judge) in _models(rows, "dataset_report", "name -> (model, data, judge)").items():
         elbo = evaluate_loss(model, data.test_images, "bce", elbo=True).total
         floor = bce_floor(data.test_images)
         real = judge_samples(judge, data.images("test"))["clear_share"]

@@ -34,17 +34,18 @@ def _suptitle(fig: Figure, title: str | None) -> None:
         fig.suptitle(title, fontsize=11, y=1.0, va="bottom")
 
 
-def _np_images(images: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(N, 1, 28, 28) / (N, 28, 28), float or uint8 -> (N, 28, 28) float in [0, 1]."""
-    arr = _numpy(images)
-    if arr.ndim < 2 or arr.size != len(arr) * 28 * 28:
-        raise ConfigError(f"expected images of shape (N, 1, 28, 28) or (N, 28, 28), got {arr.shape}")
-    arr = arr.reshape(len(arr), 28, 28)
-    return arr / 255.0 if arr.dtype == np.uint8 else arr
+def _np_images(images: torch.Tensor | np.ndarray, what: str = "images") -> np.ndarray:
+    """(N, 1, 28, 28) / (N, 28, 28), float in [0, 1] or uint8 -> (N, 28, 28) float in [0, 1],
+    checked by the adapter; no images at all are refused (there would be nothing to show)."""
+    if not isinstance(images, torch.Tensor):
+        images = torch.as_tensor(np.asarray(images))
+    return inputs.images(images.detach().cpu(), what=what, allow_empty=False).numpy()[:, 0]
 
 
-def _numpy(values) -> np.ndarray:
-    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
+def _enough(names: Sequence | None, n: int, what: str) -> None:
+    """``names`` (titles, colours, ...), when given, must cover all ``n`` items."""
+    if names is not None and len(names) < n:
+        raise ConfigError(f"{what} must have one entry per image ({n}), got {len(names)}")
 
 
 def _tile_size(ncols: int, largest: float = 1.2) -> float:
@@ -58,6 +59,9 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
 
     ``scale`` is inches per image; by default as large as fits the book's width."""
     imgs = _np_images(images)
+    inputs.count(ncols, "ncols", low=1)
+    _enough(titles, len(imgs), "titles")
+    _enough(title_colors, len(imgs), "title_colors")
     nrows = int(np.ceil(len(imgs) / ncols))
     scale = scale or _tile_size(ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.3 if titles else 1.0)),
@@ -81,13 +85,15 @@ def reconstructions(originals, rebuilt, title: str = "Originals (top) and recons
 
 def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figure:
     """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
+    if not isinstance(rows, dict) or not rows:
+        raise ConfigError("rows must be a dict of at least one row: {'label': images}")
+    rows = {label: _np_images(imgs, f"the images of row {label!r}") for label, imgs in rows.items()}
     n = max(len(v) for v in rows.values())
     label_room = 0.9  # inches left of the first column for the row labels
     scale = scale or min(0.75, (BOOK_WIDTH - label_room) / n)
     fig, axes = plt.subplots(len(rows), n, figsize=(n * scale + label_room, len(rows) * scale + 0.4),
                              squeeze=False)
-    for r, (label, imgs) in enumerate(rows.items()):
-        arr = _np_images(imgs)
+    for r, (label, arr) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
             ax.set_xticks([]), ax.set_yticks([])
@@ -102,8 +108,11 @@ def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figur
 
 def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE") -> Figure:
     """Original, reconstruction and the per-pixel squared error, with each image's loss."""
-    a, b = _np_images(originals), _np_images(rebuilt)
+    a, b = _np_images(originals, "originals"), _np_images(rebuilt, "rebuilt")
     n = len(a)
+    if len(b) != n:
+        raise ConfigError(f"originals and rebuilt must be as many images, got {n} and {len(b)}")
+    losses = inputs.values(losses, n, "losses (one per image)").tolist()
     fig, axes = plt.subplots(3, n, figsize=(min(n * 1.1, BOOK_WIDTH), 3.7), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
@@ -122,7 +131,8 @@ def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_nam
 def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, title: str = "",
                    ax=None, xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
     """Scatter of 2-D points coloured by class, with a legend. Returns the figure."""
-    pts, lab = _numpy(points), _numpy(labels)
+    pts = inputs.points(points, "points (2-d; for more dimensions use plots.tsne first)", dim=2).numpy()
+    lab = inputs.labels(labels, len(pts), classes=min(len(class_names), len(CLASS_COLORS))).numpy()
     if ax is None:
         _, ax = plt.subplots(figsize=(6.2, 4.6))
     for k, name in enumerate(class_names):
@@ -169,7 +179,12 @@ def tsne(encodings: torch.Tensor, seed: int = 0, perplexity: float = 30.0) -> np
     """2-D t-SNE of (N, d) encodings (scikit-learn, PCA initialisation, fixed seed)."""
     from sklearn.manifold import TSNE
 
-    x = _numpy(encodings).astype(np.float64)
+    x = inputs.points(encodings, "encodings").numpy()
+    inputs.number(perplexity, "perplexity", above=0)
+    if len(x) <= perplexity:
+        raise ConfigError(f"t-SNE with perplexity {perplexity:g} needs more than {perplexity:g} "
+                          f"points, got {len(x)}; pass more encodings or a smaller perplexity")
+    inputs.seed(seed)
     return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
 
 
@@ -177,15 +192,22 @@ def tsne_pair(encodings_a, encodings_b, labels, titles: tuple[str, str],
               class_names: Sequence[str] = DIGIT_NAMES, max_points: int = 1000, seed: int = 0,
               suptitle: str = "") -> Figure:
     """t-SNE of two models' encodings of the same images, side by side, same settings."""
-    keep = np.sort(np.random.default_rng(seed).permutation(len(labels))[:max_points])
-    a, b = (tsne(enc[keep], seed=seed) for enc in (encodings_a, encodings_b))
-    return scatter_pair(a, b, _numpy(labels)[keep], titles, class_names, "t-SNE 1", "t-SNE 2", suptitle)
+    a, b = inputs.points(encodings_a, "encodings_a"), inputs.points(encodings_b, "encodings_b")
+    if len(a) != len(b):
+        raise ConfigError(f"encodings_a and encodings_b must encode the same images, got {len(a)} and {len(b)}")
+    labels = inputs.labels(labels, len(a), classes=len(class_names)).numpy()
+    inputs.count(max_points, "max_points", low=1)
+    keep = np.sort(np.random.default_rng(inputs.seed(seed)).permutation(len(labels))[:max_points])
+    a, b = (tsne(enc[keep], seed=seed) for enc in (a, b))
+    return scatter_pair(a, b, labels[keep], titles, class_names, "t-SNE 1", "t-SNE 2", suptitle)
 
 
 @torch.no_grad()
 def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
     """Decode an n x n grid of points of a 2-D latent space into one big image."""
     inputs.latent_model(model, "manifold")
+    inputs.count(n, "n (points per side)", low=1)
+    inputs.number(span, "span", above=0)
     if model.latent_dim != 2:
         raise ConfigError(f"manifold() needs a model with latent_dim=2, this one has {model.latent_dim}")
     axis = np.linspace(-span, span, n)
@@ -202,6 +224,10 @@ def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid o
 
 def loss_curves(history: History, title: str = "Training history") -> Figure:
     """Left: total loss on training and held-out images. Right: its two parts."""
+    if not isinstance(history, History) or not history.epochs:
+        raise ConfigError(f"loss_curves needs a training History with at least one epoch "
+                          f"(trained.history), got {type(history).__name__}"
+                          + (" of no epoch" if isinstance(history, History) else ""))
     ep = history.epochs
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.2))
     a.plot(ep, history.train_loss, label="training")
@@ -224,6 +250,9 @@ def loss_curves(history: History, title: str = "Training history") -> Figure:
 def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: str = "",
                   reconstruction_name: str = "reconstruction (MSE)") -> Figure:
     """The two losses of a hand-written training loop, one value per batch, side by side."""
+    for values, what in ((reconstruction, "reconstruction"), (kl, "kl")):
+        if len(values) == 0:
+            raise ConfigError(f"{what} holds no steps to plot")
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.8))
     a.plot(reconstruction, color="tab:green")
     a.set_title(reconstruction_name, fontsize=10)
@@ -248,10 +277,20 @@ def layer_sizes(model) -> list[int]:
         [model.latent_dim] + [m.out_features for m in decoder]
 
 
+def _bowtie_sizes(sizes) -> list[int]:
+    """Layer widths input -> latent -> output: an odd number, at least three, of whole numbers >= 1."""
+    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else None
+    if not sizes or len(sizes) < 3 or len(sizes) % 2 == 0 or not all(inputs._whole(s, 1) for s in sizes):
+        raise ConfigError(f"sizes must be the layer widths from input through the latent layer (in "
+                          f"the middle) to the output, e.g. [784, 256, 5, 256, 784] as "
+                          f"plots.layer_sizes(model) gives them; got {sizes!r}")
+    return sizes
+
+
 def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the real model") -> Figure:
     """Draw the layers as bars whose height is their width: encoder, latent, decoder
     (``sizes`` as :func:`layer_sizes` reads them off a model)."""
-    sizes = list(sizes)
+    sizes = _bowtie_sizes(sizes)
     mid = len(sizes) // 2
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
     heights = np.sqrt(np.array(sizes, dtype=float))  # sqrt so 5 is still visible next to 784
@@ -280,6 +319,10 @@ def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled
     """One line per model: the estimate of log p(x) against the number of samples K (log
     axis), the model's ELBO as a dotted line of the same colour. ``tables``: name ->
     ``likelihood.BoundTable`` (anything with ``.elbo`` and ``.estimates``, K -> nats)."""
+    if not isinstance(tables, dict) or not tables or not all(
+            hasattr(t, "elbo") and isinstance(getattr(t, "estimates", None), dict) and t.estimates
+            for t in tables.values()):
+        raise ConfigError("tables must be a dict of at least one name -> likelihood.bound_table(...)")
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
     for i, (name, table) in enumerate(tables.items()):
         color = f"C{i}"
@@ -301,6 +344,7 @@ def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled
 
 def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     """The density N(mu, sigma²) beside N(0, 1), with their KL divergence in the title."""
+    mu, sigma = inputs.number(mu, "mu"), inputs.number(sigma, "sigma", above=0)
     xs = np.linspace(-5, 5, 400)
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
     if ax is None:
@@ -318,6 +362,8 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
 
 def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
     """:func:`gaussian_vs_standard` for several (mu, sigma) pairs, two panels a row."""
+    if len(pairs) == 0:
+        raise ConfigError("pairs must hold at least one (mu, sigma) pair")
     nrows = int(np.ceil(len(pairs) / 2))
     fig, axes = plt.subplots(nrows, 2, figsize=(BOOK_WIDTH, 2.6 * nrows), sharex=True, squeeze=False)
     for ax, (mu, sigma) in zip(axes.flat, pairs):
@@ -331,7 +377,12 @@ def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
 def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], title: str = "") -> Figure:
     """A few images (left) and their latent codes as grouped bars (right), one colour per
     class; a repeated class gets a hatched bar."""
-    imgs, codes = _np_images(images), _numpy(codes)
+    imgs = _np_images(images)
+    codes = inputs.points(codes, "codes (one per image)", least=len(imgs)).numpy()
+    labels = inputs.labels(labels, len(imgs), "labels (one per image)", len(CLASS_COLORS)).tolist()
+    _enough(names, len(imgs), "names")
+    if len(codes) != len(imgs):
+        raise ConfigError(f"codes must be one per image ({len(imgs)}), got {len(codes)}")
     n, d = codes.shape
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.7), gridspec_kw={"width_ratios": [1, 2]})
     a.imshow(np.concatenate(list(imgs), axis=1), cmap="gray_r", vmin=0, vmax=1)
@@ -357,6 +408,11 @@ def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES
     """Generated images captioned with the judge's guess (see ``metrics.judge_samples``);
     questionable ones in red. With ``sort``, most convincing first, and each caption shows
     the confidence cut (not rounded) to two decimals, so 0.899 reads 0.89, never a red 0.90."""
+    n = len(_np_images(samples))
+    if not isinstance(verdict, dict) or not {"pred", "confidence", "clear"} <= set(verdict) or \
+            any(len(verdict[k]) != n for k in ("pred", "confidence", "clear")):
+        raise ConfigError(f"verdict must be what metrics.judge_samples returns for these {n} images")
+    inputs.labels(verdict["pred"], n, "the judge's classes", len(class_names))
     order = verdict["confidence"].argsort(descending=True) if sort else torch.arange(len(samples))
     titles = []
     for i in order.tolist():
@@ -372,7 +428,7 @@ def vae_bowtie(sizes: Sequence[int],
     [784, 256, 128, 5, 128, 256, 784]): the encoder ends in two heads, mu and sigma, each as
     wide as the latent space; the latent point z = mu + sigma * eps is drawn from them, with
     the noise eps coming from outside; the decoder sees z only. Bar heights are sqrt(width)."""
-    sizes = list(sizes)
+    sizes = _bowtie_sizes(sizes)
     mid = len(sizes) // 2
     latent, enc, dec = sizes[mid], sizes[:mid], sizes[mid + 1:]
     h = lambda n: float(np.sqrt(n))  # noqa: E731  (sqrt so 5 is still visible next to 784)

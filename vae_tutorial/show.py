@@ -44,8 +44,12 @@ def source(obj) -> str:
 
 def where(obj) -> str:
     """"vae_tutorial/models.py, lines 70-98": where to find ``obj`` in the package."""
-    lines, first = inspect.getsourcelines(obj)
-    path = inspect.getsourcefile(obj) or "?"
+    try:
+        lines, first = inspect.getsourcelines(obj)
+        path = inspect.getsourcefile(obj) or "?"
+    except (TypeError, OSError) as err:
+        raise ConfigError(f"show.where needs a function, method or class defined in a file, got "
+                          f"{obj!r} ({err})") from None
     package = path[path.rfind("vae_tutorial"):] if "vae_tutorial" in path else path
     return f"{package}, lines {first}-{first + len(lines) - 1}"
 

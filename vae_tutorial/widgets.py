@@ -17,6 +17,8 @@ import numpy as np
 import torch
 
 from .latent import class_means, decode, encodings
+from .support import inputs
+from .support.errors import ConfigError
 from .support.web import SLIDER_RANGE, decoder_sliders, draw_digit, latent_maps
 from .support.web import kl_explorer as static_kl_explorer
 
@@ -40,6 +42,10 @@ def latent_sliders(model, data=None, start: int | None = None):
     sets the sliders to a class's mean encoding. Returns an ipywidgets box."""
     import ipywidgets as w
 
+    inputs.latent_model(model, "latent_sliders")
+    if data is not None:
+        inputs.image_data(data, "latent_sliders")
+        start = inputs.class_index(start if start is not None else 0, data, "start")
     means = class_means(model, data) if data is not None else None
     sliders = [w.FloatSlider(value=0.0, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
                              description=f"z{i + 1}", continuous_update=True)
@@ -79,7 +85,12 @@ def interpolation(model, data, first: int = 0, second: int = 1):
     """A slider from one chosen held-out image to another (two pickers choose the classes)."""
     import ipywidgets as w
 
+    inputs.latent_model(model, "interpolation")
+    inputs.image_data(data, "interpolation")
     images, labels = data.images("test"), data.test_labels
+    for k, what in ((first, "first"), (second, "second")):
+        if not bool((labels == inputs.class_index(k, data, what)).any()):
+            raise ConfigError(f"the held-out images hold no {data.class_names[k]} ({what}={k}) to start from")
     pick = lambda k: int((labels == k).nonzero()[0])  # noqa: E731  first held-out image of class k
     options = [(n, k) for k, n in enumerate(data.class_names)]
     a = w.Dropdown(options=options, value=first, description="from")
@@ -105,6 +116,8 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
 
     from .plots import gaussian_vs_standard
 
+    inputs.number(mu, "mu", at_least=-3, at_most=3)        # what the sliders span
+    inputs.number(sigma, "sigma", at_least=0.1, at_most=3)
     mu_s = w.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ")
     sigma_s = w.FloatSlider(value=sigma, min=0.1, max=3, step=0.05, description="σ")
     image = w.Image(format="png")

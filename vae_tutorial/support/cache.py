@@ -13,9 +13,12 @@ Entries are looked for in two folders, in this order:
    training (see ``tools/train_pretrained.py``);
 2. ``<cache folder>/models/``: what this machine trained.
 
-A file that is unreadable, from another format version, describes something else, or holds
-non-finite weights is reported in one line and ignored (the caller trains again). Saving is
-atomic; when the cache folder cannot be written the caller still gets its model, with one
+Every file carries a SHA-256 checksum of its own content (weights and settings), checked before
+it is used: a file that is unreadable, damaged (any byte changed since it was written), from
+another format version, describes something else, or holds non-finite weights is reported in
+one line and ignored (the caller trains again). Files are read with ``weights_only=True``, so a
+file holding pickled code is refused without running it. Saving is atomic; when the cache folder
+cannot be written (read-only, unreadable, a full disk) the caller still gets its model, with one
 warning that nothing was cached.
 
 It knows payloads (dicts of tensors and settings), not models: ``support/runs.py`` turns
@@ -25,7 +28,10 @@ them into trained models.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -36,7 +42,7 @@ from .errors import TrainingError
 from .messages import warn
 from .paths import atomic_write, cache_dir, unwritable_reason
 
-FORMAT_VERSION = 3   # 3: the VAE's mu and log-variance heads are two layers (fc_mu, fc_logvar)
+FORMAT_VERSION = 4   # 4: a checksum of the content inside each file; 3: the VAE's two heads
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
 
@@ -55,14 +61,36 @@ def models_dir(root: str | Path | None = None) -> Path:
     return Path(root) if root is not None else cache_dir() / "models"
 
 
+def checksum(payload: dict) -> str:
+    """SHA-256 (hex) of a payload's content: every tensor's name, type, shape and bytes, and
+    every other field as canonical JSON. Stored in the file; anything changed since then (a
+    flipped bit, zeros written over a weight) gives another checksum."""
+    h = hashlib.sha256()
+    state = payload.get("state_dict") or {}
+    rest = {k: v for k, v in payload.items() if k not in ("state_dict", "checksum")}
+    h.update(json.dumps(rest, sort_keys=True, default=repr).encode())
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(f"\n{name} {t.dtype} {tuple(t.shape)}\n".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def read(path: str | Path) -> dict:
     """The payload of a cache entry or checkpoint, checked: a dict of our format version whose
-    ``state_dict`` holds only finite tensors. Loaded with ``weights_only=True`` (no pickled code
-    runs). Raises :class:`CacheEntryError` saying what is wrong."""
+    checksum matches its content and whose ``state_dict`` holds only finite tensors. Loaded with
+    ``weights_only=True`` (no pickled code runs). Raises :class:`CacheEntryError` saying what is
+    wrong."""
     path = Path(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():   # torch's notes on odd files: the one line below says it
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged or foreign file
+        if isinstance(err, pickle.UnpicklingError) and "Weights only load failed" in str(err):
+            raise CacheEntryError(f"{path} is not a vae_tutorial file: it holds Python objects "
+                                  f"other than weights, which could run code when loaded, so it "
+                                  f"was not loaded") from None
         raise CacheEntryError(f"{path} cannot be read ({type(err).__name__}: "
                               f"{_first_line(err)})") from None
     if not isinstance(payload, dict):
@@ -71,19 +99,33 @@ def read(path: str | Path) -> dict:
         raise CacheEntryError(f"{path} has format version {payload.get('format')!r}; this package "
                               f"reads version {FORMAT_VERSION}")
     state = payload.get("state_dict")
-    if not isinstance(state, dict) or not state:
+    if not isinstance(state, dict) or not state or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise CacheEntryError(f"{path} holds no weights")
-    bad = [name for name, t in state.items() if not isinstance(t, torch.Tensor) or not torch.isfinite(t).all()]
+    if payload.get("checksum") != checksum(payload):
+        raise CacheEntryError(f"{path} is damaged: its content no longer matches the checksum "
+                              f"written with it (bytes changed on the disk or in a copy)")
+    bad = [name for name, t in state.items() if not torch.isfinite(t).all()]
     if bad:
         raise CacheEntryError(f"{path} holds non-finite (NaN or infinite) weights in {', '.join(bad[:3])}")
     return payload
 
 
 def write(path: str | Path, payload: dict) -> Path:
-    """Save ``payload`` (with this format version) atomically. Raises ``OSError`` on failure,
-    leaving any earlier file at ``path`` intact."""
-    payload = {**payload, "format": FORMAT_VERSION}
-    return atomic_write(path, lambda f: torch.save(payload, f))
+    """Save ``payload`` (with this format version and its checksum) atomically. Raises
+    ``OSError`` on failure (a full disk too), leaving any earlier file at ``path`` intact."""
+    return atomic_write(path, lambda f: f.write(serialize(payload)))
+
+
+def serialize(payload: dict) -> bytes:
+    """The bytes of the file for ``payload``: with this format version and its checksum.
+    Serialised in memory, so a full disk fails in the write that follows (an ``OSError``),
+    never inside ``torch.save`` (a ``RuntimeError`` that says nothing of the disk)."""
+    payload = {k: v for k, v in payload.items() if k != "checksum"}
+    payload["format"] = FORMAT_VERSION
+    payload["checksum"] = checksum(payload)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
 
 
 @dataclass
@@ -106,7 +148,12 @@ def find(label: str, description: dict, restore: Callable[[dict, Path, bool], An
     folders = ([(PRETRAINED_DIR, True)] if pretrained else []) + [(models_dir(root), False)]
     for folder, shipped in folders:
         path = folder / name
-        if not path.is_file():
+        try:
+            if not path.is_file():
+                continue
+        except OSError as err:   # a folder that cannot be read: as if empty
+            warn(f"Warning: the cache folder {folder} cannot be read ({err.strerror or err}); "
+                 f"training instead.")
             continue
         try:
             payload = read(path)

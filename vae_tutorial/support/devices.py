@@ -1,6 +1,10 @@
-"""Which device to train on: a CUDA GPU, then Apple's MPS, then the CPU."""
+"""Which device to train on: a CUDA GPU, then Apple's MPS, then the CPU; and how much memory
+this machine has."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import torch
 
@@ -40,3 +44,25 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
 def device_of(model: torch.nn.Module) -> torch.device:
     """The device a model's weights live on."""
     return next(model.parameters()).device
+
+
+def memory_bytes() -> int | None:
+    """This machine's memory in bytes (the lower of the physical memory and a container's
+    limit), or None where it cannot be read."""
+    try:
+        found = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    except (AttributeError, ValueError, OSError):   # Windows has no sysconf
+        return None
+    for limit in (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes")):
+        try:
+            found.append(int(limit.read_text().strip()))
+        except (OSError, ValueError):   # absent, unreadable, or "max"
+            pass
+    return min(found)
+
+
+def out_of_memory(err: BaseException) -> bool:
+    """Whether ``err`` is an allocation that failed for want of memory (CPU or GPU)."""
+    text = str(err).lower()
+    return isinstance(err, MemoryError) or (
+        isinstance(err, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from .devices import device_of
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, TrainingError
 
 SEED_LIMIT = 2**63            # torch's generators take seeds below this
 IMAGE_SHAPE = (1, 28, 28)
@@ -68,11 +69,33 @@ def check_train_config(config) -> None:
             raise ConfigError(message)
 
 
-def count(n, what: str = "n") -> int:
-    """A count the user gave (how many samples, steps, points): a whole number >= 0."""
-    if not _whole(n, 0):
-        raise ConfigError(f"{what} must be a whole number >= 0, got {n!r}")
+def count(n, what: str = "n", low: int = 0) -> int:
+    """A count the user gave (how many samples, steps, points): a whole number >= ``low``."""
+    if not _whole(n, low):
+        raise ConfigError(f"{what} must be a whole number >= {low}, got {n!r}")
     return n
+
+
+def seed(value, what: str = "seed") -> int:
+    """A seed for torch's and numpy's generators: a whole number from 0 to 2**63 - 1."""
+    if not (_whole(value, 0) and value < SEED_LIMIT):
+        raise ConfigError(f"{what} must be a whole number from 0 to 2**63 - 1, got {value!r}")
+    return value
+
+
+def number(value, what: str, *, above: float | None = None, at_least: float | None = None,
+           at_most: float | None = None, below: float | None = None) -> float:
+    """A setting that is one real number (mu, sigma, a threshold, a share): finite, within the
+    bounds given; returned as a float."""
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    ok = ok or (isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex())
+    x = float(value) if ok else math.nan
+    bounds = [(above, lambda b: x > b, "above"), (at_least, lambda b: x >= b, ">="),
+              (at_most, lambda b: x <= b, "<="), (below, lambda b: x < b, "below")]
+    if not math.isfinite(x) or not all(test(b) for b, test, _ in bounds if b is not None):
+        wanted = " and ".join(f"{word} {b:g}" for b, _, word in bounds if b is not None)
+        raise ConfigError(f"{what} must be a finite number{' ' + wanted if wanted else ''}, got {value!r}")
+    return x
 
 
 # --------------------------------------------------------------------------- data sets
@@ -169,3 +192,89 @@ def latent_model(model, what: str) -> None:
     """Refuse anything but an autoencoder or a VAE (e.g. the judge) where latent points are used."""
     if not hasattr(model, "latent_dim"):
         raise ConfigError(f"{what} needs an autoencoder or a VAE; got {type(model).__name__}")
+
+
+# --------------------------------------------------------------------------- points, labels, results
+
+def points(x, what: str = "codes", least: int = 1, dim: int | None = None,
+           flatten: bool = False) -> torch.Tensor:
+    """Points (codes, latent points, 2-d embeddings) as the metrics take them: (N, d) float64 on
+    the CPU. Accepted: tensors, numpy arrays, nested lists; with ``flatten``, (N, ...) such as
+    images, flattened to (N, d). Refused, in one line: another shape, fewer than ``least``
+    points, ``dim`` columns when another number is asked for, NaN or infinite values."""
+    try:
+        t = (x.detach().to("cpu", torch.float64) if isinstance(x, torch.Tensor)
+             else torch.as_tensor(np.asarray(x, dtype=np.float64)))
+    except (TypeError, ValueError, RuntimeError):
+        raise ConfigError(f"{what} must be numbers of shape (N, d), one row per point; got "
+                          f"{type(x).__name__}") from None
+    if flatten and t.dim() >= 2:
+        t = t.flatten(1)
+    if t.dim() != 2 or t.shape[1] == 0:
+        raise ConfigError(f"{what} must have shape (N, d), one row per point, got {tuple(t.shape)}")
+    if dim is not None and t.shape[1] != dim:
+        raise ConfigError(f"{what} must have {dim} numbers per point (as the others here), got "
+                          f"{t.shape[1]}")
+    if len(t) < least:
+        raise ConfigError(f"{what} hold {len(t)} point(s); this needs at least {least}")
+    if not bool(torch.isfinite(t).all()):
+        raise ConfigError(f"{what} hold NaN or infinite values")
+    return t
+
+
+def values(x, n: int, what: str) -> torch.Tensor:
+    """One finite number per item (losses, confidences): (n,) float64 on the CPU."""
+    flat = x.detach().cpu() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if flat.ndim != 1 or len(flat) != n:
+        raise ConfigError(f"{what} must be {n} numbers in a flat list, got shape {tuple(flat.shape)}")
+    return points(flat[:, None], what, least=0)[:, 0]
+
+
+def labels(y, n: int, what: str = "labels", classes: int | None = None) -> torch.Tensor:
+    """Class labels, one per point: (n,) whole numbers from 0 (below ``classes`` when given),
+    returned as int64 on the CPU."""
+    try:
+        t = y.detach().cpu() if isinstance(y, torch.Tensor) else torch.as_tensor(np.asarray(y))
+    except (TypeError, ValueError, RuntimeError):
+        t = None
+    if t is None or t.dtype == torch.bool or t.is_complex() or (
+            t.is_floating_point() and not bool((t == t.round()).all())):
+        raise ConfigError(f"{what} must be whole numbers (class numbers, e.g. "
+                          f"data.class_names.index('Coat')), got {type(y).__name__}")
+    if t.dim() != 1 or len(t) != n:
+        raise ConfigError(f"{what} must be one per point: shape ({n},), got {tuple(t.shape)}")
+    t = t.long()
+    if n and (int(t.min()) < 0 or (classes is not None and int(t.max()) >= classes)):
+        top = f"..{classes - 1} ({classes} classes)" if classes is not None else " or more"
+        raise ConfigError(f"{what} must lie in 0{top}, found {int(t.min())}..{int(t.max())}")
+    return t
+
+
+def image_data(d, what: str) -> None:
+    """Refuse anything but a ``data.ImageData`` where a data set is needed."""
+    from ..data import ImageData   # here, not above: data.py imports this module
+
+    if not isinstance(d, ImageData):
+        raise ConfigError(f"{what} needs a data set (data.load_mnist() gives one), got "
+                          f"{type(d).__name__}")
+
+
+def class_index(k, data, what: str = "class") -> int:
+    """A class of ``data`` by number (0 .. classes - 1)."""
+    names = data.class_names
+    if not _whole(k, 0) or k >= len(names):
+        raise ConfigError(f"{what} must be a class number from 0 to {len(names) - 1} "
+                          f"({', '.join(names[:3])}, ...), got {k!r}")
+    return k
+
+
+def finite_result(t: torch.Tensor, what: str, large_input: float | None = None) -> torch.Tensor:
+    """``t``, a model's output, checked to be finite: NaN or infinity here means diverged weights
+    (or, where ``large_input`` is the largest input value, inputs too large for float32)."""
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+        if large_input is not None and large_input > 1e4:
+            raise ConfigError(f"the {what} overflow (NaN or infinity) for inputs as large as "
+                              f"{large_input:.3g}; latent values lie within a few units of 0")
+        raise TrainingError(f"the model's {what} are not finite (NaN or infinity): its weights have "
+                            f"diverged. Train it again with a smaller learning rate or beta.")
+    return t

@@ -6,9 +6,26 @@ import sys
 import textwrap
 
 
+def printable(text: str, stream=None) -> str:
+    """``text`` as ``stream`` can print it: characters its encoding lacks become escapes, and a
+    file name that is not valid UTF-8 shows its raw bytes as ``\\xff``, instead of the print
+    failing with a UnicodeEncodeError (a strict ``PYTHONIOENCODING``, an ASCII terminal)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        pass
+    try:   # names the file system decoded with surrogateescape: back to their bytes, escaped
+        return text.encode(encoding, "surrogateescape").decode(encoding, "backslashreplace")
+    except (UnicodeEncodeError, LookupError):
+        return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
 def say(message: str, file=None) -> None:
     """Print a message wrapped to notebook width (no sideways scrolling in the book)."""
-    print(textwrap.fill(message, width=76, subsequent_indent="  "), file=file or sys.stdout)
+    stream = file or sys.stdout
+    print(printable(textwrap.fill(message, width=76, subsequent_indent="  "), stream), file=stream)
 
 
 def warn(message: str) -> None:

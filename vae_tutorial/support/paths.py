@@ -1,18 +1,21 @@
-"""Where the package keeps what it downloads and trains: one cache folder, movable by env var.
+"""Where the package keeps what it downloads and trains: one cache folder, movable by env var;
+and the safe ways to write there.
 
 Reading never needs the cache folder to exist or be writable; only writing does, and a write
 that fails (read-only folder, a file in the way, a full disk) raises ``OSError`` for the caller
-to turn into one clear line.
+to turn into one clear line. A failed write leaves nothing behind: no half file, no empty file,
+and the file it was to replace as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import time
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
 
 CACHE_ENV = "VAE_TUTORIAL_CACHE"
 DATA_ENV = "VAE_TUTORIAL_DATA"
@@ -28,7 +31,12 @@ def cache_dir() -> Path:
     else ``~/.cache/vae-tutorial``. Not created here: writers create what they need."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except (RuntimeError, KeyError):   # no $HOME and no password entry (some containers)
+            base = Path(tempfile.gettempdir())
     return Path(base) / "vae-tutorial"
 
 
@@ -85,20 +93,108 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _write_whole(fd: int, write: Callable[[BinaryIO], object]) -> None:
+    """Let ``write`` fill the open file ``fd``, then push it to the disk: a full disk can show
+    only when the data leaves the buffers, and then it raises here, not after the rename."""
+    with os.fdopen(fd, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path.parent)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+
+
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     """Let ``write`` fill a temporary file beside ``path``, then rename it to ``path``: a crash
     or a second process never leaves half a file under the real name. Temporaries that earlier
     killed saves left in the folder are cleaned up first. Raises ``OSError`` when the folder
-    cannot be written (the old file, if any, is then untouched)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    cannot be written or the disk is full (the old file, if any, is then untouched, and no
+    temporary is left)."""
+    return atomic_write_together({Path(path): write})[0]
+
+
+def atomic_write_together(files: dict[Path, Callable[[BinaryIO], object]]) -> list[Path]:
+    """Write several files that belong together (a model and its metrics): all of them, or
+    none. Each is written whole to a temporary first; only when all are, the old files after
+    the first are removed and the new ones renamed into place, first to last. So whatever
+    happens, the files present come from one writer: the old set, the new set, or the new
+    first files without the later ones, never a new model beside old metrics. Raises
+    ``OSError`` (the old files untouched, no temporaries left) when one cannot be written."""
+    written: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
+        for path, write in files.items():
+            fd, tmp = _temporary_beside(Path(path))
+            written.append((tmp, Path(path)))
+            _write_whole(fd, write)
+        for _, path in written[1:]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        for tmp, path in written:
+            os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+        for tmp, _ in written:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return [path for _, path in written]
+
+
+def write_new_file(folder: str | Path, prefix: str, suffix: str,
+                   write: Callable[[BinaryIO], object]) -> Path:
+    """A new file in ``folder`` with a unique name (``prefix``...``suffix``), filled by
+    ``write``. Raises ``OSError`` when it cannot be written whole, and then leaves no file, not
+    even an empty one."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    try:
+        _write_whole(fd, write)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Path(name)
+
+
+class FolderInUse(BlockingIOError):
+    """Another writer holds the folder (see :func:`folder_lock`)."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path) -> Iterator[None]:
+    """Hold ``folder`` (which must exist) for one writer: a second ``folder_lock`` on it, from
+    this process or another, raises :class:`FolderInUse` until the first is done. The lock dies
+    with its process (a killed run never leaves the folder locked) and leaves no file behind.
+    POSIX locks the folder itself; Windows locks a hidden file in it."""
+    try:
+        import fcntl
+    except ImportError:   # Windows
+        yield from _windows_lock(Path(folder))
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderInUse(f"{folder} is held by another writer") from None
+        yield
+    finally:
+        os.close(fd)                                      # closing releases the lock
+
+
+def _windows_lock(folder: Path) -> Iterator[None]:
+    import msvcrt
+
+    path = folder / ".vae-tutorial-lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise FolderInUse(f"{folder} is held by another writer") from None
+        yield
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)

@@ -8,8 +8,10 @@ best device there is, and cached. The model handed out lives on the CPU.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Iterator
 
 import torch
 
@@ -17,7 +19,7 @@ from ..data import ImageData, load_dataset
 from ..models import ModelConfig, build_model
 from ..train import History, TrainConfig, fit
 from . import cache, inputs
-from .devices import pick_device
+from .devices import memory_bytes, out_of_memory, pick_device
 from .errors import ConfigError, TrainingError
 from .messages import say
 from .seeds import seeded
@@ -61,7 +63,9 @@ def _label(config: TrainConfig) -> str:
     return f"{kind}-{config.dataset}"
 
 
-def _payload(trained: TrainedModel) -> dict:
+def payload_of(trained: TrainedModel) -> dict:
+    """What a checkpoint or cache entry of ``trained`` holds (``cache.write`` adds the format
+    version and the checksum)."""
     return {
         "description": _description(trained.config, trained.data),
         "data_variant": trained.data_variant,
@@ -71,21 +75,58 @@ def _payload(trained: TrainedModel) -> dict:
     }
 
 
+# Training keeps four numbers of four bytes per weight: the weight, its gradient, and Adam's two
+# running averages.
+TRAINING_BYTES_PER_WEIGHT = 16
+
+
+def weight_count(config: ModelConfig) -> int:
+    """How many weights a model of ``config`` has, counted without allocating them."""
+    with torch.device("meta"):
+        return sum(p.numel() for p in build_model(config).parameters())
+
+
+def _check_fits_in_memory(config: ModelConfig) -> None:
+    have = memory_bytes()
+    n = weight_count(config)
+    need = n * TRAINING_BYTES_PER_WEIGHT
+    if have is not None and need > have:
+        raise ConfigError(f"a model with latent_dim={config.latent_dim} and hidden_dims="
+                          f"{','.join(map(str, config.hidden_dims))} has {n:,} weights: training it "
+                          f"needs about {need / 1e9:,.0f} GB of memory, and this machine has "
+                          f"{have / 1e9:,.0f} GB. Choose smaller sizes (the book's are 5 and 256,128).")
+
+
+@contextlib.contextmanager
+def memory_as_error(what: str) -> Iterator[None]:
+    """Turn a failed allocation inside the block into one line (a :class:`TrainingError`)."""
+    try:
+        yield
+    except (MemoryError, RuntimeError) as err:
+        if not out_of_memory(err):
+            raise
+        raise TrainingError(f"ran out of memory {what}; choose a smaller model or batch_size, or "
+                            f"another device") from None
+
+
 def build(config, seed: int | None = None) -> torch.nn.Module:
     """An untrained model for a checked ``ModelConfig``; with ``seed``, its initial weights
-    come from that seed without touching the caller's random state."""
+    come from that seed without touching the caller's random state. A model too large to train
+    in this machine's memory is refused before anything is allocated."""
     inputs.check_model_config(config)
-    if seed is None:
-        return build_model(config)
-    with seeded(seed):
-        return build_model(config)
+    _check_fits_in_memory(config)
+    with memory_as_error("building the model"):
+        if seed is None:
+            return build_model(config)
+        with seeded(seed):
+            return build_model(config)
 
 
 def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:
     """Write weights + configuration + data identity + history atomically (temporary file,
     then rename). Raises ``OSError`` when ``path`` cannot be written; an older file there is
     then left as it was."""
-    return cache.write(path, _payload(trained))
+    return cache.write(path, payload_of(trained))
 
 
 def _restore(payload: dict, path: Path, origin: str) -> TrainedModel:
@@ -109,7 +150,11 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Tra
     version, incomplete, holds non-finite weights or does not fit its own configuration.
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        exists = path.is_file()
+    except OSError as err:   # e.g. a folder on the way that cannot be read
+        raise TrainingError(f"checkpoint {path} cannot be read ({err.strerror or err})") from None
+    if not exists:
         raise TrainingError(f"checkpoint {path} does not exist; train one with "
                             f"`python -m vae_tutorial train --out DIR`")
     try:
@@ -169,9 +214,11 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
             say(f"Loaded the {describe(config)} {where}.")
         return found.value
     model = build(config.model, seed=config.seed)
-    history = fit(model, data, config, device=pick_device(device), progress=progress)
+    device = pick_device(device)
+    with memory_as_error(f"training the {describe(config)} on {device}"):
+        history = fit(model, data, config, device=device, progress=progress)
     trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant, data.source)
-    trained.path = cache.store(_label(config), description, _payload(trained), describe(config), cache_root)
+    trained.path = cache.store(_label(config), description, payload_of(trained), describe(config), cache_root)
     if verbose:
         kept = "; cached for next time" if trained.path is not None else ""
         say(f"Trained the {describe(config)} for {config.epochs} epochs in {sum(history.seconds):.1f} s{kept}.")

@@ -17,7 +17,6 @@ Sources are tried in this order, and the one used is announced in one line:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import socket
 import sys
@@ -58,8 +57,8 @@ _FILES = {
 
 class Found(NamedTuple):
     """A dataset as a source gave it: uint8 images (N, 28, 28) and int64 labels per split,
-    ``variant`` ("full" or "offline-5000"), ``source`` (for people), the training split's
-    fingerprint when it is already known, and a note to print instead of the usual line."""
+    ``variant`` ("full" or "offline-5000"), ``source`` (for people), and a note to print
+    instead of the usual line."""
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
@@ -67,22 +66,32 @@ class Found(NamedTuple):
     test_labels: torch.Tensor
     variant: str
     source: str
-    fingerprint: str | None = None
     note: str | None = None
 
 
 def fingerprint(images: torch.Tensor, labels: torch.Tensor) -> str:
-    """SHA-256 (hex) of uint8 images (N, 28, 28) and their labels: the data's identity."""
+    """SHA-256 (hex) of uint8 images (N, 28, 28) and their labels: the data's identity.
+
+    Computed from the content every time a data set is loaded (about 0.1 s for MNIST's 47 MB),
+    never remembered by file name, size or date: a copy that keeps those (``cp -p``, a tar
+    archive) of other images still gets its own fingerprint, so it never gets another data set's
+    models."""
     h = hashlib.sha256()
     h.update(f"images {tuple(images.shape)}\n".encode())
-    h.update(images.contiguous().numpy().tobytes())
+    h.update(images.contiguous().numpy())           # the buffer itself: no 47 MB copy
     h.update(f"labels {tuple(labels.shape)}\n".encode())
     h.update(labels.numpy().astype("<i8").tobytes())
     return h.hexdigest()
 
 
 def _find_file(folder: Path, stem: str) -> Path | None:
+    """``folder/stem`` or ``folder/stem.gz``, whichever exists. A folder that cannot be read
+    raises ``OSError`` (callers decide whether that is an error or a source to skip)."""
     for candidate in (folder / stem, folder / f"{stem}.gz"):
+        try:
+            candidate.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue
         if candidate.is_file():
             return candidate
     return None
@@ -129,48 +138,27 @@ def load_idx_folder(folder: Path, name: str, source: str) -> Found:
     _, classes = DATASETS[name]
     tr_x, tr_y = _read_split(folder, "train", len(classes))
     te_x, te_y = _read_split(folder, "test", len(classes))
-    files = [_find_file(folder, _FILES[k]) for k in ("train_images", "train_labels")]
-    known = _remembered_fingerprint(files, lambda: fingerprint(tr_x, tr_y))
-    _warn_if_other_dataset(name, tr_x, source)
-    return Found(tr_x, tr_y, te_x, te_y, "full", source, known)
+    for split, images in (("training", tr_x), ("held-out", te_x)):
+        _warn_if_other_dataset(name, images, split, source)
+    return Found(tr_x, tr_y, te_x, te_y, "full", source)
 
 
-# Mean brightness of the training images: MNIST's is 0.13 (thin strokes on black), Fashion-MNIST's
-# 0.29 (filled garments). Halfway between tells one from the other.
+# Mean brightness of the images: MNIST's is 0.13 (thin strokes on black), Fashion-MNIST's 0.29
+# (filled garments). Halfway between tells one from the other.
 _MEAN_BRIGHTNESS = {"mnist": 0.13, "fashion-mnist": 0.29}
 
 
-def _warn_if_other_dataset(name: str, images: torch.Tensor, source: str) -> None:
-    """One warning line when files named as one dataset clearly hold the other."""
+def _warn_if_other_dataset(name: str, images: torch.Tensor, split: str, source: str) -> None:
+    """One warning line when the files of one split, named as one dataset, clearly hold the
+    other: checked for the held-out split as for the training split, since a held-out loss
+    measured on clothes says nothing about digits."""
     mean = float(images[:2000].float().mean()) / 255
     other = "fashion-mnist" if name == "mnist" else "mnist"
     if abs(mean - _MEAN_BRIGHTNESS[other]) < abs(mean - _MEAN_BRIGHTNESS[name]):
-        say(f"Warning: the {name} files in {source} look like {other} (mean brightness "
+        say(f"Warning: the {name} {split} images in {source} look like {other} (mean brightness "
             f"{mean:.2f}; {name}'s is {_MEAN_BRIGHTNESS[name]:.2f}, {other}'s "
             f"{_MEAN_BRIGHTNESS[other]:.2f}). Check the folder, or ask for the other dataset.",
             file=sys.stderr)
-
-
-def _remembered_fingerprint(files: list[Path], compute) -> str:
-    """The training data's fingerprint, remembered in the cache folder by file path, size and
-    modification time, so a chapter does not hash 47 MB every time it loads MNIST."""
-    stats = [f.stat() for f in files]
-    key = "|".join(f"{f.resolve()}:{st.st_size}:{st.st_mtime_ns}" for f, st in zip(files, stats))
-    store = cache_dir() / "data" / "fingerprints.json"
-    try:
-        known = json.loads(store.read_text())
-        if isinstance(known, dict) and isinstance(known.get(key), str):
-            return known[key]
-    except (OSError, ValueError):
-        known = {}
-    value = compute()
-    known = known if isinstance(known, dict) else {}
-    known[key] = value
-    try:
-        atomic_write(store, lambda f: f.write(json.dumps(known, indent=1).encode()))
-    except OSError:
-        pass  # a read-only cache only costs a re-hash (~0.1 s) next time
-    return value
 
 
 # --------------------------------------------------------------------------- sources
@@ -253,11 +241,34 @@ def _resolve_explicit_dir(data_dir: str | Path | None) -> tuple[Path | None, str
     if chosen is None:
         return None, ""
     origin = "data_dir" if data_dir is not None else f"${DATA_ENV}"
+    if not isinstance(chosen, (str, os.PathLike)):
+        raise DataError(f"{origin} must be a folder's path (a str or a Path), got {type(chosen).__name__}")
     path = Path(chosen).expanduser()
-    if not path.is_dir():
+    if not _readable_folder(path, origin):
         raise DataError(f"{origin} points at {path}, which is not a folder. Create it, fix the "
                         f"path, or leave it unset to use the package's cache folder.")
     return path, origin
+
+
+def _readable_folder(path: Path, origin: str) -> bool:
+    """Whether ``path`` is a folder; one that exists but cannot be read is a DataError."""
+    try:
+        os.listdir(path)
+        return True
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as err:
+        raise DataError(f"{origin} {path} cannot be read ({err.strerror or err}). Fix its "
+                        f"permissions, or point {origin} elsewhere.") from None
+
+
+def _readable(look, origin: str):
+    """``look()``, with a file or folder it cannot read (no permission) made a DataError."""
+    try:
+        return look()
+    except OSError as err:
+        raise DataError(f"{err.filename or origin} cannot be read ({err.strerror or err}). Fix "
+                        f"its permissions, or point {origin} elsewhere.") from None
 
 
 def find(name: str, data_dir: str | Path | None = None, download: bool = True) -> Found:
@@ -272,10 +283,11 @@ def find(name: str, data_dir: str | Path | None = None, download: bool = True) -
     tv_name, _ = DATASETS[name]
     explicit, origin = _resolve_explicit_dir(data_dir)
     if explicit is not None:
-        folder = _idx_folder(explicit, tv_name)
+        folder = _readable(lambda: _idx_folder(explicit, tv_name), origin)
         if folder is not None:
             return load_idx_folder(folder, name, str(folder))
-        others = [n for n, (tv, _) in DATASETS.items() if n != name and _idx_folder(explicit, tv)]
+        others = _readable(lambda: [n for n, (tv, _) in DATASETS.items()
+                                    if n != name and _idx_folder(explicit, tv)], origin)
         if origin == "data_dir" or not others:
             raise DataError(
                 f"{origin} {explicit} holds no {name} files: put train-images-idx3-ubyte, "
@@ -288,7 +300,12 @@ def find(name: str, data_dir: str | Path | None = None, download: bool = True) -
         candidates.append(DEBIAN_FASHION_DIR)
     looked = [str(p) for p in (explicit, *candidates) if p is not None]
     for root in candidates:
-        folder = _idx_folder(root, tv_name) if root.is_dir() else None
+        try:
+            folder = _idx_folder(root, tv_name) if root.is_dir() else None
+        except OSError as err:   # e.g. a cache folder without read permission: skip it
+            say(f"Warning: {root} cannot be read ({err.strerror or err}); looking elsewhere for "
+                f"{name}.", file=sys.stderr)
+            continue
         if folder is not None:
             return load_idx_folder(folder, name, str(folder))
     why = "download not requested"

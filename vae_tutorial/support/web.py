@@ -44,6 +44,7 @@ from matplotlib.colors import to_hex
 
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
 from ..plots import CLASS_COLORS, SIGMA_COLOR
+from . import inputs
 from .errors import ConfigError
 
 JS_DIR = Path(__file__).with_name("js")
@@ -277,9 +278,13 @@ def bundle() -> tuple[str, str]:
     that defines ``window.vaeTutorial`` once per page (a page that has this version already
     skips it). Each module runs in a function scope of its own, so the files share nothing but
     ``window.vaeTutorial`` (``VT``)."""
-    parts = [(name, (JS_DIR / name).read_text(encoding="utf-8")) for name in JS_FILES]
-    css = (f".vae-w {{ --vae-w-sigma: {PALETTE['sigma']}; }}\n"
-           + (JS_DIR / CSS_FILE).read_text(encoding="utf-8"))
+    try:
+        parts = [(name, (JS_DIR / name).read_text(encoding="utf-8")) for name in JS_FILES]
+        css = (f".vae-w {{ --vae-w-sigma: {PALETTE['sigma']}; }}\n"
+               + (JS_DIR / CSS_FILE).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"the widgets' JavaScript cannot be read from the installed package "
+                          f"({err.strerror or err}: {err.filename}); reinstall vae-tutorial") from None
     palette = _json(PALETTE)
     version = hashlib.sha1("".join(text for _, text in parts).encode()
                            + css.encode() + palette.encode()).hexdigest()[:12]
@@ -365,6 +370,10 @@ def _encodings(model, images: torch.Tensor) -> np.ndarray:
 def _examples(data) -> tuple[str, str, dict]:
     """The first held-out image of each class, as uint8 (the pickers' images)."""
     labels = data.test_labels.numpy()
+    missing = [name for k, name in enumerate(data.class_names) if not (labels == k).any()]
+    if missing:
+        raise ConfigError(f"the held-out images hold no {', '.join(missing)}, so the page has no "
+                          f"example to show for it; use a held-out split with every class")
     first = [int(np.flatnonzero(labels == k)[0]) for k in range(len(data.class_names))]
     images = data.test_images[first].numpy().astype(np.uint8)
     return _data_item(f"{data.name}-examples", {
@@ -406,6 +415,7 @@ def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
 
     ``fmt``: the weights' format in the page ("int8", "float16", "float32"); by default int8
     where it keeps the images within 2/255 of the float32 model's, else float16."""
+    inputs.image_data(data, "draw_digit")
     for model in (vae, map_vae):
         if model is not None and model.config.kind != "vae":
             raise ConfigError("draw_digit needs VAEs (it shows mu and sigma); got a plain autoencoder")
@@ -436,6 +446,8 @@ def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
     """Two 2-d latent maps side by side (``ae`` and ``vae``, both with latent_dim=2): held-out
     encodings as coloured points, and under the pointer the image each decoder makes of exactly
     that point, computed in the page. Click to pin a point; arrow keys move it."""
+    inputs.image_data(data, "latent_maps")
+    inputs.count(n_points, "n_points", low=1)
     items, maps, formats = [], [], {}
     for model, label in ((ae, titles[0]), (vae, titles[1])):
         formats[label] = fmt or pick_format(model, data)
@@ -460,6 +472,12 @@ def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: boo
     class's mean encoding, and (``examples``, on by default) the page's encoder can start the
     sliders at the encoding of a held-out image; ``draw`` (on by default for digits) adds a
     pad whose drawing is encoded the same way. ``start``: the class the sliders start at."""
+    if data is not None:
+        inputs.image_data(data, "decoder_sliders")
+        if start is not None:
+            inputs.class_index(start, data, "start")
+    elif start is not None:
+        raise ConfigError("decoder_sliders needs data to start at a class's mean encoding")
     fmt = fmt or pick_format(model, data)
     items = [_net_item(model, "decoder", fmt)]
     options = {"title": title, "decoder": items[0][1], "latent": model.latent_dim,
@@ -489,4 +507,5 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5,
                 title: str = "Move μ and σ: the KL divergence is computed in your browser") -> StaticWidget:
     """Sliders for mu and sigma of one latent dimension: N(mu, sigma²) (solid) over N(0, 1)
     (dashed) and their KL divergence, the formula of losses.kl_divergence, in the page."""
+    mu, sigma = inputs.number(mu, "mu"), inputs.number(sigma, "sigma", above=0)
     return StaticWidget("klExplorer", {"title": title, "mu": mu, "sigma": sigma}, [])

@@ -1,0 +1,272 @@
+"""Every public function that takes users' data or names, tried with what goes wrong in practice:
+no data at all, NaN or infinite values, a name or class that does not exist, lengths that do not
+match. Each ends in one line (a ``TutorialError``), never in NaN returned silently or in a bare
+library error (KeyError, IndexError, a matplotlib or scikit-learn ValueError)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from vae_tutorial import book, data, latent, likelihood, metrics, plots, show, widgets  # noqa: E402
+from vae_tutorial.models import Classifier, ModelConfig  # noqa: E402
+from vae_tutorial.support.errors import TutorialError  # noqa: E402
+from vae_tutorial.support.runs import build  # noqa: E402
+from vae_tutorial.train import History  # noqa: E402
+
+VAE = build(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,)), seed=0).eval()
+AE = build(ModelConfig(kind="ae", latent_dim=2, hidden_dims=(16,)), seed=0).eval()
+JUDGE = metrics.Judge(Classifier().eval(), 0.5, data.DIGIT_NAMES)
+_g = torch.Generator().manual_seed(0)
+DIGITS = data.ImageData("mnist", torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8, generator=_g),
+                        torch.arange(50) % 10, torch.randint(0, 256, (20, 28, 28), dtype=torch.uint8, generator=_g),
+                        torch.arange(20) % 10, "full", "tests", data.DIGIT_NAMES)
+NO_SEVENS = data.ImageData("mnist", DIGITS.train_images, DIGITS.train_labels, DIGITS.test_images[:3],
+                           torch.tensor([0, 1, 2]), "full", "tests", data.DIGIT_NAMES)
+
+X = torch.rand(6, 1, 28, 28, generator=_g)           # six images
+NONE = torch.zeros(0, 1, 28, 28)                     # no images
+NAN_IMAGES = torch.full((2, 1, 28, 28), float("nan"))
+CODES = torch.randn(30, 2, generator=_g).numpy()     # thirty 2-d codes, three classes
+LABELS = np.arange(30) % 3
+NO_CODES, NO_LABELS = np.zeros((0, 2)), np.zeros(0, dtype=int)
+NAN_CODES = np.array([[np.nan, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 1.0]])
+VERDICT = metrics.judge_samples(JUDGE, X)
+
+
+def _diverged(model):
+    twin = build(model.config, seed=0).eval()
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.mul_(1e30)                             # finite weights whose outputs overflow
+    return twin
+
+
+# "module.function: what goes wrong" -> the call. Each must raise a TutorialError.
+REFUSED = {
+    # latent
+    "latent.encodings: a diverged model": lambda: latent.encodings(_diverged(VAE), X),
+    "latent.decode: NaN points": lambda: latent.decode(VAE, torch.tensor([[float("nan"), 0.0]])),
+    "latent.decode: a diverged model": lambda: latent.decode(_diverged(VAE), torch.ones(1, 2)),
+    "latent.reconstruct: NaN images": lambda: latent.reconstruct(VAE, NAN_IMAGES),
+    "latent.fitted_gaussian: NaN codes": lambda: latent.fitted_gaussian(NAN_CODES),
+    "latent.latent_points: dim 0": lambda: latent.latent_points(0, 5),
+    "latent.latent_points: fitted to NaN codes": lambda: latent.latent_points(2, 5, fit_to=NAN_CODES),
+    "latent.latent_points: fitted to codes all alike": lambda: latent.latent_points(2, 5, fit_to=np.ones((9, 2))),
+    "latent.prior_radius: dim 0": lambda: latent.prior_radius(0),
+    "latent.prior_radius: mass 2": lambda: latent.prior_radius(2, 2.0),
+    "latent.sample: a judge": lambda: latent.sample(JUDGE.model, 3),
+    "latent.interpolate: no image": lambda: latent.interpolate(VAE, NONE, NONE),
+    "latent.class_means: not an ImageData": lambda: latent.class_means(VAE, X),
+    "latent.class_means: a class with no held-out image": lambda: latent.class_means(VAE, NO_SEVENS),
+    # metrics
+    "metrics.knn_accuracy: no codes": lambda: metrics.knn_accuracy(NO_CODES, NO_LABELS, NO_CODES, NO_LABELS),
+    "metrics.knn_accuracy: NaN codes": lambda: metrics.knn_accuracy(NAN_CODES, [0, 1, 2, 0], CODES, LABELS, k=1),
+    "metrics.knn_accuracy: more neighbours than codes": lambda: metrics.knn_accuracy(CODES[:3], LABELS[:3], CODES, LABELS, k=5),
+    "metrics.knn_accuracy: labels of another length": lambda: metrics.knn_accuracy(CODES, LABELS[:5], CODES, LABELS),
+    "metrics.silhouette: no codes": lambda: metrics.silhouette(NO_CODES, NO_LABELS),
+    "metrics.silhouette: NaN codes": lambda: metrics.silhouette(NAN_CODES, [0, 1, 1, 0]),
+    "metrics.silhouette: one class": lambda: metrics.silhouette(CODES, np.zeros(30, dtype=int)),
+    "metrics.same_vs_different: no codes": lambda: metrics.same_vs_different(NO_CODES, NO_LABELS),
+    "metrics.same_vs_different: one class": lambda: metrics.same_vs_different(CODES, np.zeros(30, dtype=int)),
+    "metrics.same_vs_different: NaN codes": lambda: metrics.same_vs_different(NAN_CODES, [0, 1, 1, 0]),
+    "metrics.mean_distance_between_classes: no codes": lambda: metrics.mean_distance_between_classes(NO_CODES, NO_LABELS),
+    "metrics.mean_distance_between_classes: one class": lambda: metrics.mean_distance_between_classes(CODES, np.zeros(30, dtype=int)),
+    "metrics.cluster_report: no models": lambda: metrics.cluster_report({}, DIGITS),
+    "metrics.cluster_report: not an ImageData": lambda: metrics.cluster_report({"vae": VAE}, X),
+    "metrics.prior_report: no models": lambda: metrics.prior_report({}, DIGITS, JUDGE),
+    "metrics.judge_config: not an ImageData": lambda: metrics.judge_config("mnist"),
+    "metrics.judge_for: not an ImageData": lambda: metrics.judge_for("mnist"),
+    "metrics.judge_samples: no images": lambda: metrics.judge_samples(JUDGE, NONE),
+    "metrics.judge_samples: threshold 2": lambda: metrics.judge_samples(JUDGE, X, threshold=2.0),
+    "metrics.Judge.read: NaN images": lambda: JUDGE.read(NAN_IMAGES),
+    "metrics.Judge.probabilities: images of the wrong size": lambda: JUDGE.probabilities(torch.rand(2, 1, 32, 32)),
+    "metrics.clear_share: n 0": lambda: metrics.clear_share(VAE, JUDGE, n=0),
+    "metrics.ClearShare.first: k -1": lambda: metrics.clear_share(VAE, JUDGE, n=5).first(-1),
+    "metrics.nearest_distance: no codes": lambda: metrics.nearest_distance(CODES, NO_CODES),
+    "metrics.nearest_distance: NaN points": lambda: metrics.nearest_distance(NAN_CODES, CODES),
+    "metrics.nearest_distance: points of another dimension": lambda: metrics.nearest_distance(np.ones((3, 3)), CODES),
+    "metrics.code_spacing: no codes": lambda: metrics.code_spacing(NO_CODES),
+    "metrics.code_spacing: one code": lambda: metrics.code_spacing(CODES[:1]),
+    "metrics.inside_prior: no codes": lambda: metrics.inside_prior(NO_CODES),
+    "metrics.inside_prior: NaN codes": lambda: metrics.inside_prior(NAN_CODES),
+    "metrics.prior_gaps: no codes": lambda: metrics.prior_gaps(NO_CODES),
+    "metrics.prior_gaps: NaN codes": lambda: metrics.prior_gaps(NAN_CODES),
+    "metrics.median_pair: NaN points": lambda: metrics.median_pair(NAN_CODES),
+    "metrics.relative_distances: references of one class": lambda: metrics.relative_distances(VAE, X, X, [1] * 6),
+    "metrics.between_regions: no points": lambda: metrics.between_regions(NO_CODES, CODES, LABELS, []),
+    "metrics.between_regions: one class": lambda: metrics.between_regions(CODES[:2], CODES, np.zeros(30, dtype=int), [0.5, 0.95]),
+    "metrics.between_regions: NaN points": lambda: metrics.between_regions(NAN_CODES, CODES, LABELS, [0.5] * 4),
+    "metrics.between_regions: confidences of another length": lambda: metrics.between_regions(CODES[:2], CODES, LABELS, [0.5]),
+    "metrics.top_two_share: NaN images": lambda: metrics.top_two_share(JUDGE, NAN_IMAGES),
+    "metrics.class_split: a class that does not exist": lambda: metrics.class_split(VERDICT, [42]),
+    "metrics.class_split: class names, not numbers": lambda: metrics.class_split(VERDICT, ["Coat"]),
+    "metrics.bce_floor: no images": lambda: metrics.bce_floor(NONE),
+    "metrics.bce_floor: NaN images": lambda: metrics.bce_floor(NAN_IMAGES),
+    "metrics.bce_floor: values above 1": lambda: metrics.bce_floor(torch.full((2, 1, 28, 28), 2.0)),
+    "metrics.dataset_report: no rows": lambda: metrics.dataset_report({}),
+    # plots
+    "plots.image_grid: no images": lambda: plots.image_grid(NONE),
+    "plots.image_grid: NaN images": lambda: plots.image_grid(NAN_IMAGES),
+    "plots.image_grid: ncols 0": lambda: plots.image_grid(X, ncols=0),
+    "plots.image_grid: fewer titles than images": lambda: plots.image_grid(X, titles=["a"]),
+    "plots.reconstructions: no images": lambda: plots.reconstructions(NONE, NONE),
+    "plots.image_rows: no rows": lambda: plots.image_rows({}),
+    "plots.image_rows: a row without images": lambda: plots.image_rows({"a": NONE}),
+    "plots.error_maps: no images": lambda: plots.error_maps(NONE, NONE, [], "t"),
+    "plots.error_maps: fewer losses than images": lambda: plots.error_maps(X, X, [1.0], "t"),
+    "plots.latent_scatter: no points": lambda: plots.latent_scatter(NO_CODES, NO_LABELS),
+    "plots.latent_scatter: 1-d points": lambda: plots.latent_scatter(np.ones(3), [0, 1, 2]),
+    "plots.latent_scatter: a label with no class name": lambda: plots.latent_scatter(CODES[:3], [0, 1, 12]),
+    "plots.latent_scatter: NaN points": lambda: plots.latent_scatter(NAN_CODES, [0, 1, 2, 0]),
+    "plots.latent_scatter: labels of another length": lambda: plots.latent_scatter(CODES[:3], [0, 1]),
+    "plots.scatter_pair: no points": lambda: plots.scatter_pair(NO_CODES, NO_CODES, NO_LABELS, ("a", "b")),
+    "plots.tsne: fewer points than the perplexity": lambda: plots.tsne(CODES[:5]),
+    "plots.tsne: NaN codes": lambda: plots.tsne(np.vstack([NAN_CODES] * 20)),
+    "plots.tsne_pair: no points": lambda: plots.tsne_pair(NO_CODES, NO_CODES, NO_LABELS, ("a", "b")),
+    "plots.manifold: n 0": lambda: plots.manifold(VAE, n=0),
+    "plots.manifold: span NaN": lambda: plots.manifold(VAE, n=3, span=float("nan")),
+    "plots.loss_curves: not a History": lambda: plots.loss_curves({}),
+    "plots.loss_curves: no epochs": lambda: plots.loss_curves(History()),
+    "plots.loss_per_step: no steps": lambda: plots.loss_per_step([], []),
+    "plots.layer_sizes: a judge": lambda: plots.layer_sizes(JUDGE.model),
+    "plots.bowtie: no sizes": lambda: plots.bowtie([]),
+    "plots.bowtie: no latent layer in the middle": lambda: plots.bowtie([784, 5]),
+    "plots.bound_curves: no tables": lambda: plots.bound_curves({}),
+    "plots.gaussian_vs_standard: sigma 0": lambda: plots.gaussian_vs_standard(0.0, 0.0),
+    "plots.gaussian_vs_standard: mu NaN": lambda: plots.gaussian_vs_standard(float("nan"), 1.0),
+    "plots.kl_panels: no pairs": lambda: plots.kl_panels([]),
+    "plots.encoding_bars: no images": lambda: plots.encoding_bars(NONE, NO_CODES, [], []),
+    "plots.encoding_bars: a label with no colour": lambda: plots.encoding_bars(X[:1], CODES[:1], [12], ["x"]),
+    "plots.encoding_bars: fewer names than images": lambda: plots.encoding_bars(X[:2], CODES[:2], [0, 1], ["x"]),
+    "plots.judged_grid: no images": lambda: plots.judged_grid(NONE, VERDICT),
+    "plots.judged_grid: fewer class names than classes": lambda: plots.judged_grid(X, VERDICT, class_names=["a"]),
+    "plots.vae_bowtie: no sizes": lambda: plots.vae_bowtie([]),
+    # likelihood
+    "likelihood.log_weights: no images": lambda: likelihood.log_weights(VAE, NONE, k=2),
+    "likelihood.log_mean_exp: 1-d weights": lambda: likelihood.log_mean_exp(torch.zeros(3)),
+    "likelihood.log_mean_exp: k 0": lambda: likelihood.log_mean_exp(torch.zeros(3, 4), 0),
+    "likelihood.iwae_bound: k as text": lambda: likelihood.iwae_bound(torch.zeros(3, 4), "2"),
+    "likelihood.importance_sampled_log_likelihood: an autoencoder": lambda: likelihood.importance_sampled_log_likelihood(AE, X, k=2),
+    "likelihood.elbo: not LogWeights": lambda: likelihood.elbo(torch.zeros(3, 4)),
+    "likelihood.elbo_per_image: NaN images": lambda: likelihood.elbo_per_image(VAE, NAN_IMAGES, k=2),
+    "likelihood.bound_table: no k": lambda: likelihood.bound_table(VAE, X, ks=()),
+    "likelihood.kl_per_dimension: no images": lambda: likelihood.kl_per_dimension(VAE, NONE),
+    # book
+    "book.config: an unknown recipe": lambda: book.config("gan", DIGITS),
+    "book.config: not an ImageData": lambda: book.config("vae", "mnist"),
+    "book.trained: an unknown recipe": lambda: book.trained("gan", DIGITS),
+    "book.trained: not an ImageData": lambda: book.trained("vae", "mnist"),
+    # data
+    "data.load_dataset: an unknown data set": lambda: data.load_dataset("cifar"),
+    "data.load_dataset: data_dir that is no path": lambda: data.load_dataset("mnist", 5),
+    "data.load_mnist: data_dir that is no folder": lambda: data.load_mnist("/no/such/folder"),
+    "data.load_fashion_mnist: data_dir that is no folder": lambda: data.load_fashion_mnist("/no/such/folder"),
+    "data.ImageData: empty training images": lambda: data.ImageData(
+        "mnist", DIGITS.train_images[:0], DIGITS.train_labels[:0], DIGITS.test_images, DIGITS.test_labels,
+        "full", "tests", data.DIGIT_NAMES),
+    "data.ImageData.images: an unknown split": lambda: DIGITS.images("val"),
+    "data.ImageData.labels: an unknown split": lambda: DIGITS.labels("val"),
+    "data.ImageData.first: n -1": lambda: DIGITS.first(-1),
+    # widgets
+    "widgets.latent_sliders: a judge": lambda: widgets.latent_sliders(JUDGE.model),
+    "widgets.latent_sliders: a class that does not exist": lambda: widgets.latent_sliders(VAE, DIGITS, start=42),
+    "widgets.interpolation: a class that does not exist": lambda: widgets.interpolation(VAE, DIGITS, 42, 1),
+    "widgets.interpolation: a class with no held-out image": lambda: widgets.interpolation(VAE, NO_SEVENS, 0, 7),
+    "widgets.kl_explorer: sigma 0": lambda: widgets.kl_explorer(0.0, 0.0),
+    "widgets.draw_digit: an autoencoder": lambda: widgets.draw_digit(AE, DIGITS),
+    "widgets.draw_digit: a class with no held-out image": lambda: widgets.draw_digit(VAE, NO_SEVENS, fmt="float16"),
+    "widgets.latent_maps: n_points 0": lambda: widgets.latent_maps(AE, VAE, DIGITS, n_points=0, fmt="float16"),
+    "widgets.decoder_sliders: a class that does not exist": lambda: widgets.decoder_sliders(VAE, DIGITS, start=42, fmt="float16"),
+    "widgets.decoder_sliders: an unknown weight format": lambda: widgets.decoder_sliders(VAE, fmt="int4"),
+    "widgets.static_kl_explorer: mu NaN": lambda: widgets.static_kl_explorer(float("nan"), 1.0),
+    # show
+    "show.source: a number": lambda: show.source(42),
+    "show.where: a built-in": lambda: show.where(len),
+    "show.code: a number": lambda: show.code(42),
+    "show.changes: a number": lambda: show.changes(latent.decode, 42),
+}
+
+# Empty in, empty out: no average is taken, so nothing to refuse; but never NaN.
+EMPTY_IS_FINE = {
+    "latent.encodings: no images": lambda: latent.encodings(VAE, NONE),
+    "latent.decode: no points": lambda: latent.decode(VAE, torch.zeros(0, 2)),
+    "latent.sample: n 0": lambda: latent.sample(VAE, 0),
+    "metrics.Judge.read: no images": lambda: JUDGE.read(NONE),
+    "metrics.top_two_share: no images": lambda: metrics.top_two_share(JUDGE, NONE),
+    "metrics.nearest_distance: no points": lambda: metrics.nearest_distance(NO_CODES, CODES),
+    "metrics.relative_distances: no images": lambda: metrics.relative_distances(VAE, NONE, X, [0, 1, 2, 0, 1, 2]),
+}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_bad_input_ends_in_one_clear_line(case):
+    with pytest.raises(TutorialError) as refused:
+        REFUSED[case]()
+    message = str(refused.value)
+    assert message and "\n" not in message and "Traceback" not in message, message
+
+
+def _has_nan(value) -> bool:
+    if isinstance(value, torch.Tensor):
+        return value.is_floating_point() and bool(torch.isnan(value).any())
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (tuple, list)):
+        return any(_has_nan(v) for v in value)
+    return False
+
+
+@pytest.mark.parametrize("case", EMPTY_IS_FINE)
+def test_no_data_where_no_average_is_taken_gives_an_empty_answer(case):
+    result = EMPTY_IS_FINE[case]()
+    assert not _has_nan(result)
+    assert all(len(part) == 0 for part in (result if isinstance(result, tuple) else (result,)))
+
+
+MODULES = {"latent": latent, "metrics": metrics, "plots": plots, "widgets": widgets,
+           "likelihood": likelihood, "book": book, "data": data, "show": show}
+
+
+def _public(module) -> list[str]:
+    """``module.function`` for each public function of ``module`` (and ``module.Class.method``
+    for its classes' public methods that take arguments), defined or re-exported there."""
+    names = []
+    for name, obj in vars(module).items():
+        if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            continue
+        if not obj.__module__.startswith("vae_tutorial"):
+            continue
+        if obj.__module__ != module.__name__ and name not in getattr(module, "__all__", ()):
+            continue                                 # imported for its own use, not re-exported
+        if inspect.isfunction(obj):
+            names.append(f"{module.__name__.split('.')[-1]}.{name}")
+        for method, fn in vars(obj).items() if inspect.isclass(obj) else ():
+            if (not method.startswith("_") and inspect.isfunction(fn)
+                    and len(inspect.signature(fn).parameters) > 1):
+                names.append(f"{module.__name__.split('.')[-1]}.{name}.{method}")
+    return names
+
+
+NOT_USERS_DATA = {"data.ImageData.describe"}   # takes nothing but itself
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_public_function_is_tried_here(module):
+    tried = {case.split(":")[0] for case in {**REFUSED, **EMPTY_IS_FINE}}
+    missing = [f for f in _public(MODULES[module]) if f not in tried and f not in NOT_USERS_DATA]
+    assert missing == [], f"add a hostile call of each to REFUSED or EMPTY_IS_FINE: {missing}"
