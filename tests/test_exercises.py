@@ -266,3 +266,12 @@ def test_bad_calls_are_refused_in_one_line():
         exercises.check("kl", lambda mu, lv: 0)
     with pytest.raises(ConfigError, match="needs your function itself"):
         exercises.check("kl_divergence", 3.0)
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_a_check_leaves_the_readers_random_numbers_alone(name):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    exercises.diagnose(name, exercises.EXERCISES[name].reference)
+    assert torch.equal(torch.rand(3), expected)
