@@ -223,7 +223,8 @@ def _run_encoder(make, args):
     """Build the reader's encoder, copy the book's weights into it (so the two can be compared
     number for number) and encode the images."""
     latent_dim, x = args
-    module = make(latent_dim)
+    with torch.random.fork_rng():     # building layers draws weights: not from the reader's stream
+        module = make(latent_dim)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"make_encoder should return a torch module (nn.Sequential), got "
                         f"{type(module).__name__}")
