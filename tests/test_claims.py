@@ -753,20 +753,21 @@ def _sweep(bk: _Book) -> dict:
     return memo(bk.digits, "latent sweep", compute)
 
 
-def test_08_more_latent_numbers_lower_the_elbo_steeply_then_slowly(bk):
-    """08, exercise "How many latent numbers?": "the −ELBO falls steeply from one number to five,
-    and more latent numbers keep lowering it, more slowly." """
+def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(bk):
+    """08, exercise "How many latent numbers?": "the −ELBO falls steeply from one latent number
+    to five. Beyond five, more numbers help little or not at all: ten gain less than half as much
+    again, and twenty are no better than ten" (steeply: more than 20 nats)."""
     elbo = {n: e for n, (e, _) in _sweep(bk).items()}
-    assert elbo[1] > elbo[2] > elbo[5] > elbo[10] > elbo[20]
-    assert elbo[1] - elbo[5] > 2 * (elbo[5] - elbo[20])
+    assert elbo[1] > elbo[2] > elbo[5] and elbo[1] - elbo[5] > 20
+    assert elbo[5] - elbo[10] < 0.5 * (elbo[1] - elbo[5])
+    assert elbo[20] > elbo[10] - 1.0
 
 
-def test_08_the_clear_share_peaks_at_a_few_latent_numbers(bk):
-    """08, exercise "How many latent numbers?": "The clear share ... is highest for a few latent
-    numbers and falls for many" """
+def test_08_twenty_latent_numbers_give_fewer_clear_samples_than_ten(bk):
+    """08, exercise "How many latent numbers?": "twenty latent numbers give fewer clear samples
+    than ten" """
     clear = {n: c for n, (_, c) in _sweep(bk).items()}
-    best = max(clear, key=clear.get)
-    assert best in (2, 5, 10) and clear[20] < clear[best]
+    assert clear[20] < clear[10]
 
 
 def test_09_the_convolutional_vae_reaches_a_lower_elbo(book_clothes):
