@@ -537,3 +537,242 @@ def test_07_held_out_loss_ends_within_a_few_percent_of_training(bk):
     """"The held-out loss (dashed) tracks the training loss, ending within a few percent" """
     h = bk.history("vae", pretrained=False)   # the chapter trains its own, as here
     assert abs(h.test_loss[-1] - h.train_loss[-1]) < 0.05 * h.train_loss[-1]
+
+
+# --------------------------------------------------------------------------- 10 when a VAE misbehaves
+# Chapter 10's models: the "vae-short" recipe, with one bug each, as the chapter trains them.
+
+def _short(bk: _Book, sub: bool = False, **overrides):
+    """A "vae-short" model as chapter 10 asks for it (``sub``: once over the first
+    book.BUG_STEPS_IMAGES training digits)."""
+    key = f"short {sorted(overrides.items())} {sub}"
+    data = bk.digits.first(book.BUG_STEPS_IMAGES) if sub else bk.digits
+    extra = {"epochs": 1} if sub else {}
+    return memo(bk.digits, key, lambda: book.trained("vae-short", data, **overrides, **extra))
+
+
+def _checkup(bk: _Book, name: str, **overrides):
+    return memo(bk.digits, f"checkup {name}", lambda: metrics.checkup(
+        {name: _short(bk, **overrides).model}, bk.digits, bk.judge).loc[name])
+
+
+def test_10_averaging_over_pixels_collapses_the_posterior(bk):
+    """10: "every reconstruction and every sample is the same blurry average digit ... The KL is
+    zero and no latent number is in use: mu is 0 and sigma 1 for every digit ... The judge reads
+    the reconstructions right about as often as guessing would (one time in ten), and it finds
+    almost no clear digit among the samples." """
+    bug, fixed = _checkup(bk, "mean", bug="mean-over-pixels"), _checkup(bk, "fixed")
+    assert bug["KL (nats)"] < 0.05 and bug["latent numbers in use"] == 0
+    assert bug["spread of mu"] < 0.05 and abs(bug["mean sigma"] - 1) < 0.05
+    assert bug["reconstructions read right"] < 0.2 and bug["clear samples"] < 0.02
+    assert fixed["latent numbers in use"] == 5 and fixed["reconstructions read right"] > 0.5
+    model, x = _short(bk, bug="mean-over-pixels").model, bk.digits.images("test")
+    spread = x[:10].std(0).mean()          # how much ten different digits differ
+    assert latent.reconstruct(model, x[:10]).std(0).mean() < 0.05 * spread
+    assert latent.sample(model, 10).std(0).mean() < 0.05 * spread
+
+
+def test_10_averaging_over_pixels_shows_in_a_tiny_training_loss(bk):
+    """10: "The training loss gives it away too: a fraction of a nat per image instead of tens
+    of nats." """
+    assert _short(bk, bug="mean-over-pixels").history.train_loss[-1] < 1
+    assert _short(bk).history.train_loss[-1] > 10
+
+
+def test_10_a_flipped_kl_makes_the_loss_fall_without_end(bk):
+    """10: "a loss that turns negative and keeps falling, faster and faster, while the KL, which
+    should stay at a few nats, grows by orders of magnitude within a few batches." """
+    h = _short(bk, sub=True, bug="kl-sign-flipped").history
+    rec, kl = torch.tensor(h.step_reconstruction), torch.tensor(h.step_kl)
+    loss = rec - kl
+    assert len(loss) == 20 and loss[-1] < 0 and h.train_loss[0] < 0
+    assert loss[19] < loss[14] < loss[9]                       # keeps falling
+    assert loss[14] - loss[19] > loss[9] - loss[14]            # faster and faster
+    assert kl[19] > 100 * kl[9] and kl[19] > 100                # orders of magnitude
+    assert _short(bk).history.step_kl[19] < 20                 # the fixed VAE: a few nats
+
+
+def test_10_logvar_as_sigma_trains_well_and_means_nothing(bk):
+    """10: "a smaller reconstruction loss and a KL of almost nothing ... the KL believes
+    sigma = 1 (the mean sigma in the checkup) ... codes are squeezed together (a spread of mu
+    far below 1), and its reconstructions are good. Measured honestly ... the held-out −ELBO is
+    more than twice the fixed model's" """
+    bug, fixed = _short(bk, bug="logvar-as-sigma").history, _short(bk).history
+    assert bug.reconstruction[-1] < fixed.reconstruction[-1]
+    assert bug.kl[-1] < 0.25 * fixed.kl[-1] and bug.kl[-1] < 1
+    check, ok = _checkup(bk, "as sigma", bug="logvar-as-sigma"), _checkup(bk, "fixed")
+    assert abs(check["mean sigma"] - 1) < 0.1 and check["spread of mu"] < 0.6
+    assert check["reconstructions read right"] > 0.5
+    assert check["held-out -ELBO"] > 2 * ok["held-out -ELBO"]
+
+
+def test_10_bce_on_minus_one_has_no_minimum():
+    """10: the printed cross-entropy of a pixel scaled to -1 falls without limit as the logit
+    goes down (log p - 2 log(1 - p)); and the exercise: for 0.3 the smallest loss is at the
+    logit of 0.3 and positive, for -1 at the end of the grid and negative."""
+    logits = torch.tensor([0.0, -5.0, -20.0, -80.0]).reshape(4, 1, 1, 1)
+    cost = losses.reconstruction_loss(logits, torch.full((4, 1, 1, 1), -1.0), "bce", reduction="none")
+    assert (cost[1:] < cost[:-1]).all() and cost[-1] < 0
+    grid = torch.arange(-10, 10.01, 0.5)
+    for pixel, where, positive in ((0.3, (-1.0, -0.5), True), (-1.0, (-10.0,), False)):
+        c = losses.reconstruction_loss(grid.reshape(-1, 1, 1, 1), torch.full((len(grid), 1, 1, 1), pixel),
+                                       "bce", reduction="none")
+        assert grid[c.argmin()].item() in where and (c.min() > 0) == positive
+
+
+def test_10_bce_on_pixels_in_minus_one_to_one_turns_negative_and_keeps_falling(bk):
+    """10: "a cross-entropy that turns negative and keeps falling." """
+    rec = torch.tensor(_short(bk, sub=True, bug="bce-on-minus-one-to-one", loss="bce")
+                       .history.step_reconstruction)
+    assert len(rec) == 20 and rec[0] > 0 and rec[19] < 0
+    assert rec[19] < rec[14] < rec[9]
+
+
+def _sampled_or_mu(bk: _Book):
+    def compute():
+        vae, x, y = bk.model("vae"), bk.digits.images("test"), bk.digits.test_labels
+        torch.manual_seed(0)
+        with torch.no_grad():
+            draws = [torch.sigmoid(vae(x)[0]) for _ in range(2)]
+        out = {"changes": not torch.equal(draws[0], draws[1])}
+        for name, rebuilt in (("z", draws[0]), ("mu", latent.reconstruct(vae, x))):
+            read, _ = bk.judge.read(rebuilt)
+            out[name] = ((read == y).float().mean().item(), (rebuilt - x).pow(2).sum((1, 2, 3)).mean().item())
+        return out
+    return memo(bk.digits, "sampled or mu", compute)
+
+
+def test_10_reconstructions_from_a_sampled_z_change_and_are_worse(bk):
+    """10: "reconstructions that change each time you run the cell, and that are worse than
+    they should be: a larger squared error, and fewer of them read as the digit that went in." """
+    r = _sampled_or_mu(bk)
+    assert r["changes"]
+    assert r["z"][1] > r["mu"][1] and r["z"][0] < r["mu"][0]
+
+
+def test_10_free_bits_rescue_the_collapsed_posterior(bk):
+    """10: at beta = 10 "the KL per latent number is zero for all five, and the judge reads the
+    reconstructions right about one time in ten. ... with free bits, every latent number is in
+    use again, and the judge reads more than three times as many reconstructions right" """
+    collapsed = _checkup(bk, "beta 10", beta=10.0)
+    rescued = _checkup(bk, "free bits", beta=10.0, free_bits=book.FREE_BITS)
+    assert collapsed["latent numbers in use"] == 0 and collapsed["reconstructions read right"] < 0.2
+    assert rescued["latent numbers in use"] == 5
+    assert rescued["reconstructions read right"] > 3 * collapsed["reconstructions read right"]
+
+
+# --------------------------------------------------------------------------- the exercises' stated results
+
+def test_01_generated_digits_are_not_copies(bk):
+    """01, exercise "Digits nobody wrote?": "none of the forty is a copy ... the distances are
+    well above 0, and a generated digit sits about as far from its nearest training digit as a
+    held-out digit does (within a factor of 1.5 either way, by the medians)." """
+    z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
+    samples = latent.decode(bk.model("vae"), z)
+    generated, _ = metrics.nearest_training(samples, bk.digits)
+    real, _ = metrics.nearest_training(bk.digits.images("test")[:500], bk.digits)
+    assert generated.min() > 1.0
+    assert 1 / 1.5 < generated.median() / real.median() < 1.5
+
+
+def test_02_two_numbers_rebuild_far_fewer_digits_right(bk):
+    """02, exercise "Two numbers instead of five": "The judge reads far fewer of them right, at
+    least 20 percentage points fewer than with five numbers" """
+    x, labels = bk.digits.images("test"), bk.digits.test_labels
+    right = {}
+    for name in ("ae", "ae-2d"):
+        read, _ = bk.judge.read(latent.reconstruct(bk.model(name), x))
+        right[name] = (read == labels).float().mean().item()
+    assert right["ae-2d"] < right["ae"] - 0.2
+
+
+def test_03_two_number_models_vae_separates_digits_better_and_is_clear_more_often(bk):
+    """03, exercise "The claim with two numbers": "the VAE's random points decode to clear digits
+    more often ... with only two numbers the VAE keeps digits apart better than the autoencoder
+    on all three measures" (the spread is test_03_two_number_codes_*)."""
+    models = {"plain autoencoder": bk.model("ae-2d"), "VAE (mu)": bk.model("vae-2d")}
+    clusters = metrics.cluster_report(models, bk.digits)
+    ae, vae = clusters.loc["plain autoencoder"], clusters.loc["VAE (mu)"]
+    assert vae["kNN accuracy (k=5)"] > ae["kNN accuracy (k=5)"]
+    assert vae["silhouette"] > ae["silhouette"]
+    assert vae["same / different distance"] < ae["same / different distance"]
+    assert metrics.clear_share(models["VAE (mu)"], bk.judge).share > \
+        metrics.clear_share(models["plain autoencoder"], bk.judge).share
+
+
+def test_04_the_estimate_rises_little_after_a_thousand_samples(bk):
+    """04, exercise "How far does K go?": "it still rises, but by less than half a nat, a small
+    fraction of what it gained from K = 1 to K = 1000" (a tenth at most)."""
+    est = likelihood.bound_table(bk.model("vae"), bk.digits.images("test")[:20],
+                                 ks=(1, 10, 100, 1000, 5000)).estimates
+    late, early = est[5000] - est[1000], est[1000] - est[1]
+    assert 0 < late < 0.5 and late < 0.1 * early
+
+
+def test_05_ones_are_cheapest_to_rebuild(bk):
+    """05, exercise "Which digit is hardest to rebuild?": "1s cost by far the least, less than
+    half of what an average digit costs ... The most expensive class is one of the inky, loopy
+    digits (0, 2, 3, 5 or 8)" """
+    per_image, labels = _per_image_mse(bk), bk.digits.test_labels
+    by_class = torch.stack([per_image[labels == k].mean() for k in range(10)])
+    assert by_class.argmin().item() == 1 and by_class[1] < 0.5 * per_image.mean()
+    assert by_class.argmax().item() in (0, 2, 3, 5, 8)
+
+
+def test_06_a_sigma_thirty_times_too_small_costs_what_three_times_too_large_does():
+    """06, exercise "Too small or too large?": "about 0.033 ... some thirty times too small" """
+    target = _kl(0.0, 3.0)
+    sigmas = torch.linspace(0.001, 1, 100_000, dtype=torch.float64)
+    costs = 0.5 * (sigmas ** 2 - 2 * torch.log(sigmas) - 1)
+    same = sigmas[(costs - target).abs().argmin()].item()
+    assert 0.032 < same < 0.035 and 28 < 1 / same < 32
+
+
+def test_07_same_seed_same_numbers(bk):
+    """07, exercise "Same seed, same numbers": "the two runs with seed 0 give exactly the same
+    loss ... seed 1 gives a different one." """
+    from vae_tutorial import models, train
+
+    small, losses_ = bk.digits.first(1000), []
+    for seed in (0, 0, 1):
+        config = book.config("vae", small, epochs=1, seed=seed)
+        torch.manual_seed(seed)
+        model = models.build_model(config.model)
+        losses_.append(train.fit(model, small, config, progress=False).train_loss[-1])
+    assert losses_[0] == losses_[1] != losses_[2]
+
+
+def _sweep(bk: _Book) -> dict:
+    def compute():
+        out = {}
+        for n in book.LATENT_SIZES:
+            model = book.trained("vae-short", bk.digits, loss="bce", latent_dim=n).model
+            out[n] = (evaluate_loss(model, bk.digits.test_images, elbo=True).total,
+                      metrics.clear_share(model, bk.judge).share)
+        return out
+    return memo(bk.digits, "latent sweep", compute)
+
+
+def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(bk):
+    """08, exercise "How many latent numbers?": "the −ELBO falls steeply from one latent number
+    to five. Beyond five, more numbers help little or not at all: ten gain less than half as much
+    again, and twenty are no better than ten" (steeply: more than 20 nats)."""
+    elbo = {n: e for n, (e, _) in _sweep(bk).items()}
+    assert elbo[1] > elbo[2] > elbo[5] and elbo[1] - elbo[5] > 20
+    assert elbo[5] - elbo[10] < 0.5 * (elbo[1] - elbo[5])
+    assert elbo[20] > elbo[10] - 1.0
+
+
+def test_08_twenty_latent_numbers_give_fewer_clear_samples_than_ten(bk):
+    """08, exercise "How many latent numbers?": "twenty latent numbers give fewer clear samples
+    than ten" """
+    clear = {n: c for n, (_, c) in _sweep(bk).items()}
+    assert clear[20] < clear[10]
+
+
+def test_09_the_convolutional_vae_reaches_a_lower_elbo(book_clothes):
+    """09, exercise "A convolutional VAE": "the convolutional VAE reaches a lower held-out −ELBO
+    than the MLP with the same five latent numbers and the same eight epochs." """
+    elbo = {name: evaluate_loss(book.trained(name, book_clothes).model, book_clothes.test_images,
+                                elbo=True).total for name in ("clothes-vae", "clothes-conv-vae")}
+    assert elbo["clothes-conv-vae"] < elbo["clothes-vae"]

@@ -307,3 +307,29 @@ def test_inside_prior_uses_the_ball_that_holds_that_share_of_the_prior():
     assert metrics.inside_prior(prior * 5) < 0.05
     on_the_circle = torch.tensor([[2.44, 0.0], [0.0, -2.45], [2.0, 2.0]])  # the 2-D radius is 2.4477
     assert metrics.inside_prior(on_the_circle) == pytest.approx(1 / 3)
+
+
+def test_nearest_training_finds_the_nearest_training_image(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    x = d.images("train")[[5, 17]]
+    dist, index = metrics.nearest_training(x, d, chunk=10)      # chunks across the whole set
+    assert index.tolist() == [5, 17] and dist.abs().max() < 1e-3
+    noisy = (x + 0.1).clamp(0, 1)
+    dist, _ = metrics.nearest_training(noisy, d)
+    brute = torch.cdist(noisy.flatten(1), d.images("train").flatten(1)).min(1).values
+    assert torch.allclose(dist, brute, atol=1e-4)
+
+
+def test_checkup_tells_a_collapsed_vae_from_one_that_uses_its_latent_numbers(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    used = build_model(ModelConfig(kind="vae", latent_dim=3, hidden_dims=(16,)))
+    collapsed = build_model(ModelConfig(kind="vae", latent_dim=3, hidden_dims=(16,)))
+    with torch.no_grad():   # mu = 0 and log sigma² = 0 for every image: the prior itself
+        for head in (collapsed.fc_mu, collapsed.fc_logvar):
+            head.weight.zero_()
+            head.bias.zero_()
+    report = metrics.checkup({"used": used, "collapsed": collapsed}, d, _FixedJudge())
+    assert report.loc["collapsed", "KL (nats)"] == 0 and report.loc["collapsed", "latent numbers in use"] == 0
+    assert report.loc["collapsed", "mean sigma"] == 1 and report.loc["collapsed", "spread of mu"] == 0
+    assert report.loc["used", "KL (nats)"] > 0
+    assert {"held-out -ELBO", "reconstructions read right", "clear samples"} <= set(report.columns)

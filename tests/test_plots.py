@@ -171,3 +171,16 @@ def test_tsne_draws_a_five_times_wider_cloud_the_same_size():
     enc = torch.randn(80, 5, generator=torch.Generator().manual_seed(0))
     narrow, wide = plots.tsne(enc), plots.tsne(enc * 5)
     assert wide.std() == pytest.approx(narrow.std(), rel=0.2)
+
+
+def test_step_curves_draw_each_run_and_a_log_scale_kl():
+    h = History(step_reconstruction=[3.0, 2.0, 1.0], step_kl=[0.5, 1e6, 1e12])
+    fig = plots.step_curves({"a": h, "b": h}, steps=2, title="t")
+    rec, kl = fig.axes
+    assert len(rec.lines) == 2 and len(kl.lines[0].get_xdata()) == 2 and kl.get_yscale() == "log"
+
+
+def test_kl_bars_draw_one_bar_per_latent_number_and_model():
+    fig = plots.kl_bars({"a": torch.tensor([0.0, 1.0, 2.0]), "b": torch.tensor([3.0, 0.0, 1.0])})
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6 and [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]

@@ -18,6 +18,10 @@ from .train import TrainConfig
 # The offline digits are 4,000 images, full MNIST 60,000: about the same number of
 # optimiser steps either way (~1,900 and ~7,000), a few seconds to half a minute on a CPU.
 EPOCHS = {"full": 15, "offline-5000": 60}
+# A fifth of that for the models that only need to show something: chapter 10's bugs (each shows
+# within a few epochs) and chapter 8's latent-size sweep (it compares sizes, not finished models).
+SHORT_EPOCHS = {"full": 3, "offline-5000": 12}
+SHORT = ("vae-short",)
 
 RECIPES: dict[str, TrainConfig] = {
     "ae": TrainConfig(model=ModelConfig(kind="ae", latent_dim=5)),
@@ -27,8 +31,11 @@ RECIPES: dict[str, TrainConfig] = {
     "ae-2d": TrainConfig(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-2d": TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-bce": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), loss="bce"),
+    # the book's VAE for SHORT_EPOCHS: chapter 10 trains its bugs (TrainConfig.bug) and their fixes
+    # with it, chapter 8's sweep its latent sizes (with loss="bce")
+    "vae-short": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5)),
     # Fashion-MNIST is always the full 60,000; 8 epochs keep the clothes chapter short on a
-    # 2-core CPU. The convolutional VAE is an exercise in that chapter, not part of its build.
+    # 2-core CPU. The convolutional VAE is that chapter's second exercise (its solution loads it).
     "clothes-vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), dataset="fashion-mnist",
                                loss="bce", epochs=8),
     "clothes-conv-vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5, architecture="conv",
@@ -41,25 +48,46 @@ RECIPES: dict[str, TrainConfig] = {
 # tools/train_pretrained.py: every model a chapter asks for, except the training chapter's, which
 # always trains live. Each entry: (recipe, overrides, dataset, first n training images or None).
 EQUAL_FOOTING = 4000   # the clothes chapter compares digits and clothes on this many images each
+LATENT_SIZES = (1, 2, 5, 10, 20)   # chapter 8's sweep
+# Chapter 10's two bugs that make the loss fall without limit blow up within a few dozen steps:
+# one epoch over this many training images (20 batches of 128) shows it, before any overflow.
+BUG_STEPS_IMAGES = 2560
+FREE_BITS = 0.5   # nats per latent dimension, chapter 10's cure for posterior collapse
 SHIPPED: list[tuple[str, dict, str, int | None]] = [
     ("ae", {}, "mnist", None), ("vae", {}, "mnist", None), ("vae-bce", {}, "mnist", None),
     ("vae", {"beta": 0.0}, "mnist", None), ("vae", {"beta": 10.0}, "mnist", None),
     ("ae-2d", {}, "mnist", None), ("vae-2d", {}, "mnist", None),
-    ("clothes-vae", {}, "fashion-mnist", None),
+    ("clothes-vae", {}, "fashion-mnist", None), ("clothes-conv-vae", {}, "fashion-mnist", None),
     ("vae-bce", {"dataset": "mnist", "epochs": EPOCHS["offline-5000"]}, "mnist", EQUAL_FOOTING),
     ("vae-bce", {"dataset": "fashion-mnist", "epochs": EPOCHS["offline-5000"]}, "fashion-mnist",
      EQUAL_FOOTING),
+    # chapter 8's latent-size sweep (5 is also chapter 10's fix for the [-1, 1] bug)
+    *[("vae-short", {"loss": "bce", "latent_dim": n}, "mnist", None)
+      for n in LATENT_SIZES],
+    # chapter 10: the bugs, their fix, and posterior collapse with and without free bits
+    ("vae-short", {}, "mnist", None),
+    ("vae-short", {"bug": "mean-over-pixels"}, "mnist", None),
+    ("vae-short", {"bug": "logvar-as-sigma"}, "mnist", None),
+    ("vae-short", {"bug": "kl-sign-flipped", "epochs": 1}, "mnist", BUG_STEPS_IMAGES),
+    ("vae-short", {"bug": "bce-on-minus-one-to-one", "loss": "bce", "epochs": 1}, "mnist",
+     BUG_STEPS_IMAGES),
+    ("vae-short", {"beta": 10.0}, "mnist", None),
+    ("vae-short", {"beta": 10.0, "free_bits": FREE_BITS}, "mnist", None),
 ]
 
 
 def config(name: str, data: ImageData, **overrides) -> TrainConfig:
-    """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size)."""
+    """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size).
+    ``overrides``: fields of TrainConfig, and ``latent_dim``, the model's latent size."""
     if name not in RECIPES:
         raise ConfigError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
     inputs.image_data(data, f"book.config({name!r}, ...)")
     base = RECIPES[name]
+    if "latent_dim" in overrides:
+        base = replace(base, model=replace(base.model, latent_dim=overrides.pop("latent_dim")))
     if base.dataset == "mnist":  # digits: fit the epochs to the data found (full or offline)
-        base = replace(base, epochs=EPOCHS.get(data.variant, EPOCHS["full"]))
+        epochs = SHORT_EPOCHS if name in SHORT else EPOCHS
+        base = replace(base, epochs=epochs.get(data.variant, epochs["full"]))
     return replace(base, **overrides)
 
 

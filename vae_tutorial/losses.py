@@ -53,12 +53,24 @@ class LossTerms(NamedTuple):
     kl: torch.Tensor
 
 
-def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0) -> LossTerms:
+def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0,
+             free_bits=0.0) -> LossTerms:
     """The VAE's loss: reconstruction + beta * KL. With beta = 1 and
     kind = "bce" it is the negative ELBO (chapter "The probabilistic
-    view")."""
+    view").
+
+    free_bits > 0: each latent dimension's first free_bits nats of KL
+    (averaged over the batch) cost nothing, so the KL cannot push a
+    dimension all the way onto the prior: "free bits" (Kingma et al.,
+    "Improved variational inference with inverse autoregressive flow",
+    2016), a cure for posterior collapse (chapter "When a VAE
+    misbehaves")."""
     rec = reconstruction_loss(logits, x, kind)
     kl = kl_divergence(mu, logvar)
+    if free_bits:
+        per_dim = kl_per_latent(mu, logvar).mean(0)       # (latent,)
+        penalty = per_dim.clamp(min=free_bits).sum()
+        return LossTerms(rec + beta * penalty, rec, kl)
     return LossTerms(rec + beta * kl, rec, kl)
 
 

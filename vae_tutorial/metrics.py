@@ -172,6 +172,40 @@ def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N
     return pd.DataFrame(rows).set_index("model")
 
 
+# --------------------------------------------------------------------------- a VAE's checkup
+
+def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01) -> "pandas.DataFrame":  # noqa: F821
+    """What chapter 10 measures of each VAE (one row per model, on ``data``'s held-out images):
+
+    - the held-out negative ELBO in nats (BCE + KL, always measured the correct way);
+    - the KL in nats per image, and how many latent numbers are in use (their KL, averaged over
+      the images, above ``in_use`` nats: below it, mu and sigma hardly depend on the image);
+    - the spread of the codes (mu; N(0, I) has 1) and the average sigma;
+    - the share of reconstructions (decoded from mu) the judge reads as the digit that went in;
+    - the clear share of random samples (:func:`clear_share`).
+    """
+    import pandas as pd
+
+    from .likelihood import kl_per_dimension
+
+    x, rows = data.images("test"), []
+    for name, model in models.items():
+        inputs.vae(model, "checkup")
+        kl = kl_per_dimension(model, x)
+        codes = encodings(model, x)
+        with torch.no_grad():
+            sigma = torch.cat([(0.5 * model.encode(b.to(next(model.parameters()).device))[1]).exp().cpu()
+                               for b in x.split(2000)])
+        read, _ = judge.read(decode(model, codes))
+        rows.append({"model": name,
+                     "held-out -ELBO": evaluate_loss(model, data.test_images, elbo=True).total,
+                     "KL (nats)": float(kl.sum()), "latent numbers in use": int((kl > in_use).sum()),
+                     "spread of mu": float(codes.std(0).mean()), "mean sigma": float(sigma.mean()),
+                     "reconstructions read right": float((read == data.test_labels).float().mean()),
+                     "clear samples": clear_share(model, judge).share})
+    return pd.DataFrame(rows).set_index("model")
+
+
 # --------------------------------------------------------------------------- the judge
 
 @dataclass
@@ -274,6 +308,23 @@ def nearest_distance(points, codes, chunk: int = 1000) -> torch.Tensor:
     inputs.count(chunk, "chunk", low=1)
     parts = [torch.cdist(p[i:i + chunk], c).min(1).values for i in range(0, len(p), chunk)]
     return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64)
+
+
+@torch.no_grad()
+def nearest_training(images, data: ImageData, chunk: int = 10000) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each of ``images`` ((N, 1, 28, 28) in [0, 1], or uint8): the Euclidean distance, over
+    the 784 pixels, to the nearest of ``data``'s training images, and that image's index:
+    (N,) and (N,). Distance 0 is an exact copy; how far held-out digits are from their
+    nearest training digit says what "new handwriting" looks like (chapter 1's exercise)."""
+    x = inputs.images(images, what="images").flatten(1)                  # (N, 784)
+    best = torch.full((len(x),), float("inf"))
+    index = torch.zeros(len(x), dtype=torch.long)
+    for start in range(0, len(data.train_images), chunk):
+        train = data.train_images[start:start + chunk].flatten(1).float() / 255   # (chunk, 784)
+        d, i = torch.cdist(x, train).min(1)
+        closer = d < best
+        best[closer], index[closer] = d[closer], i[closer] + start
+    return best, index
 
 
 def code_spacing(codes, chunk: int = 1000) -> torch.Tensor:

@@ -265,6 +265,43 @@ def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: s
     return fig
 
 
+def step_curves(histories: dict, steps: int | None = None, title: str = "") -> Figure:
+    """The first ``steps`` batches of several training runs (``train.History`` each, one line
+    per run): the reconstruction loss (left) and the KL (right, on a log scale, so that a
+    KL that explodes and one of a few nats fit on one figure)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.9))
+    for name, h in histories.items():
+        rec, kl = h.step_reconstruction[:steps], h.step_kl[:steps]
+        steps_ = range(1, len(rec) + 1)
+        a.plot(steps_, rec, label=name)
+        b.plot(steps_, np.maximum(kl, 1e-3), label=name)
+    b.set_yscale("log")
+    a.set_title("reconstruction loss", fontsize=10)
+    b.set_title("KL divergence (nats, log scale)", fontsize=10)
+    for ax in (a, b):
+        ax.set_xlabel("step (one batch)")
+    a.set_ylabel("per image")
+    a.legend(fontsize=8)
+    _suptitle(fig, title)
+    return fig
+
+
+def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
+    """Grouped bars: the KL of each latent dimension ((d,) nats, e.g.
+    ``likelihood.kl_per_dimension``) for each named model. A dimension near 0 is unused."""
+    fig, ax = plt.subplots(figsize=(BOOK_WIDTH * 0.7, 2.8))
+    width = 0.8 / max(len(kl), 1)
+    for i, (name, values) in enumerate(kl.items()):
+        v = _numpy(values)
+        ax.bar(np.arange(len(v)) + i * width, v, width, label=name)
+    ax.set_xticks(np.arange(len(v)) + width * (len(kl) - 1) / 2, [str(j + 1) for j in range(len(v))])
+    ax.set_xlabel("latent number")
+    ax.set_ylabel("KL (nats per image)")
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=11)
+    return fig
+
+
 def layer_sizes(model) -> list[int]:
     """The widths of an MLP autoencoder's or VAE's bowtie, input to output, read off its own
     Linear layers: e.g. [784, 256, 128, 5, 128, 256, 784]."""

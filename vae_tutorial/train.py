@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from tqdm.auto import tqdm
 
-from . import losses
+from . import bugs, losses
 from .data import ImageData
 from .models import VAE, Autoencoder, ModelConfig
 from .support.devices import pick_device  # noqa: F401  (CUDA, MPS or CPU)
@@ -35,9 +35,18 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
+    free_bits: float = 0.0        # KL nats per latent number left free
+    bug: str = ""                 # chapter 10's bugs (bugs.py); "" for none
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "model": self.model.as_dict()}
+        settings = {**asdict(self), "model": self.model.as_dict()}
+        # chapter 10's two settings are recorded only when used, so every
+        # other model keeps the cache key (and shipped weights) it had
+        return {k: v for k, v in settings.items()
+                if k not in LATER or v != LATER[k]}
+
+
+LATER = {"free_bits": 0.0, "bug": ""}   # those settings, at their defaults
 
 
 @dataclass
@@ -74,10 +83,13 @@ class History:
 
 def batch_loss(model, x, y, config: TrainConfig) -> losses.LossTerms:
     """Steps 1 to 4 for one batch: images x (B, 1, 28, 28), labels y."""
+    if config.bug:    # chapter 10's deliberate bugs (bugs.py), never the
+        return bugs.batch_loss(model, x, config)   # book's own models
     if isinstance(model, VAE):
         logits, mu, logvar = model(x)      # 1. encode, 2. sample, 3. decode
         return losses.vae_loss(             # 4. both losses
-            logits, x, mu, logvar, config.loss, config.beta)
+            logits, x, mu, logvar, config.loss, config.beta,
+            config.free_bits)
     if isinstance(model, Autoencoder):
         logits, z = model(x)               # encode and decode, no sampling
         return losses.autoencoder_loss(logits, x, config.loss)

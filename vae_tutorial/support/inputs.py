@@ -53,6 +53,8 @@ def check_model_config(config) -> None:
 
 def check_train_config(config) -> None:
     """Refuse a ``train.TrainConfig`` (and its model) that cannot train, in one line."""
+    from ..bugs import BUGS   # here, not at the top: bugs.py comes after this module in the flow
+
     check_model_config(config.model)
     checks = [
         (config.dataset in DATASET_NAMES, f"dataset must be 'mnist' or 'fashion-mnist', got {config.dataset!r}"),
@@ -63,6 +65,11 @@ def check_train_config(config) -> None:
         (_number(config.lr, positive=True), f"lr (learning rate) must be a number > 0, got {config.lr!r}"),
         (_whole(config.seed, 0) and config.seed < SEED_LIMIT,
          f"seed must be a whole number from 0 to 2**63 - 1, got {config.seed!r}"),
+        (_number(config.free_bits, positive=False),
+         f"free_bits must be a number of nats >= 0, got {config.free_bits!r}"),
+        (config.bug in ("", *BUGS), f"bug must be one of {BUGS} (or \"\" for none), got {config.bug!r}"),
+        (not config.bug or config.model.kind == "vae", f"the bugs of chapter 10 are in a VAE's "
+                                                      f"training step; this model is a {config.model.kind!r}"),
     ]
     for ok, message in checks:
         if not ok:

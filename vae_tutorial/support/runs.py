@@ -180,8 +180,10 @@ def describe(config: TrainConfig) -> str:
     if kind == "classifier":
         return f"judge for {config.dataset}"
     beta = f", beta {config.beta:g}" if kind == "vae" else ""
+    extra = (f", {config.free_bits:g} free nats" if config.free_bits else "") + \
+            (f", with the bug {config.bug!r}" if config.bug else "")
     name = "VAE" if kind == "vae" else "autoencoder"
-    return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset})"
+    return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset}{extra})"
 
 
 def train_or_load(config: TrainConfig, data: ImageData | None = None,

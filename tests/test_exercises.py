@@ -1,0 +1,277 @@
+"""The exercises' checks: every chapter's solutions pass, and every mistake a check names is
+recognised in a wrong answer written the way learners write it (not the check's own version)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vae_tutorial import exercises
+from vae_tutorial.support.errors import ConfigError
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+# --------------------------------------------------------------------------- wrong answers
+# One learner-style wrong answer per mistake each check names: {exercise: {mistake: function}}.
+
+def _encoder(flatten=True, relus=True, head_relu=False, widths=(256, 128)):
+    def make_encoder(latent_dim):
+        layers = [nn.Flatten()] if flatten else []
+        sizes = [784, *widths]
+        for a, b in zip(sizes, sizes[1:]):
+            layers += [nn.Linear(a, b), nn.ReLU()] if relus else [nn.Linear(a, b)]
+        layers.append(nn.Linear(sizes[-1], latent_dim))
+        if head_relu:
+            layers.append(nn.ReLU())
+        return nn.Sequential(*layers)
+    return make_encoder
+
+
+def _step(loss_fn=None, zero_grad=True, backward=True, step=True, use_mu=False):
+    def train_step(model, optimizer, x):
+        if use_mu:
+            mu, logvar = model.encode(x)
+            logits = model.decoder(mu)
+        else:
+            logits, mu, logvar = model(x)
+        rec = F.mse_loss(torch.sigmoid(logits), x, reduction="sum") / len(x)
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
+        loss = loss_fn(logits, x, rec, kl) if loss_fn else rec + kl
+        if zero_grad:
+            optimizer.zero_grad()
+        if backward:
+            loss.backward()
+        if step:
+            optimizer.step()
+        return loss.item()
+    return train_step
+
+
+def _sampled_interpolate(model, a, b, steps):
+    za, zb = (model.reparameterize(*model.encode(img.unsqueeze(0))) for img in (a, b))
+    t = torch.linspace(0, 1, steps).unsqueeze(1)
+    return model.decode(za + t * (zb - za))
+
+
+def _mu_path(model, a, b, t):
+    za, zb = model.encode(a.unsqueeze(0))[0], model.encode(b.unsqueeze(0))[0]
+    return za + t.unsqueeze(1) * (zb - za)
+
+
+WRONG = {
+    "nearest_distance": {
+        "squared": lambda image, images: ((images - image) ** 2).flatten(1).sum(1).min(),
+        "farthest": lambda image, images: torch.cdist(image.reshape(1, -1), images.flatten(1)).max(),
+        "not-squared": lambda image, images: (images - image).flatten(1).sum(1).abs().min(),
+        "mean-over-pixels": lambda image, images: torch.sqrt(((images - image) ** 2).mean((1, 2, 3))).min(),
+    },
+    "make_encoder": {
+        "widths": _encoder(widths=(512, 128)),
+        "no-flatten": _encoder(flatten=False),
+        "relu-after-head": _encoder(head_relu=True),
+        "no-relu": _encoder(relus=False),
+    },
+    "reparameterize": {
+        "logvar-as-sigma": lambda mu, logvar: mu + logvar * torch.randn_like(mu),
+        "missing-half": lambda mu, logvar: mu + torch.exp(logvar) * torch.randn_like(mu),
+        "no-sigma": lambda mu, logvar: mu + torch.randn(mu.shape),
+        "no-noise": lambda mu, logvar: mu.clone(),
+        "no-mu": lambda mu, logvar: torch.randn_like(mu) * torch.exp(logvar / 2),
+        "no-gradient": lambda mu, logvar: torch.normal(mu, torch.exp(0.5 * logvar)).detach(),
+    },
+    "log_mean_exp": {
+        "underflow": lambda log_w: torch.log(torch.mean(torch.exp(log_w), dim=1)),
+        "log-of-sum": lambda log_w: torch.logsumexp(log_w, dim=1),
+        "mean-of-logs": lambda log_w: torch.mean(log_w, dim=1),
+        "wrong-dimension": lambda log_w: torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0]),
+    },
+    "reconstruction_loss": {
+        "mean-over-pixels": lambda logits, x: ((torch.sigmoid(logits) - x) ** 2).mean(),
+        "sum-over-batch": lambda logits, x: F.mse_loss(torch.sigmoid(logits), x, reduction="sum"),
+        "batch-averaged-twice": lambda logits, x: (((torch.sigmoid(logits) - x) ** 2).sum((1, 2, 3))
+                                                   / len(x)).mean(),
+        "logits": lambda logits, x: F.mse_loss(logits, x, reduction="sum") / len(x),
+        "not-squared": lambda logits, x: F.l1_loss(torch.sigmoid(logits), x, reduction="sum") / len(x),
+        "per-image": lambda logits, x: ((torch.sigmoid(logits) - x) ** 2).flatten(1).sum(1),
+    },
+    "bce": {
+        "mean-over-pixels": lambda logits, x: F.binary_cross_entropy(torch.sigmoid(logits), x),
+        "sigmoid-twice": lambda logits, x: F.binary_cross_entropy_with_logits(
+            torch.sigmoid(logits), x, reduction="sum") / len(x),
+        "sign-flipped": lambda logits, x: (x * F.logsigmoid(logits)
+                                           + (1 - x) * F.logsigmoid(-logits)).sum() / len(x),
+        "swapped": lambda logits, x: F.binary_cross_entropy(x, torch.sigmoid(logits),
+                                                            reduction="sum") / x.shape[0],
+        "sum-over-batch": lambda logits, x: F.binary_cross_entropy_with_logits(logits, x, reduction="sum"),
+        "per-image": lambda logits, x: F.binary_cross_entropy_with_logits(
+            logits, x, reduction="none").flatten(1).sum(1),
+    },
+    "kl_divergence": {
+        "sign-flipped": lambda mu, lv: (0.5 * torch.sum(1 + lv - mu ** 2 - lv.exp(), 1)).mean(),
+        "missing-half": lambda mu, lv: -torch.sum(1 + lv - mu ** 2 - lv.exp(), 1).mean(),
+        "logvar-as-sigma": lambda mu, lv: (0.5 * (mu ** 2 + lv ** 2 - torch.log(lv ** 2) - 1)).sum(1).mean(),
+        "logvar-as-log-sigma": lambda mu, lv: (0.5 * (mu ** 2 + torch.exp(lv) ** 2 - 2 * lv - 1)).sum(1).mean(),
+        "no-minus-one": lambda mu, lv: (0.5 * (mu ** 2 + lv.exp() - lv)).sum(1).mean(),
+        "mean-over-latent": lambda mu, lv: torch.mean(-0.5 * (1 + lv - mu ** 2 - lv.exp())),
+        "sum-over-batch": lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp()),
+        "batch-averaged-twice": lambda mu, lv: (-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())
+                                                / len(mu)) / mu.size(0),
+        "per-image": lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp(), dim=1),
+    },
+    "train_step": {
+        "no-zero-grad": _step(zero_grad=False),
+        "weights-unchanged": _step(step=False),
+        "decoded-mu": _step(use_mu=True),
+        "kl-sign-flipped": _step(lambda logits, x, rec, kl: rec - kl),
+        "mean-over-pixels": _step(lambda logits, x, rec, kl: F.mse_loss(torch.sigmoid(logits), x) + kl),
+    },
+    "interpolate": {
+        "pixels": lambda model, a, b, steps: torch.stack(
+            [a + t * (b - a) for t in torch.linspace(0, 1, steps)]),
+        "sampled-z": _sampled_interpolate,
+        "endpoints": lambda model, a, b, steps: model.decode(
+            _mu_path(model, a, b, torch.arange(1, steps + 1) / (steps + 1))),
+        "logits": lambda model, a, b, steps: model.decoder(_mu_path(model, a, b, torch.linspace(0, 1, steps))),
+        "reversed": lambda model, a, b, steps: model.decode(_mu_path(model, b, a, torch.linspace(0, 1, steps))),
+    },
+    "bce_floor": {
+        "nan": lambda x: (-(x * torch.log(x) + (1 - x) * torch.log(1 - x))).sum((1, 2, 3)).mean(),
+        "bits": lambda x: (-(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
+                           / math.log(2)).flatten(1).sum(1).mean(),
+        "one-term": lambda x: -torch.special.xlogy(x, x).flatten(1).sum(1).mean(),
+        "mean-over-pixels": lambda x: F.binary_cross_entropy(x, x),
+        "sum-over-images": lambda x: F.binary_cross_entropy(x, x, reduction="sum"),
+    },
+    "vae_loss": {
+        "mean-over-pixels": lambda logits, x, mu, lv: F.mse_loss(torch.sigmoid(logits), x)
+        + (-0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp(), 1)).mean(),
+        "kl-sign-flipped": lambda logits, x, mu, lv: (F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
+                                                      + 0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())) / len(x),
+        "missing-half": lambda logits, x, mu, lv: (F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
+                                                   - torch.sum(1 + lv - mu.pow(2) - lv.exp())) / len(x),
+        "logvar-as-sigma": lambda logits, x, mu, lv: (F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
+                                                      - 0.5 * torch.sum(1 + torch.log(lv ** 2) - mu.pow(2)
+                                                                        - lv ** 2)) / len(x),
+        "no-kl": lambda logits, x, mu, lv: F.mse_loss(torch.sigmoid(logits), x, reduction="sum") / len(x),
+        "sum-over-batch": lambda logits, x, mu, lv: F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
+        - 0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp()),
+        "batch-averaged-twice": lambda logits, x, mu, lv: (
+            F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
+            - 0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())) / len(x) / len(x),
+    },
+    "reconstruct": {
+        "sampled-z": lambda model, x: model.decode(model.reparameterize(*model.encode(x))),
+        "logits": lambda model, x: model(x)[0] * 0 + model.decoder(model.encode(x)[0]),
+    },
+}
+
+
+def test_every_mistake_a_check_names_has_a_wrong_answer_here():
+    assert {name: set(ex.mistakes) for name, ex in exercises.EXERCISES.items()} == \
+        {name: set(mistakes) for name, mistakes in WRONG.items()}
+
+
+@pytest.mark.parametrize("name, mistake", [(n, m) for n, ms in WRONG.items() for m in ms])
+def test_a_wrong_answer_fails_with_its_mistakes_hint(name, mistake):
+    verdict = exercises.diagnose(name, WRONG[name][mistake])
+    assert not verdict.ok and verdict.mistake == mistake, verdict.message
+    hint = exercises.EXERCISES[name].mistakes[mistake][0]
+    assert verdict.message == f"✗ {name}: {hint}"
+    assert "\n" not in verdict.message
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_the_books_own_function_passes(name):
+    verdict = exercises.diagnose(name, exercises.EXERCISES[name].reference)
+    assert verdict.ok and verdict.message.startswith(f"✓ {name}: right."), verdict.message
+
+
+# --------------------------------------------------------------------------- the chapters' solutions
+
+def _solution_cells() -> list[tuple[str, str]]:
+    """(chapter, source) of every solution code cell: the code cells between a markdown cell
+    opening ```{solution-start} and the next one closing it with ```{solution-end}."""
+    found = []
+    for path in sorted(BOOK.glob("*.ipynb")):
+        inside = False
+        for cell in json.loads(path.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown":
+                inside = ("{solution-start}" in text or inside) and "{solution-end}" not in text
+            elif inside:
+                found.append((path.stem, text))
+    return found
+
+
+SOLUTIONS = [(chapter, src) for chapter, src in _solution_cells() if "exercises.check(" in src]
+
+
+def test_every_exercise_has_a_solution_that_runs_its_check():
+    checked = {name for _, src in SOLUTIONS for name in exercises.EXERCISES
+               if f'exercises.check("{name}"' in src}
+    assert checked == set(exercises.EXERCISES)
+
+
+@pytest.mark.parametrize("chapter, source", SOLUTIONS,
+                         ids=[f"{c}-{i}" for i, (c, _) in enumerate(SOLUTIONS)])
+def test_every_solution_passes_its_check(chapter, source):
+    """Each solution cell of the chapters, run as it is: every check it calls prints ✓."""
+    namespace: dict = {}
+    exec("from vae_tutorial import exercises\nimport torch\n", namespace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(source, namespace)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith(("✓", "✗"))]
+    assert lines and all(line.startswith("✓") for line in lines), out.getvalue()
+
+
+# --------------------------------------------------------------------------- how check talks
+
+def test_check_prints_one_line(capsys):
+    exercises.check("kl_divergence", WRONG["kl_divergence"]["sign-flipped"])
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("✗ kl_divergence: the sign is flipped")
+
+
+def test_an_unfinished_function_is_told_to_return_something():
+    def kl(mu, logvar):
+        ...
+    assert "returned nothing" in exercises.diagnose("kl_divergence", kl).message
+
+
+def test_a_function_that_raises_gets_its_error_in_one_line():
+    def kl(mu, logvar):
+        return mu @ logvar   # shapes do not fit
+    message = exercises.diagnose("kl_divergence", kl).message
+    assert message.startswith("✗ kl_divergence: your function raised RuntimeError") and "\n" not in message
+
+
+def test_an_unknown_mistake_is_called_that_without_a_hint():
+    verdict = exercises.diagnose("kl_divergence", lambda mu, lv: mu.sum() * 0 + 3.0)
+    assert not verdict.ok and verdict.mistake is None
+    assert "not one of the usual mistakes" in verdict.message and "chapter 6" in verdict.message
+
+
+def test_bad_calls_are_refused_in_one_line():
+    with pytest.raises(ConfigError, match="no exercise 'kl'; the exercises are .*kl_divergence"):
+        exercises.check("kl", lambda mu, lv: 0)
+    with pytest.raises(ConfigError, match="needs your function itself"):
+        exercises.check("kl_divergence", 3.0)
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_a_check_leaves_the_readers_random_numbers_alone(name):
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    exercises.diagnose(name, exercises.EXERCISES[name].reference)
+    assert torch.equal(torch.rand(3), expected)
