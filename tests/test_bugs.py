@@ -1,6 +1,6 @@
 """Chapter 10's deliberate bugs, free bits, and the settings that carry them (TrainConfig.bug,
-TrainConfig.free_bits): each bug changes exactly what it names, and the book's own models keep
-their cache keys."""
+TrainConfig.free_bits): each bug changes exactly what it names, and a model with a bug or free bits has
+each with a cache key of its own."""
 
 from __future__ import annotations
 
@@ -70,13 +70,16 @@ def test_free_bits_leave_the_first_nats_of_each_dimension_free():
     assert mu.grad[:, 0].abs().max() == 0 and mu.grad[:, 1].abs().min() > 0
 
 
-def test_the_new_settings_leave_every_other_cache_key_as_it_was(mnist_root):
+def test_a_bug_or_free_bits_gives_a_model_a_cache_key_of_its_own(mnist_root):
     digits = data.load_mnist(mnist_root, quiet=True)
-    config = book.config("vae", digits)
-    assert "bug" not in config.as_dict() and "free_bits" not in config.as_dict()
+    plain = book.config("vae-short", digits)
+    assert plain.as_dict()["bug"] == "" and plain.as_dict()["free_bits"] == 0.0
     buggy = book.config("vae-short", digits, bug="kl-sign-flipped", free_bits=0.5)
     assert buggy.as_dict()["bug"] == "kl-sign-flipped" and buggy.as_dict()["free_bits"] == 0.5
-    assert checkpoint_path(buggy, digits) != checkpoint_path(book.config("vae-short", digits), digits)
+    assert checkpoint_path(buggy, digits) != checkpoint_path(plain, digits)
+    freed = book.config("vae-short", digits, free_bits=0.5)
+    assert checkpoint_path(freed, digits) not in {checkpoint_path(plain, digits),
+                                                  checkpoint_path(buggy, digits)}
     assert "with the bug 'kl-sign-flipped'" in describe(buggy) and "0.5 free nats" in describe(buggy)
 
 

@@ -39,14 +39,7 @@ class TrainConfig:
     bug: str = ""                 # chapter 10's bugs (bugs.py); "" for none
 
     def as_dict(self) -> dict:
-        settings = {**asdict(self), "model": self.model.as_dict()}
-        # chapter 10's two settings are recorded only when used, so every
-        # other model keeps the cache key (and shipped weights) it had
-        return {k: v for k, v in settings.items()
-                if k not in LATER or v != LATER[k]}
-
-
-LATER = {"free_bits": 0.0, "bug": ""}   # those settings, at their defaults
+        return {**asdict(self), "model": self.model.as_dict()}
 
 
 @dataclass
