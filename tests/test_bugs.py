@@ -1,6 +1,6 @@
 """Chapter 10's deliberate bugs, free bits, and the settings that carry them (TrainConfig.bug,
 TrainConfig.free_bits): each bug changes exactly what it names, and a model with a bug or free bits has
-each with a cache key of its own."""
+a cache key of its own."""
 
 from __future__ import annotations
 
