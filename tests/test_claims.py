@@ -163,7 +163,7 @@ class World:
         held-out images."""
         key = ("judge", data.name, data.fingerprint, self.seed)
         if key not in _MEMO:
-            _MEMO[key] = metrics.judge_for(data if data.fingerprint else data, seed=self.seed)
+            _MEMO[key] = metrics.judge_for(data, seed=self.seed)   # trained on its training images
         trained = _MEMO[key]
         predicted, _ = trained.read(data.images("test"))
         accuracy = float((predicted == data.test_labels).float().mean())
@@ -286,33 +286,33 @@ def _codes_2d(w):
 @claim()
 def test_03_tsne_most_digits_have_neighbours_of_their_kind_some_groups_merge(w):
     """03 (t-SNE): "In both pictures most digits land among others of their kind, and some
-    groups run into each other." kNN accuracy (the 5 nearest encodings vote) is "most"
-    (> 1/2) for both models, and short of nearly all (< 0.95): some digits sit among others."""
+    groups run into each other." In the 5-D latent space t-SNE draws: kNN accuracy (the 5 nearest
+    encodings vote) is "most" (> 1/2) for both models, and below 0.95: a share of the digits sit
+    among others."""
     r = _cluster_report(w)
     out = []
     for m in r.index:
         out += [word(f"{m}: kNN accuracy", r.loc[m, "kNN accuracy (k=5)"], "most"),
-                below(f"{m}: kNN accuracy, not nearly all", r.loc[m, "kNN accuracy (k=5)"], 0.95)]
+                below(f"{m}: kNN accuracy (some groups merge)", r.loc[m, "kNN accuracy (k=5)"], 0.95)]
     return out
 
 
 @claim()
-def test_03_class_separation_is_mixed_and_none_favours_the_vae(w):
-    """03: "The three measures disagree, and none of them favours the VAE. By kNN accuracy the
-    two models are about equal [...]. By the silhouette and by the same / different distance the
-    plain autoencoder is about equal or ahead." (and the intro's, the summary's and the recap's
-    "the VAE at best about as well as the plain autoencoder"). About: the larger is less than 1.1
-    times the smaller; "about equal or ahead": the VAE's figure is not better by that much. Which
-    model leads by kNN flips between runs (BENCHMARKS.md), so the sentence names no leader."""
+def test_03_class_separation_is_mixed(w):
+    """03: "The three measures disagree. By kNN accuracy the two models are about equal, and which
+    of them is ahead changes with the data; the silhouette puts one or the other ahead, depending
+    on the run; by the same / different distance the plain autoencoder is about equal or ahead."
+    (and the intro's "the measures disagree on which of them does it better"). About: the larger
+    is less than 1.1 times the smaller; "about equal or ahead": the VAE's figure is not better
+    than the autoencoder's by that much. The two "changes" are BENCHMARKS.md's observed rows."""
     r = _cluster_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     knn_ae, knn_vae = ae["kNN accuracy (k=5)"], vae["kNN accuracy (k=5)"]
     return [word("kNN accuracy, larger / smaller", max(ratio(knn_vae, knn_ae), ratio(knn_ae, knn_vae)), "about"),
-            word("silhouette, VAE / autoencoder (higher is better)", ratio(vae["silhouette"], ae["silhouette"]),
-                 "about"),
             word("same / different distance, autoencoder / VAE (lower is better)",
                  ratio(ae["same / different distance"], vae["same / different distance"]), "about"),
-            observed("kNN accuracy, VAE minus autoencoder", knn_vae, knn_ae)]
+            observed("kNN accuracy, VAE minus autoencoder", knn_vae, knn_ae),
+            observed("silhouette, VAE minus autoencoder", vae["silhouette"], ae["silhouette"])]
 
 
 @claim()
@@ -411,17 +411,21 @@ def test_03_fitted_autoencoder_closes_most_of_the_gap(w):
 
 
 @claim()
-def test_03_autoencoder_has_more_holes_but_is_mostly_elsewhere(w):
-    """03: "Its encodings have more holes between them than the VAE's (the fitted gap / spacing
-    is higher), but mostly they are simply somewhere else: fitting the Gaussian removes most of
-    the autoencoder's excess gap / spacing over the VAE's." """
+def test_03_autoencoder_has_more_holes_but_being_elsewhere_costs_most(w):
+    """03: "Its encodings also have more holes between them than the VAE's (the fitted gap /
+    spacing is higher), but being somewhere else is what costs the autoencoder most: moving the
+    random points to where its encodings are closes most of its gap in clear share." (How much of
+    the excess gap / spacing fitting removes varies too much to be a claim: an observed row.)"""
     r = _prior_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     removed = ae["gap / spacing"] - ae["gap / spacing, fitted"]
     left = ae["gap / spacing, fitted"] - vae["gap / spacing, fitted"]
+    closed = (ae["clear, fitted"] - ae["clear, N(0, I)"]) / (vae["clear, N(0, I)"] - ae["clear, N(0, I)"])
     return [higher("fitted gap / spacing, autoencoder over VAE's", ae["gap / spacing, fitted"],
                    vae["gap / spacing, fitted"]),
-            word("share of the excess that fitting removes", removed / (removed + left), "most")]
+            word("share of the clear-share gap to the VAE that fitting closes", closed, "most"),
+            observed("share of the excess gap / spacing that fitting removes, minus 1/2",
+                     removed / (removed + left), 0.5)]
 
 
 # --------------------------------------------------------------------------- 04 probabilistic view
@@ -573,8 +577,8 @@ def test_06_beta_ten_collapses_the_posterior(w):
     ten, one = _beta_figures(w, 10.0), _beta_figures(w, 1.0)
     return [below("KL at β = 10 (nats)", ten["kl"], 0.1),
             below("dimensions in use at β = 10", ten["in_use"], 0.5, "none"),
-            below("largest |mu| at β = 10", ten["mu_max"], 0.5),
-            below("largest |sigma - 1| at β = 10", float((ten["sigma"] - 1).abs().max()), 0.1),
+            below("largest size of mu at β = 10", ten["mu_max"], 0.5),
+            below("largest distance of sigma from 1 at β = 10", float((ten["sigma"] - 1).abs().max()), 0.1),
             above("dimensions in use at β = 1", one["in_use"], 4.5, "all five")]
 
 
@@ -642,8 +646,8 @@ def test_07_held_out_loss_ends_within_five_percent_of_training(w):
     model, data = w.trained("vae", pretrained=False).model, w.train_data
     after = w.memo("07 after", lambda: evaluate_loss(model, data.train_images, "mse").total)
     held = h.test_loss[-1]
-    return [below("last epoch: |held-out / training - 1|", abs(held / h.train_loss[-1] - 1), 0.05),
-            below("after training: |held-out / training - 1|, scored alike", abs(held / after - 1), 0.05),
+    return [below("last epoch: held-out / training, distance from 1", abs(held / h.train_loss[-1] - 1), 0.05),
+            below("after training, scored alike: held-out / training, distance from 1", abs(held / after - 1), 0.05),
             observed("last epoch: held-out minus training", held, h.train_loss[-1]),
             observed("after training: held-out minus training, scored alike", held, after)]
 
@@ -702,10 +706,11 @@ def _clothes_samples(w):
 
 
 @claim("clothes")
-def test_09_the_judge_is_rarely_sure_of_a_top(w):
-    """09: "The judge is seldom sure that a sample is a pullover, a coat or a shirt: those three make
-    up far fewer of the clear samples than of the questionable ones, and far fewer than the three
-    in ten that three classes of ten would get by chance" (far fewer: at most half)."""
+def test_09_tops_are_far_fewer_among_clear_samples(w):
+    """09: "Of the samples the judge is sure of, far fewer are pullovers, coats or shirts than of
+    those it doubts, and far fewer than the three in ten that three classes of ten would get by
+    chance" (and the recap's "they make up far fewer of the clear samples than of the questionable
+    ones"). Far fewer: at most half."""
     crowded = [w.clothes.class_names.index(n) for n in ("Pullover", "Coat", "Shirt")]
     q, c = metrics.class_split(_clothes_samples(w).verdict, crowded)
     return [word("tops among questionable / among clear samples", ratio(q, c), "far more"),
@@ -765,7 +770,8 @@ def test_09_generated_clothes_lower_raw_but_most_of_the_gap_closes_against_real_
     Measured against what the same judge says of real pictures (the last row), most of that gap
     closes" (and "what the raw figures show is mostly grey pixels and a harder judge"). The gap is
     measured as a ratio (log of digits / clothes): the share of it that dividing by the real
-    pictures' clear share removes is "most"."""
+    pictures' clear share removes is "most". Which of the two ratios is higher is not claimed
+    (an observed row)."""
     r = _equal_footing(w)
     d, c = r.loc["digits"], r.loc["clothes"]
     raw = math.log(ratio(d["clear, samples"], c["clear, samples"]))

@@ -155,13 +155,11 @@ class Degree:
 
 DEGREES: dict[str, Degree] = {
     "about": Degree("the two differ by less than 10% (ratio below 1.1)", "ratio", high=1.1),
-    "far more": Degree("at least twice as much (far fewer: at most half)", "ratio", low=2.0),
+    "far more": Degree("at least twice as much (far fewer, far below: at most half)", "ratio", low=2.0),
     "several times": Degree("at least three times as much", "ratio", low=3.0),
-    "many times": Degree("at least ten times as much", "ratio", low=10.0),
     "almost none": Degree("at most 5%", "share", high=0.05),
     "a minority": Degree("less than half", "share", high=0.5),
     "most": Degree("more than half", "share", low=0.5),
-    "nearly all": Degree("at least 95%", "share", low=0.95),
 }
 
 
