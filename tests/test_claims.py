@@ -1,11 +1,15 @@
 """Every comparative sentence of the book, asserted on the book's own cached models.
 
-Each test names the chapter and quotes the sentence it checks, computes the numbers with the
-same package function, seed and sample size as the chapter's cell, and asserts the comparison
-with the margin the sentence implies. If a change of recipe or data flips a claim, its test
-fails and the prose must change. The digit claims run on the offline digits and, when
-$VAE_TUTORIAL_FULL_DATA names a folder with full-size MNIST, on it too (see tests/conftest.py,
-"the book's cached models").
+Each claim is a function named for its chapter that quotes its sentence and returns the
+*checks* the sentence makes: the measured value, the rule it must meet (a word of degree from
+``metrics.DEGREES``, a direction, or a bound the sentence states) and the *margin*, how far
+inside the rule the value is (>= 0: the sentence holds). ``@claim`` turns each into a test that
+asserts every margin is >= 0, on the offline digits and, when $VAE_TUTORIAL_FULL_DATA names a
+folder with full-size MNIST, on it too (tests/conftest.py, "the book's cached models").
+
+The same functions run in ``benchmarks/claims_robustness.py`` over other training seeds and
+other held-out sets (a :class:`World` each); its table in BENCHMARKS.md gives every claim's
+worst margin. A direction goes into the prose only when its worst margin there is >= 0.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pytest
 import torch
@@ -42,737 +48,1075 @@ def judge(data):
     return memo(data, "judge", lambda: metrics.judge_for(data))
 
 
-# --------------------------------------------------------------------------- 03_mu_and_sigma
+# --------------------------------------------------------------------------- checks and margins
 
-def _cluster_report(digits):
-    models = {"plain autoencoder": model("ae", digits), "VAE (mu)": model("vae", digits)}
-    return memo(digits, "cluster report", lambda: metrics.cluster_report(models, digits))
+class Check(NamedTuple):
+    """One comparison a sentence makes: ``value`` measured, ``rule`` it must meet, ``margin``
+    how far inside the rule it lies, in the value's units (>= 0: the sentence holds)."""
 
-
-def _prior_report(digits):
-    models = {"plain autoencoder": model("ae", digits), "VAE (mu)": model("vae", digits)}
-    return memo(digits, "prior report",
-                lambda: metrics.prior_report(models, digits, judge(digits)))
-
-
-def _codes_2d(digits):
-    x = digits.images("test")
-    return {name: latent.encodings(model(name, digits), x) for name in ("ae-2d", "vae-2d")}
+    what: str
+    value: float
+    rule: str
+    margin: float
 
 
-def test_03_class_separation_the_vae_is_no_better_than_the_autoencoder(book_data):
-    """03: "On none of the three is the VAE clearly better than the plain autoencoder: where the
-    two differ by more than a hair, the autoencoder is ahead" (also the intro's "the plain
-    autoencoder no worse than the VAE"). kNN and silhouette: higher is better; same / different
-    distance: lower is better. A VAE ahead by more than 0.02 on any of them contradicts it."""
-    _, digits = book_data
-    ae, vae = _cluster_report(digits).loc["plain autoencoder"], _cluster_report(digits).loc["VAE (mu)"]
-    assert vae["kNN accuracy (k=5)"] <= ae["kNN accuracy (k=5)"] + 0.02
-    assert vae["silhouette"] <= ae["silhouette"] + 0.02
-    assert vae["same / different distance"] >= ae["same / different distance"] - 0.02
+def word(what: str, value: float, degree: str) -> Check:
+    """``value`` (a ratio or a share) must fit the word of degree (``metrics.DEGREES``)."""
+    return Check(what, value, f"{degree}: {metrics.DEGREES[degree].means}", metrics.degree(degree, value))
 
 
-def test_03_two_number_codes_autoencoder_several_times_wider(book_data):
-    """03 (2-D scatter): "The autoencoder's encodings spread over a region several times wider
-    than the VAE's": at least three times the spread."""
-    _, digits = book_data
-    codes = _codes_2d(digits)
-    assert codes["ae-2d"].std(0).mean() >= 3 * codes["vae-2d"].std(0).mean()
+def above(what: str, value: float, low: float, rule: str | None = None) -> Check:
+    """``value`` must be above the bound ``low`` that the sentence states."""
+    return Check(what, value, rule or f"> {low:.4g}", value - low)
 
 
-def test_03_two_number_codes_most_ae_outside_the_circle_nearly_all_vae_inside(book_data):
-    """03 (2-D scatter): "most of them lie outside the circle. Nearly all of the VAE's lie
-    inside it" (the circle holding 95% of N(0, I))."""
-    _, digits = book_data
-    codes = _codes_2d(digits)
-    assert metrics.inside_prior(codes["ae-2d"]) < 0.5
-    assert metrics.inside_prior(codes["vae-2d"]) >= 0.85
+def below(what: str, value: float, high: float, rule: str | None = None) -> Check:
+    """``value`` must be below the bound ``high`` that the sentence states."""
+    return Check(what, value, rule or f"< {high:.4g}", high - value)
 
 
-def _six_pair_distances(digits):
-    x, y = digits.images("test"), digits.test_labels
-    sixes = x[y == 6]
-    i, j, _ = metrics.median_pair(sixes)
-    trio = torch.cat([sixes[[i, j]], x[y == 1][:1]])
-    return {name: metrics.relative_distances(model(name, digits), trio, x, y) for name in ("ae", "vae")}
+def higher(what: str, value: float, other: float) -> Check:
+    """A direction: ``value`` must be higher than the ``other`` figure (margin in their units)."""
+    return Check(what, value, "higher", value - other)
 
 
-def test_03_two_sixes_closer_than_two_different_digits_in_both_models(book_data):
-    """03: "In both models the two 6s are closer together than two different digits usually
-    are (below 1.0)." """
-    _, digits = book_data
-    d = memo(digits, "six pair", lambda: _six_pair_distances(digits))
-    assert d["ae"][0, 1] < 1.0 and d["vae"][0, 1] < 1.0
+def lower(what: str, value: float, other: float) -> Check:
+    """A direction: ``value`` must be lower than the ``other`` figure (margin in their units)."""
+    return Check(what, value, "lower", other - value)
 
 
-def test_03_two_sixes_the_vae_does_not_bring_them_closer(book_data):
-    """03: "the VAE does not bring them closer than the plain autoencoder does": the VAE's
-    distance is not below the autoencoder's by more than 0.05."""
-    _, digits = book_data
-    d = memo(digits, "six pair", lambda: _six_pair_distances(digits))
-    assert d["vae"][0, 1] >= d["ae"][0, 1] - 0.05
+def observed(what: str, value: float, other: float) -> Check:
+    """Not a claim: a difference the prose calls mixed (its sign changes between runs), recorded
+    so that ``benchmarks/claims_robustness.py`` shows it changing. The tests do not assert it."""
+    return Check(what, value, OBSERVED, value - other)
 
 
-def test_03_autoencoder_codes_spread_several_times_wider_off_centre(book_data):
-    """03: "The autoencoder's encodings spread several times wider than the VAE's, around a
-    centre far from the origin. The VAE's spread is close to 1, around the origin." Several
-    times: >= 3x; far from the origin: more than two prior standard deviations, and at
-    least five times the VAE's centre; close to 1: within 0.8-1.2."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert ae["spread"] >= 3 * vae["spread"]
-    assert ae["centre"] > 2 and ae["centre"] >= 5 * vae["centre"]
-    assert 0.8 <= vae["spread"] <= 1.2 and vae["centre"] < 0.5
+OBSERVED = "observed (mixed: not asserted)"
 
 
-def test_03_random_points_find_autoencoder_codes_far_away(book_data):
-    """03: "Random points from N(0, I) find the nearest autoencoder encoding several times
-    further away than the nearest VAE encoding (>= 3x), and further, relative to the encodings'
-    own spacing, than for the VAE" (gap / spacing at least 1.2 times the VAE's)."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert ae["gap"] >= 3 * vae["gap"]
-    assert ae["gap / spacing"] >= 1.2 * vae["gap / spacing"]
+def ratio(a: float, b: float) -> float:
+    return metrics.ratio(a, b)
 
 
-def test_03_almost_no_random_points_near_an_autoencoder_code(book_data):
-    """03: "Almost none of them come within one spacing of an autoencoder encoding, against
-    many for the VAE (covered)": at most 5% against at least 10% and five times as many."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert ae["covered"] <= 0.05
-    assert vae["covered"] >= 0.10 and vae["covered"] >= 5 * ae["covered"]
+def share(mask: torch.Tensor) -> float:
+    return float(mask.float().mean())
 
 
-def test_03_vae_random_points_are_clear_far_more_often(book_data):
-    """03: "Decoded, the VAE's random points are clear digits far more often": at least twice
-    as often, and by at least 25 points."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert vae["clear, N(0, I)"] >= 2 * ae["clear, N(0, I)"]
-    assert vae["clear, N(0, I)"] - ae["clear, N(0, I)"] >= 0.25
+# --------------------------------------------------------------------------- a world to check in
+
+def _with_held_out(data, held_out):
+    if data is None or held_out is None:
+        return data
+    images, labels = held_out
+    return replace(data, test_images=images, test_labels=labels)
 
 
-def test_03_fitted_autoencoder_is_clear_about_as_often_as_the_vae(book_data):
-    """03: "Sampled from where its encodings are, the autoencoder's decoder draws clear digits
-    about as often as the VAE's does from N(0, I)": within 10 points of each other."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert abs(ae["clear, fitted"] - vae["clear, N(0, I)"]) <= 0.10
+class World:
+    """The book's models for one training set and seed, judged on one held-out set.
 
+    ``digits`` (and ``clothes``): the data the models train on; ``held_out`` (and
+    ``clothes_held_out``): (uint8 images (N, 28, 28), labels (N,)) to measure on instead of
+    the data's own held-out split; ``seed``: the training seed of every model and judge;
+    ``points_seed``: the seed of the random latent points the clear shares decode; ``tag``
+    names the held-out set. The tests use the book's world (seed 0, the data's own held-out
+    images, points seed 0); ``benchmarks/claims_robustness.py`` varies all of them."""
 
-def test_03_autoencoder_has_somewhat_more_holes_but_is_mostly_elsewhere(book_data):
-    """03: "Its encodings have somewhat more holes between them than the VAE's (the fitted gap /
-    spacing is higher), but mostly they are simply somewhere else": fitting the Gaussian
-    removes more of the autoencoder's gap ratio than is left above the VAE's."""
-    _, digits = book_data
-    report = _prior_report(digits)
-    ae, vae = report.loc["plain autoencoder"], report.loc["VAE (mu)"]
-    assert ae["gap / spacing, fitted"] > vae["gap / spacing, fitted"]
-    removed_by_fitting = ae["gap / spacing"] - ae["gap / spacing, fitted"]
-    left_above_the_vae = ae["gap / spacing, fitted"] - vae["gap / spacing, fitted"]
-    assert removed_by_fitting > left_above_the_vae
+    def __init__(self, digits=None, seed: int = 0, held_out=None, clothes=None, clothes_held_out=None,
+                 points_seed: int = metrics.CLEAR_SEED, tag: str = "own") -> None:
+        self.train_data, self.clothes_train = digits, clothes
+        self.digits = _with_held_out(digits, held_out)
+        self.clothes = _with_held_out(clothes, clothes_held_out)
+        self.seed, self.points_seed, self.tag = seed, points_seed, tag
+        self.variant = digits.variant if digits is not None else None
 
+    def with_clothes(self, clothes) -> "World":
+        return World(self.train_data, self.seed, _held(self.digits), clothes, None, self.points_seed, self.tag)
 
-# --------------------------------------------------------------------------- 08_generation
+    def memo(self, what: str, compute):
+        """Compute each figure once per world: several claims read one table."""
+        d = self.digits if self.digits is not None else self.clothes
+        key = ("world", d.name, d.variant, d.source, d.fingerprint, self.seed, self.tag, self.points_seed,
+               self.clothes is not None, what)
+        if key not in _MEMO:
+            _MEMO[key] = compute()
+        return _MEMO[key]
 
-def _vae_samples(digits):
-    return memo(digits, "vae clear share",
-                lambda: metrics.clear_share(model("vae", digits), judge(digits)))
+    # models, trained on the training data (never on a swapped held-out split) ------------
+    def trained(self, name: str, pretrained: bool = True, data=None, **overrides):
+        data = self.train_data if data is None else data
+        key = ("trained", data.name, data.fingerprint, name, tuple(sorted(overrides.items())), self.seed,
+               pretrained)
+        if key not in _MEMO:
+            _MEMO[key] = book.trained(name, data, pretrained=pretrained, seed=self.seed, **overrides)
+        return _MEMO[key]
 
-
-def test_08_some_samples_are_clear_and_some_questionable(book_data):
-    """08 (the article's "Some look really clear while others are, well, questionable"): both
-    kinds make up at least a fifth of the 1,000 samples."""
-    _, digits = book_data
-    share = _vae_samples(digits).share
-    assert 0.2 <= share <= 0.8
-
-
-def test_08_most_questionable_samples_make_the_judge_hesitate_between_two_digits(book_data):
-    """08: "Most questionable samples are ones where the judge hesitates between two digits"
-    (its two best guesses hold at least 0.9): more than half of them."""
-    _, digits = book_data
-    result = _vae_samples(digits)
-    questionable = ~result.verdict["clear"]
-    two = metrics.top_two_share(judge(digits), result.images)
-    assert (two[questionable] >= 0.9).float().mean() > 0.5
-
-
-def test_08_questionable_points_lie_nearer_the_border_than_clear_ones(book_data):
-    """08: "their latent points lie nearer the border between two digit regions than those of
-    the clear samples do" (median betweenness, by at least 0.03)."""
-    _, digits = book_data
-    result = _vae_samples(digits)
-    where = metrics.between_regions(result.z, latent.encodings(model("vae", digits), digits.images("test")),
-                                    digits.test_labels, result.verdict["confidence"])
-    assert where["questionable betweenness"] >= where["clear betweenness"] + 0.03
-
-
-# --------------------------------------------------------------------------- 09_clothes
-
-def _clothes_samples(clothes):
-    return memo(clothes, "clothes clear share",
-                lambda: metrics.clear_share(book.trained("clothes-vae", clothes).model, judge(clothes)))
-
-
-def test_09_questionable_clothes_are_far_more_often_pullovers_coats_or_shirts(book_clothes):
-    """09: "the judge takes a questionable sample for a pullover, coat or shirt far more often
-    than a clear one": at least twice as often."""
-    clothes = book_clothes
-    crowded = [clothes.class_names.index(n) for n in ("Pullover", "Coat", "Shirt")]
-    among_questionable, among_clear = metrics.class_split(_clothes_samples(clothes).verdict, crowded)
-    assert among_questionable >= 2 * among_clear
-
-
-def _equal_footing(digits, clothes):
-    """The table of the clothes chapter's last section, computed as its cell does."""
-    def compute():
-        rows = {}
-        for name, d in [("digits", digits), ("clothes", clothes)]:
-            same = d.first(book.EQUAL_FOOTING)
-            trained = book.trained("vae-bce", same, dataset=d.name, epochs=book.EPOCHS["offline-5000"])
-            rows[name] = (trained.model, same, metrics.judge_for(d))
-        return metrics.dataset_report(rows)
-    return memo(digits, "equal footing", compute)
-
-
-def test_09_clothes_elbo_is_far_higher_but_mostly_the_floor(book_data, book_clothes):
-    """09: "Clothes' held-out −ELBO is far higher than digits'. But most of the difference is
-    the floor: grey pictures pay several times as many nats as digits [...] Above the floor,
-    clothes cost fewer nats than digits." Far higher: 1.5x; several times: 3x."""
-    _, digits = book_data
-    report = _equal_footing(digits, book_clothes)
-    d, c = report.loc["digits"], report.loc["clothes"]
-    assert c["held-out -ELBO"] >= 1.5 * d["held-out -ELBO"]
-    assert c["BCE floor"] >= 3 * d["BCE floor"]
-    assert c["BCE floor"] - d["BCE floor"] > 0.5 * (c["held-out -ELBO"] - d["held-out -ELBO"])
-    assert c["-ELBO above floor"] < d["-ELBO above floor"]
-
-
-def test_09_clothes_judge_is_less_accurate_and_calls_far_fewer_real_pictures_clear(book_data, book_clothes):
-    """09: "The clothes judge is less accurate than the digit judge, and it calls far fewer real
-    held-out pictures clear" (at least 15 points fewer)."""
-    _, digits = book_data
-    report = _equal_footing(digits, book_clothes)
-    d, c = report.loc["digits"], report.loc["clothes"]
-    assert c["judge accuracy"] < d["judge accuracy"]
-    assert c["clear, real images"] <= d["clear, real images"] - 0.15
-
-
-def test_09_generated_clothes_lower_raw_but_close_against_real_pictures(book_data, book_clothes):
-    """09: "the raw clear share of generated clothes is lower than that of generated digits.
-    Measured against what the same judge says of real pictures, generated clothes come out close
-    to generated digits: the two ratios differ by less than 0.08, in either direction" """
-    _, digits = book_data
-    report = _equal_footing(digits, book_clothes)
-    d, c = report.loc["digits"], report.loc["clothes"]
-    assert c["clear, samples"] < d["clear, samples"]
-    assert abs(c["samples / real"] - d["samples / real"]) < 0.08, report
-
-
-# --------------------------------------------------------------------------- one clear share
-
-@pytest.mark.parametrize("chapter", ["03_mu_and_sigma", "06_kl_divergence", "08_generation",
-                                     "09_clothes"])
-def test_every_clear_share_comes_from_the_one_function_with_its_defaults(chapter):
-    """One definition, one sample size, one number per model: the chapters judge random samples
-    only through ``metrics.clear_share`` (or the reports built on it) with the default n, seed
-    and threshold, never through ``judge_samples`` on samples of their own."""
-    cells = json.loads((BOOK / f"{chapter}.ipynb").read_text())["cells"]
-    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    assert "metrics.clear_share(" in source or "_report(" in source
-    assert "judge_samples(" not in source
-    for call in re.findall(r"clear_share\(([^)]*)\)", source):
-        assert not re.search(r"\b(n|seed|threshold)\s*=", call), call
-
-
-# --------------------------------------------------------------------------- the other chapters
-# Tests below take ``bk``: the book's digits and models for one dataset, read through ``memo``.
-
-class _Book:
-    def __init__(self, kind: str, digits) -> None:
-        self.variant, self.digits = kind, digits
-
-    def trained(self, name: str, beta: float | None = None, pretrained: bool = True):
-        overrides = {} if beta is None else {"beta": beta}
-        return memo(self.digits, f"trained {name} {beta} {pretrained}",
-                    lambda: book.trained(name, self.digits, pretrained=pretrained, **overrides))
-
-    def model(self, name: str, beta: float | None = None):
-        return self.trained(name, beta).model
+    def model(self, name: str, beta: float | None = None, **overrides):
+        if beta is not None:
+            overrides["beta"] = beta
+        return self.trained(name, **overrides).model
 
     def history(self, name: str, pretrained: bool = True):
         return self.trained(name, pretrained=pretrained).history
 
+    def judge_of(self, data):
+        """The judge for ``data``'s training images (this seed), its accuracy on ``data``'s
+        held-out images."""
+        key = ("judge", data.name, data.fingerprint, self.seed)
+        if key not in _MEMO:
+            _MEMO[key] = metrics.judge_for(data, seed=self.seed)   # trained on its training images
+        trained = _MEMO[key]
+        predicted, _ = trained.read(data.images("test"))
+        accuracy = float((predicted == data.test_labels).float().mean())
+        return metrics.Judge(trained.model, accuracy, trained.class_names)
+
     @property
     def judge(self):
-        return judge(self.digits)
+        return self.memo("judge", lambda: self.judge_of(self.digits))
+
+    @property
+    def clothes_judge(self):
+        return self.memo("clothes judge", lambda: self.judge_of(self.clothes))
+
+    def clear_share(self, model, judge, fit_to=None):
+        """``metrics.clear_share`` with the book's defaults, from this world's latent points."""
+        return metrics.clear_share(model, judge, seed=self.points_seed, fit_to=fit_to)
 
     @property
     def bound_tables(self) -> dict:
         """04_probabilistic_view: 100 held-out digits, K up to 1,000, both VAEs."""
         held_out = self.digits.images("test")[:100]
-        return memo(self.digits, "bound tables", lambda: {
+        return self.memo("bound tables", lambda: {
             name: likelihood.bound_table(self.model(name), held_out, ks=(1, 10, 100, 1000))
             for name in ("vae", "vae-bce")})
 
 
+def _held(data):
+    return None if data is None else (data.test_images, data.test_labels)
+
+
+# --------------------------------------------------------------------------- claims become tests
+
+@dataclass
+class Claim:
+    """A sentence's checks for one world: ``measure(world) -> list[Check]``. ``needs``: which
+    data its world must hold ("digits", "clothes" or both)."""
+
+    name: str
+    measure: Callable
+    needs: tuple[str, ...]
+
+
+CLAIMS: dict[str, Claim] = {}
+
+
+def _assert_holds(checks: list[Check]) -> None:
+    failed = [c for c in checks if c.rule != OBSERVED and not c.margin >= 0]
+    assert not failed, "\n".join(f"{c.what}: {c.value:.4g}, needs {c.rule} (margin {c.margin:.4g})"
+                                 for c in failed)
+
+
+def claim(*needs: str):
+    """Register ``measure(world) -> list[Check]`` and return the test that asserts it on the
+    book's world: digits (``bk``), clothes (``book_clothes``) or both."""
+    needs = needs or ("digits",)
+
+    def register(measure):
+        name = measure.__name__
+        CLAIMS[name] = Claim(name, measure, needs)
+        if needs == ("clothes",):
+            def test(book_clothes):
+                _assert_holds(measure(World(clothes=book_clothes)))
+        elif "clothes" in needs:
+            def test(bk, book_clothes):
+                _assert_holds(measure(bk.with_clothes(book_clothes)))
+        else:
+            def test(bk):
+                _assert_holds(measure(bk))
+        test.__name__ = test.__qualname__ = name
+        test.__doc__ = measure.__doc__
+        test.measure = measure
+        return test
+    return register
+
+
 @pytest.fixture
-def bk(book_data) -> _Book:
-    return _Book(*book_data)
+def bk(book_data) -> World:
+    """The book's world for the digits of ``book_data`` (offline, or full-size)."""
+    return World(book_data[1])
 
 
 # --------------------------------------------------------------------------- 02 autoencoder
 
-def test_02_most_rebuilt_digits_survive_but_fewer_than_originals(bk):
-    """"Most digits survive, but not all: the judge recognises fewer of the rebuilt digits
+def _rebuilt_read_right(w: World, name: str, **overrides) -> float:
+    def compute():
+        read, _ = w.judge.read(latent.reconstruct(w.model(name, **overrides), w.digits.images("test")))
+        return share(read == w.digits.test_labels)
+    return w.memo(f"read right {name} {overrides}", compute)
+
+
+@claim()
+def test_02_most_rebuilt_digits_survive_but_fewer_than_originals(w):
+    """02: "Most digits survive, but not all: the judge recognises fewer of the rebuilt digits
     than of the originals." """
-    x, labels = bk.digits.images("test"), bk.digits.test_labels
-    read, _ = bk.judge.read(latent.reconstruct(bk.model("ae"), x))
-    rebuilt = (read == labels).float().mean().item()
-    assert 0.5 < rebuilt < bk.judge.accuracy
+    rebuilt = _rebuilt_read_right(w, "ae")
+    return [word("rebuilt digits the judge reads right", rebuilt, "most"),
+            lower("read right, rebuilt digits against originals (judge accuracy)", rebuilt, w.judge.accuracy)]
+
+
+# --------------------------------------------------------------------------- 03 mu and sigma
+
+def _models(w):
+    return {"plain autoencoder": w.model("ae"), "VAE (mu)": w.model("vae")}
+
+
+def _cluster_report(w):
+    return w.memo("cluster report", lambda: metrics.cluster_report(_models(w), w.digits))
+
+
+def _prior_report(w):
+    return w.memo("prior report", lambda: metrics.prior_report(_models(w), w.digits, w.judge,
+                                                                seed=w.points_seed))
+
+
+def _codes_2d(w):
+    x = w.digits.images("test")
+    return w.memo("codes 2d", lambda: {name: latent.encodings(w.model(name), x) for name in ("ae-2d", "vae-2d")})
+
+
+@claim()
+def test_03_tsne_most_digits_have_neighbours_of_their_kind_some_groups_merge(w):
+    """03 (t-SNE): "In both pictures most digits land among others of their kind, and some
+    groups run into each other." In the 5-D latent space t-SNE draws: kNN accuracy (the 5 nearest
+    encodings vote) is "most" (> 1/2) for both models, and below 0.95: a share of the digits sit
+    among others."""
+    r = _cluster_report(w)
+    out = []
+    for m in r.index:
+        out += [word(f"{m}: kNN accuracy", r.loc[m, "kNN accuracy (k=5)"], "most"),
+                below(f"{m}: kNN accuracy (some groups merge)", r.loc[m, "kNN accuracy (k=5)"], 0.95)]
+    return out
+
+
+@claim()
+def test_03_class_separation_is_mixed(w):
+    """03: "The three measures disagree. By kNN accuracy the two models are about equal, and which
+    of them is ahead changes with the data; the silhouette puts one or the other ahead, depending
+    on the run; by the same / different distance the plain autoencoder is about equal or ahead."
+    (and the intro's "the measures disagree on which of them does it better"). About: the larger
+    is less than 1.1 times the smaller; "about equal or ahead": the VAE's figure is not better
+    than the autoencoder's by that much. The two "changes" are BENCHMARKS.md's observed rows."""
+    r = _cluster_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    knn_ae, knn_vae = ae["kNN accuracy (k=5)"], vae["kNN accuracy (k=5)"]
+    return [word("kNN accuracy, larger / smaller", max(ratio(knn_vae, knn_ae), ratio(knn_ae, knn_vae)), "about"),
+            word("same / different distance, autoencoder / VAE (lower is better)",
+                 ratio(ae["same / different distance"], vae["same / different distance"]), "about"),
+            observed("kNN accuracy, VAE minus autoencoder", knn_vae, knn_ae),
+            observed("silhouette, VAE minus autoencoder", vae["silhouette"], ae["silhouette"])]
+
+
+@claim()
+def test_03_two_number_codes_autoencoder_several_times_wider(w):
+    """03 (2-D scatter): "The autoencoder's encodings spread over a region several times wider
+    than the VAE's" (several times: >= 3)."""
+    codes = _codes_2d(w)
+    return [word("spread, 2-D autoencoder / 2-D VAE",
+                 ratio(float(codes["ae-2d"].std(0).mean()), float(codes["vae-2d"].std(0).mean())), "several times")]
+
+
+@claim()
+def test_03_two_number_codes_most_ae_outside_the_circle_most_vae_inside(w):
+    """03 (2-D scatter): "most of them lie outside the circle. Most of the VAE's lie inside it"
+    (the circle holding 95% of N(0, I))."""
+    codes = _codes_2d(w)
+    return [word("2-D autoencoder codes outside the circle", 1 - metrics.inside_prior(codes["ae-2d"]), "most"),
+            word("2-D VAE codes inside the circle", metrics.inside_prior(codes["vae-2d"]), "most")]
+
+
+def _six_pairs(w):
+    def compute():
+        x, y = w.digits.images("test"), w.digits.test_labels
+        sixes = x[y == 6]
+        i, j, _ = metrics.median_pair(sixes)
+        trio = torch.cat([sixes[[i, j]], x[y == 1][:1]])
+        return {name: metrics.relative_distances(w.model(name), trio, x, y) for name in ("ae", "vae")}
+    return w.memo("six pair", compute)
+
+
+@claim()
+def test_03_two_sixes_closer_than_two_different_digits_in_both_models(w):
+    """03: "In both models the two 6s are closer together than two different digits usually
+    are (below 1.0). Which model puts them closer changes from one pair of 6s to another" (the
+    second sentence is what BENCHMARKS.md's table shows: the difference changes sign)."""
+    d = _six_pairs(w)
+    return [below("autoencoder: 6 to 6", float(d["ae"][0, 1]), 1.0),
+            below("VAE: 6 to 6", float(d["vae"][0, 1]), 1.0),
+            observed("6 to 6, VAE minus autoencoder", float(d["vae"][0, 1]), float(d["ae"][0, 1]))]
+
+
+@claim()
+def test_03_autoencoder_codes_spread_several_times_wider_off_centre(w):
+    """03: "The autoencoder's encodings spread several times wider than the VAE's, around a
+    centre several times further from the origin. The VAE's spread is about 1, around the origin." """
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("spread, autoencoder / VAE", ratio(ae["spread"], vae["spread"]), "several times"),
+            word("centre's distance from 0, autoencoder / VAE", ratio(ae["centre"], vae["centre"]), "several times"),
+            word("VAE spread against 1", max(ratio(vae["spread"], 1.0), ratio(1.0, vae["spread"])), "about")]
+
+
+@claim()
+def test_03_random_points_find_autoencoder_codes_far_away(w):
+    """03: "Random points from N(0, I) find the nearest autoencoder encoding several times
+    further away than the nearest VAE encoding, and further, relative to the encodings' own
+    spacing, than for the VAE." """
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("gap, autoencoder / VAE", ratio(ae["gap"], vae["gap"]), "several times"),
+            higher("gap / spacing, autoencoder over VAE's", ae["gap / spacing"], vae["gap / spacing"])]
+
+
+@claim()
+def test_03_almost_no_random_points_near_an_autoencoder_code(w):
+    """03: "Almost none of them come within one spacing of an autoencoder encoding; far more do
+    for the VAE (covered), though still a minority." """
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("covered, autoencoder", ae["covered"], "almost none"),
+            word("covered, VAE / autoencoder", ratio(vae["covered"], ae["covered"]), "far more"),
+            word("covered, VAE", vae["covered"], "a minority")]
+
+
+@claim()
+def test_03_vae_random_points_are_clear_far_more_often(w):
+    """03: "Decoded, the VAE's random points are clear digits far more often" (>= 2x)."""
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("clear share, VAE / autoencoder", ratio(vae["clear, N(0, I)"], ae["clear, N(0, I)"]), "far more")]
+
+
+@claim()
+def test_03_fitted_autoencoder_closes_most_of_the_gap(w):
+    """03: "Sampled from where its encodings are, the autoencoder's decoder draws clear digits far
+    more often than from N(0, I), closing most of its gap to the VAE (whether it then ends above
+    or below the VAE changes from run to run)" (and the recap). Most: of the gap between the
+    autoencoder's N(0, I) clear share and the VAE's, fitting closes more than half."""
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    closed = (ae["clear, fitted"] - ae["clear, N(0, I)"]) / (vae["clear, N(0, I)"] - ae["clear, N(0, I)"])
+    return [word("clear share, autoencoder fitted / N(0, I)", ratio(ae["clear, fitted"], ae["clear, N(0, I)"]),
+                 "far more"),
+            word("share of the gap to the VAE that fitting closes", closed, "most"),
+            observed("clear share, autoencoder fitted minus VAE", ae["clear, fitted"], vae["clear, N(0, I)"])]
+
+
+@claim()
+def test_03_autoencoder_has_more_holes_but_being_elsewhere_costs_most(w):
+    """03: "Its encodings also have more holes between them than the VAE's (the fitted gap /
+    spacing is higher), but being somewhere else is what costs the autoencoder most: moving the
+    random points to where its encodings are closes most of its gap in clear share." (How much of
+    the excess gap / spacing fitting removes varies too much to be a claim: an observed row.)"""
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    removed = ae["gap / spacing"] - ae["gap / spacing, fitted"]
+    left = ae["gap / spacing, fitted"] - vae["gap / spacing, fitted"]
+    closed = (ae["clear, fitted"] - ae["clear, N(0, I)"]) / (vae["clear, N(0, I)"] - ae["clear, N(0, I)"])
+    return [higher("fitted gap / spacing, autoencoder over VAE's", ae["gap / spacing, fitted"],
+                   vae["gap / spacing, fitted"]),
+            word("share of the clear-share gap to the VAE that fitting closes", closed, "most"),
+            observed("share of the excess gap / spacing that fitting removes, minus 1/2",
+                     removed / (removed + left), 0.5)]
 
 
 # --------------------------------------------------------------------------- 04 probabilistic view
 
-def test_04_most_ink_pixels_are_grey(bk):
-    """"Most ink pixels are grey" (BCE's Bernoulli reading is only approximate)."""
-    pixels = bk.digits.images("test")
+@claim()
+def test_04_most_pixels_are_background_and_most_ink_pixels_are_grey(w):
+    """04: "Most ink pixels are grey" (BCE's Bernoulli reading is only approximate); "pixels close
+    to black or white, which most of a digit's pixels are (the background alone, printed above)";
+    05: "Most of an MNIST image is background (0)"."""
+    pixels = w.digits.images("test")
     inked = pixels[pixels > 0]
-    assert (inked < 1).float().mean().item() > 0.5
+    return [word("ink pixels that are grey", share(inked < 1), "most"),
+            word("pixels that are background (exactly 0)", share(pixels == 0), "most")]
 
 
-def test_04_the_implied_beta_is_far_above_one(bk):
-    """"Judged by its own errors, then, the article's loss is a β-VAE with β far above 1." """
-    pixels = bk.digits.images("test")
-    with torch.no_grad():
-        err = (latent.reconstruct(bk.model("vae"), pixels) - pixels).pow(2).mean().item()
-    assert 1 / (2 * err) > 5
+@claim()
+def test_04_the_implied_beta_is_far_above_one(w):
+    """04: "Judged by its own errors, then, the article's loss is a β-VAE with β far above 1"
+    (far: at least twice)."""
+    def compute():
+        pixels = w.digits.images("test")
+        err = (latent.reconstruct(w.model("vae"), pixels) - pixels).pow(2).mean().item()
+        return 1 / (2 * err)
+    return [word("implied beta / 1", w.memo("implied beta", compute), "far more")]
 
 
-@pytest.mark.parametrize("name", ["vae", "vae-bce"])
-def test_04_the_estimate_at_one_sample_matches_the_elbo(bk, name):
-    """"the estimate at K = 1 matches the ELBO up to sampling noise" """
-    table = bk.bound_tables[name]
-    assert abs(table.estimates[1] - table.elbo) < 0.5
-
-
-@pytest.mark.parametrize("name", ["vae", "vae-bce"])
-def test_04_the_estimate_rises_with_every_tenfold_k(bk, name):
-    """"rises with every tenfold increase in K" """
-    estimates = list(bk.bound_tables[name].estimates.values())
-    assert all(b > a for a, b in zip(estimates, estimates[1:])), estimates
-
-
-@pytest.mark.parametrize("name", ["vae", "vae-bce"])
-def test_04_the_elbo_is_below_the_estimate_by_a_few_nats(bk, name):
-    """"ends above the ELBO: the bound is real"; recap: "a few nats above the ELBO" """
-    assert 1.0 < bk.bound_tables[name].gap < 15.0
-
-
-def test_04_the_bce_trained_vae_has_the_smaller_gap(bk):
-    """"It is smaller for the BCE-trained VAE, whose encoder was trained on exactly this
+@claim()
+def test_04_the_bce_trained_vae_has_the_smaller_gap(w):
+    """04: "It is smaller for the BCE-trained VAE, whose encoder was trained on exactly this
     Bernoulli bound" """
-    assert bk.bound_tables["vae-bce"].gap < bk.bound_tables["vae"].gap
+    t = w.bound_tables
+    return [lower("gap (nats), BCE-trained under MSE-trained", t["vae-bce"].gap, t["vae"].gap)]
 
 
 # --------------------------------------------------------------------------- 05 reconstruction loss
 
-def _per_image_mse(bk: _Book) -> torch.Tensor:
-    x = bk.digits.images("test")
-    torch.manual_seed(0)
-    with torch.no_grad():
-        logits, _, _ = bk.model("vae")(x)
-        return losses.reconstruction_loss(logits, x, "mse", reduction="none")
+def _per_image_mse(w):
+    def compute():
+        x = w.digits.images("test")
+        torch.manual_seed(0)
+        with torch.no_grad():
+            logits, _, _ = w.model("vae")(x)
+        return losses.reconstruction_loss(logits, x, "mse", reduction="none"), torch.sigmoid(logits)
+    return w.memo("per-image mse", compute)
 
 
-def test_05_the_best_reconstructions_carry_far_less_ink_than_the_worst(bk):
-    """"The best reconstructions are thin, simple strokes, with far less ink than the worst" """
-    order = _per_image_mse(bk).argsort()
-    ink = bk.digits.images("test").sum((1, 2, 3))
-    assert ink[order[-6:]].mean() > 2 * ink[order[:6]].mean()
+@claim()
+def test_05_the_best_reconstructions_carry_far_less_ink_than_the_worst(w):
+    """05: "The best reconstructions are thin, simple strokes, with far less ink than the
+    worst" (far less: at most half)."""
+    order = _per_image_mse(w)[0].argsort()
+    ink = w.digits.images("test").sum((1, 2, 3))
+    return [word("ink, worst six / best six", ratio(float(ink[order[-6:]].mean()), float(ink[order[:6]].mean())),
+                 "far more")]
 
 
-def test_05_bce_punishes_a_confident_mistake_much_harder():
-    """"BCE punishes a confident mistake much harder than MSE does" (0.01 for a 1)."""
-    y, logit = torch.ones(1, 1, 1, 1), torch.logit(torch.full((1, 1, 1, 1), 0.01))
-    mse = losses.reconstruction_loss(logit, y, "mse").item()
-    bce = losses.reconstruction_loss(logit, y, "bce").item()
-    assert mse <= 1 and bce > 4 * mse
+@claim()
+def test_05_the_best_reconstructions_miss_along_the_edges_of_strokes(w):
+    """05: "Even the best reconstructions miss a little, and most of what they miss lies on the
+    edges of their strokes" (the share of their squared error on edge pixels: most)."""
+    per_image, rebuilt = _per_image_mse(w)
+    best = per_image.argsort()[:6]
+    x = w.digits.images("test")
+    return [word("squared error of the best six on stroke edges", metrics.edge_share(x[best], rebuilt[best]),
+                 "most")]
 
 
-def _held_out_elbo(bk: _Book, name: str):
-    return evaluate_loss(bk.model(name), bk.digits.test_images, "bce", elbo=True)
+def _held_out_elbo(w, name: str):
+    return w.memo(f"elbo {name}", lambda: evaluate_loss(w.model(name), w.digits.test_images, "bce", elbo=True))
 
 
-def test_05_the_bce_trained_vae_has_the_lower_negative_elbo(bk):
-    """"On this yardstick the BCE-trained model comes out ahead" """
-    assert _held_out_elbo(bk, "vae-bce").total < _held_out_elbo(bk, "vae").total
-
-
-def test_05_the_bce_trained_vae_spends_more_nats_on_kl(bk):
-    """"it spends more nats on its latent numbers (a larger KL)" (and 04: "Expect the
-    MSE-trained VAE to spend fewer nats on its latent numbers than the BCE-trained one") """
-    assert _held_out_elbo(bk, "vae-bce").kl > _held_out_elbo(bk, "vae").kl
-
-
-def test_05_the_bce_trained_vae_rebuilds_better_on_the_yardstick(bk):
-    """"and in return rebuilds the held-out digits better (a smaller reconstruction term)" """
-    assert _held_out_elbo(bk, "vae-bce").reconstruction < _held_out_elbo(bk, "vae").reconstruction
+@claim()
+def test_05_the_bce_trained_vae_is_ahead_spends_more_on_kl_rebuilds_better(w):
+    """05: "On this yardstick the BCE-trained model comes out ahead [...] it spends more nats on
+    its latent numbers (a larger KL [...] and in return rebuilds the held-out digits better (a
+    smaller reconstruction term)"; 04: "Expect the MSE-trained VAE to spend fewer nats on its
+    latent numbers than the BCE-trained one". """
+    mse, bce = _held_out_elbo(w, "vae"), _held_out_elbo(w, "vae-bce")
+    return [lower("-ELBO, BCE-trained under MSE-trained", bce.total, mse.total),
+            higher("KL, BCE-trained over MSE-trained", bce.kl, mse.kl),
+            lower("reconstruction, BCE-trained under MSE-trained", bce.reconstruction, mse.reconstruction)]
 
 
 # --------------------------------------------------------------------------- 06 KL divergence
 
-def _kl(mu: float, sigma: float) -> float:
-    return losses.kl_divergence(torch.tensor([[mu]]), torch.tensor([[2 * math.log(sigma)]])).item()
-
-
-def test_06_sigma_three_costs_more_than_sigma_a_tenth():
-    """"sigma larger than 1 is punished too, and faster ... sigma = 3 costs more than
-    sigma = 0.1" """
-    assert _kl(0.0, 3.0) > _kl(0.0, 0.1) > 0
-
-
 BETAS = (0.0, 1.0, 10.0)
 
 
-def _beta_figures(bk: _Book, beta: float) -> dict:
-    """06_kl_divergence's three printouts for one beta, computed as the chapter does."""
-    key = ("beta", beta)
-    if key not in bk.__dict__:
-        model, x = bk.model("vae", beta), bk.digits.images("test")
-        t = evaluate_loss(model, bk.digits.test_images, "mse")
-        read, _ = bk.judge.read(latent.reconstruct(model, x))
+def _beta_figures(w, beta: float) -> dict:
+    """06_kl_divergence's printouts for one beta, computed as the chapter does."""
+    def compute():
+        m, x = w.model("vae", beta), w.digits.images("test")
+        t = evaluate_loss(m, w.digits.test_images, "mse")
         with torch.no_grad():
-            mu, logvar = model.encode(x)
-        clear = metrics.clear_share(model, bk.judge).share
-        bk.__dict__[key] = {
-            "reconstruction": t.reconstruction, "kl": t.kl,
-            "in_use": int((likelihood.kl_per_dimension(model, x) > 0.01).sum()),
-            "read_right": (read == bk.digits.test_labels).float().mean().item(), "clear": clear,
-            "mu_max": mu.abs().max().item(), "sigma": torch.exp(0.5 * logvar)}
-    return bk.__dict__[key]
+            mu, logvar = m.encode(x)
+        return {"reconstruction": t.reconstruction, "kl": t.kl,
+                "in_use": int((likelihood.kl_per_dimension(m, x) > 0.01).sum()),
+                "read_right": _rebuilt_read_right(w, "vae", beta=beta),
+                "clear": w.clear_share(m, w.judge).share,
+                "mu_max": mu.abs().max().item(), "mu_range": float(mu.max() - mu.min()),
+                "sigma": torch.exp(0.5 * logvar)}
+    return w.memo(f"beta {beta}", compute)
 
 
-def test_06_beta_zero_rebuilds_sharpest(bk):
-    """"β = 0: the sharpest reconstructions (the smallest reconstruction loss)" """
-    rec = [_beta_figures(bk, b)["reconstruction"] for b in BETAS]
-    assert rec[0] < rec[1] < rec[2]
+@claim()
+def test_06_beta_zero_rebuilds_sharpest(w):
+    """06: "β = 0: the sharpest reconstructions (the smallest reconstruction loss)" (and the
+    loss grows with β)."""
+    rec = [_beta_figures(w, b)["reconstruction"] for b in BETAS]
+    return [lower("reconstruction, β = 0 under β = 1", rec[0], rec[1]),
+            lower("reconstruction, β = 1 under β = 10", rec[1], rec[2])]
 
 
-def test_06_beta_zero_random_points_decode_to_far_fewer_clear_digits(bk):
-    """"random latent points decode to smudges: the judge finds far fewer clear digits among
-    them than for β = 1 ... the encodings sit far from N(0, 1)" """
-    zero, one = _beta_figures(bk, 0.0), _beta_figures(bk, 1.0)
-    assert zero["clear"] < 0.5 * one["clear"]
-    assert zero["kl"] > 5 * one["kl"]
+@claim()
+def test_06_beta_zero_random_points_decode_to_far_fewer_clear_digits(w):
+    """06: "the judge finds far fewer clear digits among them than for β = 1 [...] (see the KL:
+    the encodings sit far from N(0, 1))": far fewer: at most half; far from N(0, 1): a KL at
+    least twice β = 1's."""
+    zero, one = _beta_figures(w, 0.0), _beta_figures(w, 1.0)
+    return [word("clear share, β = 1 / β = 0", ratio(one["clear"], zero["clear"]), "far more"),
+            word("KL, β = 0 / β = 1", ratio(zero["kl"], one["kl"]), "far more")]
 
 
-def test_06_beta_one_has_the_most_recognisable_samples(bk):
-    """"β = 1: good reconstructions and the most recognisable samples of the three" """
-    clear = {b: _beta_figures(bk, b)["clear"] for b in BETAS}
-    assert clear[1.0] > max(clear[0.0], clear[10.0])
-    assert _beta_figures(bk, 1.0)["read_right"] > 0.5
+@claim()
+def test_06_beta_zero_shrinks_sigma_and_spreads_mu(w):
+    """06: "At the other end, β = 0, nothing holds sigma up: it ends far below 1 for every digit
+    [...], and mu spreads over a range several times wider than at β = 1" (05's recap: "On its
+    own it pulls [...] sigma towards 0 [...] and mu values spread"). Far below 1: the largest
+    sigma at most half of 1; the range is what the printout shows, max(mu) - min(mu)."""
+    zero, one = _beta_figures(w, 0.0), _beta_figures(w, 1.0)
+    return [word("1 / largest sigma at β = 0", ratio(1.0, float(zero["sigma"].max())), "far more"),
+            word("range of mu, β = 0 / β = 1", ratio(zero["mu_range"], one["mu_range"]), "several times")]
 
 
-def test_06_beta_ten_collapses_the_posterior(bk):
-    """"At β = 10 the KL has all but vanished and no latent dimension is in use ... mu stays
-    near 0 and sigma near 1 for every digit" """
-    ten = _beta_figures(bk, 10.0)
-    assert ten["kl"] < 0.1 and ten["in_use"] == 0
-    assert ten["mu_max"] < 0.5
-    assert ((ten["sigma"] - 1).abs() < 0.1).all()
-    assert _beta_figures(bk, 1.0)["in_use"] == 5  # the article's VAE uses all five
+@claim()
+def test_06_beta_one_has_the_most_recognisable_samples(w):
+    """06: "β = 1: good reconstructions and the most recognisable samples of the three" (most of
+    its reconstructions read right)."""
+    clear = {b: _beta_figures(w, b)["clear"] for b in BETAS}
+    return [higher("clear share, β = 1 over the others'", clear[1.0], max(clear[0.0], clear[10.0])),
+            word("β = 1 reconstructions read right", _beta_figures(w, 1.0)["read_right"], "most")]
 
 
-def test_06_beta_ten_reconstructions_are_read_right_no_more_than_chance(bk):
-    """"the judge reads the reconstructions right about as often as guessing would (one time
-    in ten)"; "every reconstruction and every sample turns into the same blurry average digit" """
-    ten = _beta_figures(bk, 10.0)
-    assert ten["read_right"] < 0.2
-    model = bk.model("vae", 10.0)
-    x = bk.digits.images("test")[:10]
-    rebuilt = latent.reconstruct(model, x)
-    samples = latent.decode(model, torch.randn(10, 5, generator=torch.Generator().manual_seed(3)))
-    spread = x.std(0).mean()  # how much ten different digits differ, pixel by pixel
-    assert rebuilt.std(0).mean() < 0.05 * spread and samples.std(0).mean() < 0.15 * spread
+@claim()
+def test_06_beta_ten_collapses_the_posterior(w):
+    """06: "At β = 10 the KL has all but vanished (below 0.1 nats) and no latent dimension is in
+    use [...] At β = 10, mu stays within 0.5 of 0 and sigma within 0.1 of 1 for every digit";
+    "at β = 1 all five latent numbers are in use"."""
+    ten, one = _beta_figures(w, 10.0), _beta_figures(w, 1.0)
+    return [below("KL at β = 10 (nats)", ten["kl"], 0.1),
+            below("dimensions in use at β = 10", ten["in_use"], 0.5, "none"),
+            below("largest size of mu at β = 10", ten["mu_max"], 0.5),
+            below("largest distance of sigma from 1 at β = 10", float((ten["sigma"] - 1).abs().max()), 0.1),
+            above("dimensions in use at β = 1", one["in_use"], 4.5, "all five")]
+
+
+@claim()
+def test_06_beta_ten_reconstructions_are_one_blurry_digit(w):
+    """06: "the judge reads the reconstructions right less than twice as often as guessing
+    would (one time in ten)"; "every reconstruction and every sample turns into the same
+    blurry average digit": ten reconstructions (ten samples) differ pixel by pixel less than
+    5% (15%) as much as ten different digits do."""
+    ten = _beta_figures(w, 10.0)
+    m = w.model("vae", 10.0)
+    x = w.digits.images("test")[:10]
+    rebuilt = latent.reconstruct(m, x)
+    samples = latent.decode(m, torch.randn(10, 5, generator=torch.Generator().manual_seed(3)))
+    spread = float(x.std(0).mean())  # how much ten different digits differ, pixel by pixel
+    return [below("β = 10 reconstructions read right", ten["read_right"], 0.2),
+            below("pixel spread of ten reconstructions / of ten digits", float(rebuilt.std(0).mean()) / spread, 0.05),
+            below("pixel spread of ten samples / of ten digits", float(samples.std(0).mean()) / spread, 0.15)]
 
 
 # --------------------------------------------------------------------------- 07 training
 
-def _loop(bk):
+def _loop(w):
     """07_training: the first 400 batches of the book's VAE, as ``train.fit`` recorded them
     (the chapter trains its own, without the shipped weights, as here)."""
-    h = bk.history("vae", pretrained=False)
+    h = w.history("vae", pretrained=False)
     return torch.tensor(h.step_reconstruction[:400]), torch.tensor(h.step_kl[:400])
 
 
-def test_07_reconstruction_falls_steeply_then_slowly(bk):
-    """"The reconstruction loss falls steeply in the first few dozen steps ... and then keeps
-    improving slowly." """
-    rec, _ = _loop(bk)
-    assert rec[49] < 0.5 * rec[0]                   # steeply: more than halved by step 50
-    assert rec[-20:].mean() < rec[40:60].mean()     # and still improving
-    assert rec[0] - rec[49] > 2 * (rec[49] - rec[-20:].mean())  # faster at first
+@claim()
+def test_07_reconstruction_falls_by_half_in_fifty_steps_then_slowly(w):
+    """07: "The reconstruction loss falls to less than half its first value within 50 steps
+    [...] and then keeps improving, more slowly" (over steps 381-400 it is below steps 41-60, and
+    it fell by less between step 50 and step 400 than in the first 50 steps)."""
+    rec, _ = _loop(w)
+    return [below("step 50 / step 1", float(rec[49] / rec[0]), 0.5),
+            lower("steps 381-400 under steps 41-60", float(rec[-20:].mean()), float(rec[40:60].mean())),
+            lower("fall after step 50 under the fall before", float(rec[49] - rec[-20:].mean()),
+                  float(rec[0] - rec[49]))]
 
 
-def test_07_the_kl_spikes_drops_almost_to_zero_and_climbs_again(bk):
-    """"In the first few dozen steps it spikes ... Then it drops back almost to zero ... the
-    KL climbs again" """
-    _, kl = _loop(bk)
+@claim()
+def test_07_the_kl_spikes_drops_almost_to_zero_and_climbs_again(w):
+    """07: "Within the first 60 steps it spikes [...] Then it drops back almost to zero (below a
+    fifth of its peak) [...] the KL climbs again, to far above its low": a peak above 1 nat in
+    the first 60 steps, a dip below a fifth of the peak and below 0.5 nats, and steps 381-400 at
+    least twice the dip (far above)."""
+    _, kl = _loop(w)
     peak = int(kl[:100].argmax())
     low = peak + int(kl[peak:200].argmin())
-    assert peak < 60 and kl[peak] > 1.0             # a spike, in the first few dozen steps
-    assert kl[low] < 0.2 * kl[peak] and kl[low] < 0.5  # back almost to zero
-    assert kl[-20:].mean() > 5 * kl[low]            # and up again
+    return [below("step of the peak", peak + 1, 60.5, "within the first 60"),
+            above("KL at the peak (nats)", float(kl[peak]), 1.0),
+            below("dip / peak", float(kl[low] / kl[peak]), 0.2),
+            below("KL at the dip (nats)", float(kl[low]), 0.5),
+            word("KL over steps 381-400 / at the dip", ratio(float(kl[-20:].mean()), float(kl[low])), "far more")]
 
 
-def test_07_held_out_loss_ends_within_a_few_percent_of_training(bk):
-    """"The held-out loss (dashed) tracks the training loss, ending within a few percent" """
-    h = bk.history("vae", pretrained=False)   # the chapter trains its own, as here
-    assert abs(h.test_loss[-1] - h.train_loss[-1]) < 0.05 * h.train_loss[-1]
+@claim()
+def test_07_held_out_loss_ends_within_five_percent_of_training(w):
+    """07: "The held-out loss (dashed) follows the training loss and ends within 5% of it [...]
+    Scored the same way after the last epoch (the second line), training and held-out digits
+    come out within 5% of each other." (Which curve lies lower changes with the data:
+    BENCHMARKS.md, so the sentence names neither.)"""
+    h = w.history("vae", pretrained=False)
+    model, data = w.trained("vae", pretrained=False).model, w.train_data
+    after = w.memo("07 after", lambda: evaluate_loss(model, data.train_images, "mse").total)
+    held = h.test_loss[-1]
+    return [below("last epoch: held-out / training, distance from 1", abs(held / h.train_loss[-1] - 1), 0.05),
+            below("after training, scored alike: held-out / training, distance from 1", abs(held / after - 1), 0.05),
+            observed("last epoch: held-out minus training", held, h.train_loss[-1]),
+            observed("after training: held-out minus training, scored alike", held, after)]
+
+
+# --------------------------------------------------------------------------- 08 generation
+
+def _vae_samples(w):
+    return w.memo("vae clear share", lambda: w.clear_share(w.model("vae"), w.judge))
+
+
+@claim()
+def test_08_some_samples_are_clear_and_some_questionable(w):
+    """08: "some generated digits look clear while others are, well, questionable": both kinds
+    make up at least a fifth of the 1,000 samples."""
+    s = _vae_samples(w).share
+    return [above("clear share", s, 0.2), below("clear share", s, 0.8)]
+
+
+@claim()
+def test_08_most_questionable_samples_make_the_judge_hesitate_between_two_digits(w):
+    """08: "Most questionable samples are ones where the judge hesitates between two digits"
+    (its two best guesses hold at least 0.9)."""
+    result = _vae_samples(w)
+    questionable = ~result.verdict["clear"]
+    two = metrics.top_two_share(w.judge, result.images)
+    return [word("questionable samples with >= 0.9 on two guesses", share(two[questionable] >= 0.9), "most")]
+
+
+@claim()
+def test_08_questionable_points_lie_nearer_the_border_than_clear_ones(w):
+    """08: "their latent points lie nearer the border between two digit regions than those of
+    the clear samples do" (median betweenness)."""
+    result = _vae_samples(w)
+    where = metrics.between_regions(result.z, latent.encodings(w.model("vae"), w.digits.images("test")),
+                                    w.digits.test_labels, result.verdict["confidence"])
+    return [higher("median betweenness, questionable over clear", where["questionable betweenness"],
+                   where["clear betweenness"])]
+
+
+@claim()
+def test_08_most_digits_have_a_territory_on_the_map(w):
+    """08: "Most digits have a territory on this map" ("a tile it reads clearly as that digit",
+    on the 15 x 15 grid over [-2, 2]^2 that the 2-D VAE's map decodes)."""
+    axis = torch.linspace(-2.0, 2.0, 15)
+    grid = torch.cartesian_prod(axis, axis)
+    read, confidence = w.judge.read(latent.decode(w.model("vae-2d"), grid))
+    found = len(set(read[confidence >= metrics.CLEAR_THRESHOLD].tolist()))
+    return [word("digits read clearly somewhere on the map (of 10)", found / 10, "most")]
+
+
+# --------------------------------------------------------------------------- 09 clothes
+
+def _clothes_samples(w):
+    return w.memo("clothes clear share",
+                  lambda: w.clear_share(w.trained("clothes-vae", data=w.clothes_train).model, w.clothes_judge))
+
+
+@claim("clothes")
+def test_09_tops_are_far_fewer_among_clear_samples(w):
+    """09: "Of the samples the judge is sure of, far fewer are pullovers, coats or shirts than of
+    those it doubts, and far fewer than the three in ten that three classes of ten would get by
+    chance" (and the recap's "they make up far fewer of the clear samples than of the questionable
+    ones"). Far fewer: at most half."""
+    crowded = [w.clothes.class_names.index(n) for n in ("Pullover", "Coat", "Shirt")]
+    q, c = metrics.class_split(_clothes_samples(w).verdict, crowded)
+    return [word("tops among questionable / among clear samples", ratio(q, c), "far more"),
+            word("three in ten / tops among clear samples", ratio(0.3, c), "far more")]
+
+
+@claim("clothes")
+def test_09_clothes_train_fewer_epochs_than_digits(w):
+    """09: "it makes fewer passes over its 60,000 training pictures than the digit VAE makes over
+    full MNIST" """
+    return [below("epochs, clothes VAE under the digit VAE on full MNIST", book.RECIPES["clothes-vae"].epochs,
+                  book.EPOCHS["full"])]
+
+
+def _equal_footing(w):
+    """The table of the clothes chapter's last section, computed as its cell does."""
+    def compute():
+        rows = {}
+        for name, d, trained in [("digits", w.digits, w.train_data), ("clothes", w.clothes, w.clothes_train)]:
+            same = d.first(book.EQUAL_FOOTING)
+            m = w.trained("vae-bce", data=trained.first(book.EQUAL_FOOTING), dataset=d.name,
+                          epochs=book.EPOCHS["offline-5000"]).model
+            rows[name] = (m, same, w.judge_of(d))
+        return metrics.dataset_report(rows)
+    return w.memo("equal footing", compute)
+
+
+@claim("digits", "clothes")
+def test_09_clothes_elbo_is_higher_but_mostly_the_floor(w):
+    """09: "Clothes' held-out −ELBO is higher than digits'. But most of the difference is the
+    floor: grey pictures pay several times as many nats as digits before the model has made any
+    mistake. Above the floor, clothes cost fewer nats than digits." (and "clothes, which have far
+    more grey": a floor several times as high is at least twice as high too)"""
+    r = _equal_footing(w)
+    d, c = r.loc["digits"], r.loc["clothes"]
+    return [higher("-ELBO, clothes over digits", c["held-out -ELBO"], d["held-out -ELBO"]),
+            word("BCE floor, clothes / digits", ratio(c["BCE floor"], d["BCE floor"]), "several times"),
+            word("share of the difference that is floor",
+                 (c["BCE floor"] - d["BCE floor"]) / (c["held-out -ELBO"] - d["held-out -ELBO"]), "most"),
+            lower("-ELBO above the floor, clothes under digits", c["-ELBO above floor"], d["-ELBO above floor"])]
+
+
+@claim("digits", "clothes")
+def test_09_clothes_judge_is_less_accurate_and_calls_fewer_real_pictures_clear(w):
+    """09: "The clothes judge is less accurate than the digit judge, and it calls fewer real
+    held-out pictures clear" """
+    r = _equal_footing(w)
+    d, c = r.loc["digits"], r.loc["clothes"]
+    return [lower("judge accuracy, clothes under digits", c["judge accuracy"], d["judge accuracy"]),
+            lower("real pictures called clear, clothes under digits", c["clear, real images"],
+                  d["clear, real images"])]
+
+
+@claim("digits", "clothes")
+def test_09_generated_clothes_lower_raw_but_most_of_the_gap_closes_against_real_pictures(w):
+    """09: "So the raw clear share of generated clothes is lower than that of generated digits.
+    Measured against what the same judge says of real pictures (the last row), most of that gap
+    closes" (and "what the raw figures show is mostly grey pixels and a harder judge"). The gap is
+    measured as a ratio (log of digits / clothes): the share of it that dividing by the real
+    pictures' clear share removes is "most". Which of the two ratios is higher is not claimed
+    (an observed row)."""
+    r = _equal_footing(w)
+    d, c = r.loc["digits"], r.loc["clothes"]
+    raw = math.log(ratio(d["clear, samples"], c["clear, samples"]))
+    left = abs(math.log(ratio(d["samples / real"], c["samples / real"])))
+    return [lower("clear share of samples, clothes under digits", c["clear, samples"], d["clear, samples"]),
+            word("share of the raw gap closed against real pictures", 1 - left / raw, "most"),
+            observed("samples / real, clothes minus digits", c["samples / real"], d["samples / real"])]
+
+
+# --------------------------------------------------------------------------- one clear share
+
+@pytest.mark.parametrize("chapter, calls", [
+    ("03_mu_and_sigma", ["metrics.prior_report(", "metrics.clear_share("]),
+    ("06_kl_divergence", ["metrics.clear_share("]),
+    ("08_generation", ["metrics.clear_share("]),
+    ("09_clothes", ["metrics.clear_share(", "metrics.dataset_report("]),
+])
+def test_every_clear_share_comes_from_the_one_function_with_its_defaults(chapter, calls):
+    """One definition, one sample size, one number per model: the chapters judge random samples
+    only through ``metrics.clear_share`` or the reports built on it (``prior_report``,
+    ``dataset_report``), with the default n, seed and threshold, never through
+    ``judge_samples`` on samples of their own."""
+    cells = json.loads((BOOK / f"{chapter}.ipynb").read_text())["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    for call in calls:
+        assert call in source, call
+    assert "judge_samples(" not in source
+    for call in re.findall(r"(?:clear_share|prior_report|dataset_report)\(([^)]*)\)", source):
+        assert not re.search(r"\b(n|seed|threshold)\s*=", call), call
+
+
+# --------------------------------------------------------------------------- the claims quote the book
+
+def _letters(text: str) -> str:
+    """Text reduced to lower-case letters and digits, so a quote matches the chapter's markdown
+    whatever its line breaks, maths markup and punctuation."""
+    return re.sub(r"[\W_]+", "", text.replace("\\mathcal", "").lower())
+
+
+def test_every_claim_quotes_sentences_the_book_has():
+    """Each claim's docstring quotes the sentences it checks; every quoted piece (between "[...]"
+    elisions) must still be in a chapter, so rewording a sentence without its test fails here."""
+    book_text = _letters(" ".join("".join(c["source"]) for f in sorted(BOOK.glob("*.ipynb"))
+                                  for c in json.loads(f.read_text())["cells"] if c["cell_type"] == "markdown"))
+    missing = []
+    for name, c in CLAIMS.items():
+        quotes = re.findall(r'"([^"]+)"', c.measure.__doc__ or "")
+        assert quotes, f"{name} quotes no sentence"
+        for quote in quotes:
+            for piece in re.split(r"\[\.\.\.\]", quote):
+                if len(_letters(piece)) > 12 and _letters(piece) not in book_text:
+                    missing.append(f"{name}: {piece.strip()!r}")
+    assert not missing, "\n".join(missing)
 
 
 # --------------------------------------------------------------------------- 10 when a VAE misbehaves
 # Chapter 10's models: the "vae-short" recipe, with one bug each, as the chapter trains them.
 
-def _short(bk: _Book, sub: bool = False, **overrides):
+def _short(w: World, sub: bool = False, **overrides):
     """A "vae-short" model as chapter 10 asks for it (``sub``: once over the first
     book.BUG_STEPS_IMAGES training digits)."""
-    key = f"short {sorted(overrides.items())} {sub}"
-    data = bk.digits.first(book.BUG_STEPS_IMAGES) if sub else bk.digits
-    extra = {"epochs": 1} if sub else {}
-    return memo(bk.digits, key, lambda: book.trained("vae-short", data, **overrides, **extra))
+    if sub:
+        overrides = {"epochs": 1, **overrides}
+        return w.trained("vae-short", data=w.train_data.first(book.BUG_STEPS_IMAGES), **overrides)
+    return w.trained("vae-short", **overrides)
 
 
-def _checkup(bk: _Book, name: str, **overrides):
-    return memo(bk.digits, f"checkup {name}", lambda: metrics.checkup(
-        {name: _short(bk, **overrides).model}, bk.digits, bk.judge).loc[name])
+def _checkup(w: World, name: str, **overrides):
+    return w.memo(f"checkup {name}", lambda: metrics.checkup(
+        {name: _short(w, **overrides).model}, w.digits, w.judge).loc[name])
 
 
-def test_10_averaging_over_pixels_collapses_the_posterior(bk):
-    """10: "every reconstruction and every sample is the same blurry average digit ... The KL is
-    zero and no latent number is in use: mu is 0 and sigma 1 for every digit ... The judge reads
-    the reconstructions right about as often as guessing would (one time in ten), and it finds
-    almost no clear digit among the samples." """
-    bug, fixed = _checkup(bk, "mean", bug="mean-over-pixels"), _checkup(bk, "fixed")
-    assert bug["KL (nats)"] < 0.05 and bug["latent numbers in use"] == 0
-    assert bug["spread of mu"] < 0.05 and abs(bug["mean sigma"] - 1) < 0.05
-    assert bug["reconstructions read right"] < 0.2 and bug["clear samples"] < 0.02
-    assert fixed["latent numbers in use"] == 5 and fixed["reconstructions read right"] > 0.5
-    model, x = _short(bk, bug="mean-over-pixels").model, bk.digits.images("test")
-    spread = x[:10].std(0).mean()          # how much ten different digits differ
-    assert latent.reconstruct(model, x[:10]).std(0).mean() < 0.05 * spread
-    assert latent.sample(model, 10).std(0).mean() < 0.05 * spread
+@claim()
+def test_10_averaging_over_pixels_collapses_the_posterior(w):
+    """10: "every reconstruction and every sample is the same blurry average digit [...] The KL
+    is zero and no latent number is in use: mu is 0 and sigma 1 for every digit [...] The judge
+    reads the reconstructions right about as often as guessing would (one time in ten), and it
+    finds almost no clear digit among the samples." (The same: they differ by less than 5% of
+    how much ten held-out digits differ; zero, 0 and 1: within 0.05; "about as often as
+    guessing": below 0.2; almost none: the word of degree.)"""
+    bug, fixed = _checkup(w, "mean", bug="mean-over-pixels"), _checkup(w, "fixed")
+    model, x = _short(w, bug="mean-over-pixels").model, w.digits.images("test")
+    spread = float(x[:10].std(0).mean())          # how much ten different digits differ
+    return [below("KL (nats)", bug["KL (nats)"], 0.05),
+            below("latent numbers in use", bug["latent numbers in use"], 0.5, "= 0"),
+            below("spread of mu", bug["spread of mu"], 0.05),
+            below("mean sigma, distance from 1", abs(bug["mean sigma"] - 1), 0.05),
+            below("reconstructions read right", bug["reconstructions read right"], 0.2),
+            word("clear samples", bug["clear samples"], "almost none"),
+            above("the fixed model: latent numbers in use", fixed["latent numbers in use"], 4.5, "= 5"),
+            below("reconstructions' spread / ten digits' spread",
+                  float(latent.reconstruct(model, x[:10]).std(0).mean()) / spread, 0.05),
+            below("samples' spread / ten digits' spread",
+                  float(latent.sample(model, 10).std(0).mean()) / spread, 0.05)]
 
 
-def test_10_averaging_over_pixels_shows_in_a_tiny_training_loss(bk):
+@claim()
+def test_10_averaging_over_pixels_shows_in_a_tiny_training_loss(w):
     """10: "The training loss gives it away too: a fraction of a nat per image instead of tens
     of nats." """
-    assert _short(bk, bug="mean-over-pixels").history.train_loss[-1] < 1
-    assert _short(bk).history.train_loss[-1] > 10
+    return [below("training loss with the bug (nats)", _short(w, bug="mean-over-pixels").history.train_loss[-1], 1),
+            above("training loss without it (nats)", _short(w).history.train_loss[-1], 10)]
 
 
-def test_10_a_flipped_kl_makes_the_loss_fall_without_end(bk):
+@claim()
+def test_10_a_flipped_kl_makes_the_loss_fall_without_end(w):
     """10: "a loss that turns negative and keeps falling, faster and faster, while the KL, which
-    should stay at a few nats, grows by orders of magnitude within a few batches." """
-    h = _short(bk, sub=True, bug="kl-sign-flipped").history
+    should stay at a few nats, grows by orders of magnitude within a few batches." (Over the 20
+    batches: steps 10, 15, 20 fall, the last five faster than the five before; orders of
+    magnitude: 100 times; a few nats: below 20.)"""
+    h = _short(w, sub=True, bug="kl-sign-flipped").history
     rec, kl = torch.tensor(h.step_reconstruction), torch.tensor(h.step_kl)
     loss = rec - kl
-    assert len(loss) == 20 and loss[-1] < 0 and h.train_loss[0] < 0
-    assert loss[19] < loss[14] < loss[9]                       # keeps falling
-    assert loss[14] - loss[19] > loss[9] - loss[14]            # faster and faster
-    assert kl[19] > 100 * kl[9] and kl[19] > 100                # orders of magnitude
-    assert _short(bk).history.step_kl[19] < 20                 # the fixed VAE: a few nats
+    return [below("loss after 20 batches", float(loss[19]), 0),
+            lower("loss, batch 20 against batch 15", float(loss[19]), float(loss[14])),
+            lower("loss, batch 15 against batch 10", float(loss[14]), float(loss[9])),
+            higher("fall over batches 15-20 against 10-15", float(loss[14] - loss[19]), float(loss[9] - loss[14])),
+            above("KL, batch 20 / batch 10", float(kl[19] / kl[9]), 100),
+            below("the fixed VAE's KL at batch 20 (nats)", _short(w).history.step_kl[19], 20)]
 
 
-def test_10_logvar_as_sigma_trains_well_and_means_nothing(bk):
-    """10: "a smaller reconstruction loss and a KL of almost nothing ... the KL believes
-    sigma = 1 (the mean sigma in the checkup) ... codes are squeezed together (a spread of mu
-    far below 1), and its reconstructions are good. Measured honestly ... the held-out −ELBO is
-    more than twice the fixed model's" """
-    bug, fixed = _short(bk, bug="logvar-as-sigma").history, _short(bk).history
-    assert bug.reconstruction[-1] < fixed.reconstruction[-1]
-    assert bug.kl[-1] < 0.25 * fixed.kl[-1] and bug.kl[-1] < 1
-    check, ok = _checkup(bk, "as sigma", bug="logvar-as-sigma"), _checkup(bk, "fixed")
-    assert abs(check["mean sigma"] - 1) < 0.1 and check["spread of mu"] < 0.6
-    assert check["reconstructions read right"] > 0.5
-    assert check["held-out -ELBO"] > 2 * ok["held-out -ELBO"]
+@claim()
+def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
+    """10: "a smaller reconstruction loss and a KL of almost nothing [...] the KL believes
+    sigma = 1 (the mean sigma in the checkup) [...] codes are squeezed together (a spread of mu
+    far below 1), and its reconstructions are good. Measured honestly [...] the held-out −ELBO is
+    more than twice the fixed model's" (almost nothing: below a quarter of the fixed model's KL
+    and below 1 nat; far below 1: at most 0.5; good: most are read right)."""
+    bug, fixed = _short(w, bug="logvar-as-sigma").history, _short(w).history
+    check, ok = _checkup(w, "as sigma", bug="logvar-as-sigma"), _checkup(w, "fixed")
+    return [lower("reconstruction loss, bug against fixed", bug.reconstruction[-1], fixed.reconstruction[-1]),
+            below("KL, bug / fixed", bug.kl[-1] / fixed.kl[-1], 0.25),
+            below("KL with the bug (nats)", bug.kl[-1], 1),
+            below("mean sigma, distance from 1", abs(check["mean sigma"] - 1), 0.1),
+            word("1 / spread of mu", 1 / check["spread of mu"], "far more"),
+            word("reconstructions read right", check["reconstructions read right"], "most"),
+            above("held-out -ELBO, bug / fixed", check["held-out -ELBO"] / ok["held-out -ELBO"], 2)]
 
 
-def test_10_bce_on_minus_one_has_no_minimum():
+@claim()
+def test_10_bce_on_minus_one_has_no_minimum(w):
     """10: the printed cross-entropy of a pixel scaled to -1 falls without limit as the logit
-    goes down (log p - 2 log(1 - p)); and the exercise: for 0.3 the smallest loss is at the
-    logit of 0.3 and positive, for -1 at the end of the grid and negative."""
+    goes down; the exercise: "for 0.3 the smallest loss is at the logit of 0.3 [...] and it is
+    positive. For $-1$ the smallest loss is at the end of the grid, −10, and it" is negative (a
+    property of the formula, the same in every world)."""
     logits = torch.tensor([0.0, -5.0, -20.0, -80.0]).reshape(4, 1, 1, 1)
     cost = losses.reconstruction_loss(logits, torch.full((4, 1, 1, 1), -1.0), "bce", reduction="none")
-    assert (cost[1:] < cost[:-1]).all() and cost[-1] < 0
+    out = [below("cost at logit -80", float(cost[-1]), 0)]
+    out += [lower(f"cost at logit {float(logits[i + 1]):.0f} against {float(logits[i]):.0f}",
+                  float(cost[i + 1]), float(cost[i])) for i in range(3)]
     grid = torch.arange(-10, 10.01, 0.5)
     for pixel, where, positive in ((0.3, (-1.0, -0.5), True), (-1.0, (-10.0,), False)):
         c = losses.reconstruction_loss(grid.reshape(-1, 1, 1, 1), torch.full((len(grid), 1, 1, 1), pixel),
                                        "bce", reduction="none")
-        assert grid[c.argmin()].item() in where and (c.min() > 0) == positive
+        best = grid[c.argmin()].item()
+        out.append(below(f"pixel {pixel}: logit of the smallest loss, distance from {where}",
+                         min(abs(best - x) for x in where), 0.0, "at the stated logit"))
+        out.append(above(f"pixel {pixel}: smallest loss", float(c.min()), 0) if positive
+                    else below(f"pixel {pixel}: smallest loss", float(c.min()), 0))
+    return out
 
 
-def test_10_bce_on_pixels_in_minus_one_to_one_turns_negative_and_keeps_falling(bk):
+@claim()
+def test_10_bce_on_pixels_in_minus_one_to_one_turns_negative_and_keeps_falling(w):
     """10: "a cross-entropy that turns negative and keeps falling." """
-    rec = torch.tensor(_short(bk, sub=True, bug="bce-on-minus-one-to-one", loss="bce")
-                       .history.step_reconstruction)
-    assert len(rec) == 20 and rec[0] > 0 and rec[19] < 0
-    assert rec[19] < rec[14] < rec[9]
+    rec = torch.tensor(_short(w, sub=True, bug="bce-on-minus-one-to-one", loss="bce").history.step_reconstruction)
+    return [above("cross-entropy, first batch", float(rec[0]), 0),
+            below("cross-entropy, batch 20", float(rec[19]), 0),
+            lower("batch 20 against batch 15", float(rec[19]), float(rec[14])),
+            lower("batch 15 against batch 10", float(rec[14]), float(rec[9]))]
 
 
-def _sampled_or_mu(bk: _Book):
+def _sampled_or_mu(w: World):
     def compute():
-        vae, x, y = bk.model("vae"), bk.digits.images("test"), bk.digits.test_labels
+        vae, x, y = w.model("vae"), w.digits.images("test"), w.digits.test_labels
         torch.manual_seed(0)
         with torch.no_grad():
             draws = [torch.sigmoid(vae(x)[0]) for _ in range(2)]
-        out = {"changes": not torch.equal(draws[0], draws[1])}
+        out = {"changes": float((draws[0] - draws[1]).abs().max())}
         for name, rebuilt in (("z", draws[0]), ("mu", latent.reconstruct(vae, x))):
-            read, _ = bk.judge.read(rebuilt)
-            out[name] = ((read == y).float().mean().item(), (rebuilt - x).pow(2).sum((1, 2, 3)).mean().item())
+            read, _ = w.judge.read(rebuilt)
+            out[name] = (share(read == y), float((rebuilt - x).pow(2).sum((1, 2, 3)).mean()))
         return out
-    return memo(bk.digits, "sampled or mu", compute)
+    return w.memo("sampled or mu", compute)
 
 
-def test_10_reconstructions_from_a_sampled_z_change_and_are_worse(bk):
+@claim()
+def test_10_reconstructions_from_a_sampled_z_change_and_are_worse(w):
     """10: "reconstructions that change each time you run the cell, and that are worse than
     they should be: a larger squared error, and fewer of them read as the digit that went in." """
-    r = _sampled_or_mu(bk)
-    assert r["changes"]
-    assert r["z"][1] > r["mu"][1] and r["z"][0] < r["mu"][0]
+    r = _sampled_or_mu(w)
+    return [above("largest change between two runs", r["changes"], 0),
+            higher("squared error, sampled z against mu", r["z"][1], r["mu"][1]),
+            lower("read right, sampled z against mu", r["z"][0], r["mu"][0])]
 
 
-def test_10_free_bits_rescue_the_collapsed_posterior(bk):
-    """10: at beta = 10 "the KL per latent number is zero for all five, and the judge reads the
-    reconstructions right about one time in ten. ... with free bits, every latent number is in
+@claim()
+def test_10_free_bits_rescue_the_collapsed_posterior(w):
+    """10: at β = 10 "the KL per latent number is zero for all five, and the judge reads the
+    reconstructions right about one time in ten. [...] with free bits, every latent number is in
     use again, and the judge reads more than three times as many reconstructions right" """
-    collapsed = _checkup(bk, "beta 10", beta=10.0)
-    rescued = _checkup(bk, "free bits", beta=10.0, free_bits=book.FREE_BITS)
-    assert collapsed["latent numbers in use"] == 0 and collapsed["reconstructions read right"] < 0.2
-    assert rescued["latent numbers in use"] == 5
-    assert rescued["reconstructions read right"] > 3 * collapsed["reconstructions read right"]
+    collapsed = _checkup(w, "beta 10", beta=10.0)
+    rescued = _checkup(w, "free bits", beta=10.0, free_bits=book.FREE_BITS)
+    return [below("β = 10: latent numbers in use", collapsed["latent numbers in use"], 0.5, "= 0"),
+            below("β = 10: reconstructions read right", collapsed["reconstructions read right"], 0.2),
+            above("free bits: latent numbers in use", rescued["latent numbers in use"], 4.5, "= 5"),
+            above("read right, free bits / β = 10",
+                  rescued["reconstructions read right"] / collapsed["reconstructions read right"], 3)]
 
 
 # --------------------------------------------------------------------------- the exercises' stated results
 
-def test_01_generated_digits_are_not_copies(bk):
-    """01, exercise "Digits nobody wrote?": "none of the forty is a copy ... the distances are
-    well above 0, and a generated digit sits about as far from its nearest training digit as a
-    held-out digit does (within a factor of 1.5 either way, by the medians)." """
+@claim()
+def test_01_generated_digits_are_not_copies(w):
+    """01, exercise "Digits nobody wrote?": "none of the forty is a copy. Each looks like its
+    nearest training digit, but the distances are well above 0, and a generated digit sits about
+    as far from its nearest training digit as a held-out digit does (within a factor of 1.5
+    either way, by the medians)." (Well above 0: above 1, the distance of a faint speck.)"""
     z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
-    samples = latent.decode(bk.model("vae"), z)
-    generated, _ = metrics.nearest_training(samples, bk.digits)
-    real, _ = metrics.nearest_training(bk.digits.images("test")[:500], bk.digits)
-    assert generated.min() > 1.0
-    assert 1 / 1.5 < generated.median() / real.median() < 1.5
+    samples = latent.decode(w.model("vae"), z)
+    generated, _ = metrics.nearest_training(samples, w.train_data)
+    real, _ = metrics.nearest_training(w.digits.images("test")[:500], w.train_data)
+    r = float(generated.median() / real.median())
+    return [above("smallest distance of the forty", float(generated.min()), 1.0),
+            below("median distance, generated / held-out, larger / smaller", max(r, 1 / r), 1.5)]
 
 
-def test_02_two_numbers_rebuild_far_fewer_digits_right(bk):
+@claim()
+def test_02_two_numbers_rebuild_far_fewer_digits_right(w):
     """02, exercise "Two numbers instead of five": "The judge reads far fewer of them right, at
     least 20 percentage points fewer than with five numbers" """
-    x, labels = bk.digits.images("test"), bk.digits.test_labels
-    right = {}
-    for name in ("ae", "ae-2d"):
-        read, _ = bk.judge.read(latent.reconstruct(bk.model(name), x))
-        right[name] = (read == labels).float().mean().item()
-    assert right["ae-2d"] < right["ae"] - 0.2
+    five, two = _rebuilt_read_right(w, "ae"), _rebuilt_read_right(w, "ae-2d")
+    return [above("read right, five numbers minus two", five - two, 0.2)]
 
 
-def test_03_two_number_models_vae_separates_digits_better_and_is_clear_more_often(bk):
+@claim()
+def test_03_two_number_models_vae_separates_digits_better_and_is_clear_more_often(w):
     """03, exercise "The claim with two numbers": "the VAE's random points decode to clear digits
-    more often ... with only two numbers the VAE keeps digits apart better than the autoencoder
-    on all three measures" (the spread is test_03_two_number_codes_*)."""
-    models = {"plain autoencoder": bk.model("ae-2d"), "VAE (mu)": bk.model("vae-2d")}
-    clusters = metrics.cluster_report(models, bk.digits)
+    more often [...] with only two numbers the VAE keeps digits apart better than the autoencoder
+    on all three measures" """
+    def compute():
+        models = {"plain autoencoder": w.model("ae-2d"), "VAE (mu)": w.model("vae-2d")}
+        return (metrics.cluster_report(models, w.digits),
+                {k: w.clear_share(m, w.judge).share for k, m in models.items()})
+    clusters, clear = w.memo("2-d clusters", compute)
     ae, vae = clusters.loc["plain autoencoder"], clusters.loc["VAE (mu)"]
-    assert vae["kNN accuracy (k=5)"] > ae["kNN accuracy (k=5)"]
-    assert vae["silhouette"] > ae["silhouette"]
-    assert vae["same / different distance"] < ae["same / different distance"]
-    assert metrics.clear_share(models["VAE (mu)"], bk.judge).share > \
-        metrics.clear_share(models["plain autoencoder"], bk.judge).share
+    return [higher("kNN accuracy, VAE against autoencoder", vae["kNN accuracy (k=5)"], ae["kNN accuracy (k=5)"]),
+            higher("silhouette, VAE against autoencoder", vae["silhouette"], ae["silhouette"]),
+            lower("same / different distance, VAE against autoencoder",
+                  vae["same / different distance"], ae["same / different distance"]),
+            higher("clear share, VAE against autoencoder", clear["VAE (mu)"], clear["plain autoencoder"])]
 
 
-def test_04_the_estimate_rises_little_after_a_thousand_samples(bk):
+@claim()
+def test_04_the_estimate_rises_little_after_a_thousand_samples(w):
     """04, exercise "How far does K go?": "it still rises, but by less than half a nat, a small
-    fraction of what it gained from K = 1 to K = 1000" (a tenth at most)."""
-    est = likelihood.bound_table(bk.model("vae"), bk.digits.images("test")[:20],
-                                 ks=(1, 10, 100, 1000, 5000)).estimates
+    fraction of what it gained from K = 1 to K = 1000" (a small fraction: a tenth at most)."""
+    est = w.memo("bound table 5000", lambda: likelihood.bound_table(
+        w.model("vae"), w.digits.images("test")[:20], ks=(1, 10, 100, 1000, 5000)).estimates)
     late, early = est[5000] - est[1000], est[1000] - est[1]
-    assert 0 < late < 0.5 and late < 0.1 * early
+    return [above("rise from K = 1000 to 5000", late, 0), below("that rise (nats)", late, 0.5),
+            below("that rise / the rise from K = 1 to 1000", late / early, 0.1)]
 
 
-def test_05_ones_are_cheapest_to_rebuild(bk):
+@claim()
+def test_05_ones_are_cheapest_to_rebuild(w):
     """05, exercise "Which digit is hardest to rebuild?": "1s cost by far the least, less than
-    half of what an average digit costs ... The most expensive class is one of the inky, loopy
+    half of what an average digit costs [...] The most expensive class is one of the inky, loopy
     digits (0, 2, 3, 5 or 8)" """
-    per_image, labels = _per_image_mse(bk), bk.digits.test_labels
+    per_image, labels = _per_image_mse(w)[0], w.digits.test_labels
     by_class = torch.stack([per_image[labels == k].mean() for k in range(10)])
-    assert by_class.argmin().item() == 1 and by_class[1] < 0.5 * per_image.mean()
-    assert by_class.argmax().item() in (0, 2, 3, 5, 8)
+    others = torch.cat([by_class[:1], by_class[2:]])
+    return [lower("1s against the cheapest other class", float(by_class[1]), float(others.min())),
+            below("1s / the average digit", float(by_class[1] / per_image.mean()), 0.5),
+            below("most expensive class is 0, 2, 3, 5 or 8", 0.0 if by_class.argmax().item() in (0, 2, 3, 5, 8)
+                  else 1.0, 0.0, "one of them")]
 
 
-def test_06_a_sigma_thirty_times_too_small_costs_what_three_times_too_large_does():
-    """06, exercise "Too small or too large?": "about 0.033 ... some thirty times too small" """
-    target = _kl(0.0, 3.0)
+@claim()
+def test_06_a_sigma_thirty_times_too_small_costs_what_three_times_too_large_does(w):
+    """06, exercise "Too small or too large?": "about 0.033 [...] some thirty times too small"
+    (a property of the KL formula, the same in every world)."""
+    target = 0.5 * (3.0 ** 2 - 2 * math.log(3.0) - 1)     # the KL of sigma = 3, mu = 0
     sigmas = torch.linspace(0.001, 1, 100_000, dtype=torch.float64)
     costs = 0.5 * (sigmas ** 2 - 2 * torch.log(sigmas) - 1)
     same = sigmas[(costs - target).abs().argmin()].item()
-    assert 0.032 < same < 0.035 and 28 < 1 / same < 32
+    return [below("sigma that costs the same, distance from 0.0335", abs(same - 0.0335), 0.0015),
+            below("1 / that sigma, distance from 30", abs(1 / same - 30), 2)]
 
 
-def test_07_same_seed_same_numbers(bk):
+@claim()
+def test_07_same_seed_same_numbers(w):
     """07, exercise "Same seed, same numbers": "the two runs with seed 0 give exactly the same
-    loss ... seed 1 gives a different one." """
+    loss [...] seed 1 gives a different one." """
     from vae_tutorial import models, train
 
-    small, losses_ = bk.digits.first(1000), []
-    for seed in (0, 0, 1):
-        config = book.config("vae", small, epochs=1, seed=seed)
-        torch.manual_seed(seed)
-        model = models.build_model(config.model)
-        losses_.append(train.fit(model, small, config, progress=False).train_loss[-1])
-    assert losses_[0] == losses_[1] != losses_[2]
+    def compute():
+        small, out = w.train_data.first(1000), []
+        for seed in (0, 0, 1):
+            config = book.config("vae", small, epochs=1, seed=seed)
+            torch.manual_seed(seed)
+            model = models.build_model(config.model)
+            out.append(train.fit(model, small, config, progress=False).train_loss[-1])
+        return out
+    runs = w.memo("same seed", compute)
+    return [below("seed 0 twice: difference", abs(runs[0] - runs[1]), 0.0, "exactly the same"),
+            above("seed 0 against seed 1: difference", abs(runs[0] - runs[2]), 0)]
 
 
-def _sweep(bk: _Book) -> dict:
+def _sweep(w: World) -> dict:
     def compute():
         out = {}
         for n in book.LATENT_SIZES:
-            model = book.trained("vae-short", bk.digits, loss="bce", latent_dim=n).model
-            out[n] = (evaluate_loss(model, bk.digits.test_images, elbo=True).total,
-                      metrics.clear_share(model, bk.judge).share)
+            model = w.trained("vae-short", loss="bce", latent_dim=n).model
+            out[n] = (evaluate_loss(model, w.digits.test_images, elbo=True).total,
+                      w.clear_share(model, w.judge).share)
         return out
-    return memo(bk.digits, "latent sweep", compute)
+    return w.memo("latent sweep", compute)
 
 
-def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(bk):
+@claim()
+def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(w):
     """08, exercise "How many latent numbers?": "the −ELBO falls steeply from one latent number
     to five. Beyond five, more numbers help little or not at all: ten gain less than half as much
-    again, and twenty are no better than ten" (steeply: more than 20 nats)."""
-    elbo = {n: e for n, (e, _) in _sweep(bk).items()}
-    assert elbo[1] > elbo[2] > elbo[5] and elbo[1] - elbo[5] > 20
-    assert elbo[5] - elbo[10] < 0.5 * (elbo[1] - elbo[5])
-    assert elbo[20] > elbo[10] - 1.0
+    again, and twenty are no better than ten" (steeply: more than 20 nats; no better: within a
+    nat)."""
+    elbo = {n: e for n, (e, _) in _sweep(w).items()}
+    return [lower("-ELBO, 2 against 1", elbo[2], elbo[1]), lower("-ELBO, 5 against 2", elbo[5], elbo[2]),
+            above("-ELBO, 1 minus 5", elbo[1] - elbo[5], 20),
+            below("gain 5 to 10 / gain 1 to 5", (elbo[5] - elbo[10]) / (elbo[1] - elbo[5]), 0.5),
+            above("-ELBO, 20 minus 10", elbo[20] - elbo[10], -1.0)]
 
 
-def test_08_twenty_latent_numbers_give_fewer_clear_samples_than_ten(bk):
+@claim()
+def test_08_twenty_latent_numbers_give_fewer_clear_samples_than_ten(w):
     """08, exercise "How many latent numbers?": "twenty latent numbers give fewer clear samples
     than ten" """
-    clear = {n: c for n, (_, c) in _sweep(bk).items()}
-    assert clear[20] < clear[10]
+    clear = {n: c for n, (_, c) in _sweep(w).items()}
+    return [lower("clear share, 20 against 10", clear[20], clear[10])]
 
 
-def test_09_the_convolutional_vae_reaches_a_lower_elbo(book_clothes):
+@claim("clothes")
+def test_09_the_convolutional_vae_reaches_a_lower_elbo(w):
     """09, exercise "A convolutional VAE": "the convolutional VAE reaches a lower held-out −ELBO
     than the MLP with the same five latent numbers and the same eight epochs." """
-    elbo = {name: evaluate_loss(book.trained(name, book_clothes).model, book_clothes.test_images,
+    elbo = {name: evaluate_loss(w.trained(name, data=w.clothes_train).model, w.clothes.test_images,
                                 elbo=True).total for name in ("clothes-vae", "clothes-conv-vae")}
-    assert elbo["clothes-conv-vae"] < elbo["clothes-vae"]
+    return [lower("-ELBO, convolutional against MLP", elbo["clothes-conv-vae"], elbo["clothes-vae"])]

@@ -133,6 +133,18 @@ def test_the_bound_table_reads_one_set_of_draws(case):
     assert table.gap == pytest.approx(table.estimates[100] - table.elbo)
 
 
+def test_the_bound_tables_estimate_never_falls_with_k_and_starts_at_the_elbo(case):
+    """Chapter 4's table: with one set of draws, the estimate for a larger K averages groups that
+    are unions of the smaller K's groups, so by Jensen's inequality it can only rise (a property
+    of the code, not a finding); at K = 1 it is the ELBO up to the sampling noise of its KL."""
+    vae, x, _, _ = case
+    for seed in range(3):
+        table = likelihood.bound_table(vae, x, ks=(1, 10, 100, 1000), seed=seed)
+        estimates = list(table.estimates.values())
+        assert estimates == sorted(estimates), estimates
+        assert abs(table.estimates[1] - table.elbo) < 0.05
+
+
 def test_a_seed_fixes_the_draws():
     vae, x = tiny_vae(0.0, 1.0), binary_images(4, seed=5)
     a = likelihood.importance_sampled_log_likelihood(vae, x, k=20, batch_size=3, seed=7)

@@ -333,3 +333,52 @@ def test_checkup_tells_a_collapsed_vae_from_one_that_uses_its_latent_numbers(mni
     assert report.loc["collapsed", "mean sigma"] == 1 and report.loc["collapsed", "spread of mu"] == 0
     assert report.loc["used", "KL (nats)"] > 0
     assert {"held-out -ELBO", "reconstructions read right", "clear samples"} <= set(report.columns)
+
+
+def test_words_of_degree_mean_one_range_each():
+    assert metrics.degree("far more", 2.5) == pytest.approx(0.5)        # at least twice
+    assert metrics.degree("far more", 1.9) < 0
+    assert metrics.degree("several times", 3.0) == 0                    # the edge counts
+    assert metrics.degree("about", 1.05) == pytest.approx(0.05) and metrics.degree("about", 1.2) < 0
+    assert metrics.degree("most", 0.6) == pytest.approx(0.1) and metrics.degree("most", 0.4) < 0
+    assert metrics.degree("almost none", 0.01) > 0 > metrics.degree("almost none", 0.1)
+    assert metrics.ratio(1.0, 0.0) == float("inf") and metrics.ratio(3.0, 1.5) == 2.0
+    with pytest.raises(ConfigError, match="no word of degree 'hugely'"):
+        metrics.degree("hugely", 2.0)
+    table = metrics.degree_table()
+    assert list(table.index) == list(metrics.DEGREES) and table["means"].str.len().min() > 5
+
+
+def test_edge_share_finds_the_error_on_the_outline_of_a_stroke():
+    x = torch.zeros(1, 1, 28, 28)
+    x[..., 8:20, 12:16] = 1.0                                           # a bar, 4 pixels wide
+    edges = metrics.stroke_edges(x)
+    assert edges[0, 0, 14, 11] and edges[0, 0, 14, 12] and not edges[0, 0, 14, 13]   # outline only
+    blurred = x.clone()
+    blurred[..., 8:20, 11] = blurred[..., 8:20, 16] = 0.5               # errors beside the bar
+    assert metrics.edge_share(x, blurred) == pytest.approx(1.0)
+    inside = x.clone()
+    inside[..., 14, 13:15] = 0.0                                        # a hole in its middle
+    assert metrics.edge_share(x, inside) == pytest.approx(0.0)
+
+
+def test_hesitations_count_the_judges_two_best_guesses_as_unordered_pairs():
+    probs = torch.tensor([[0.5, 0.4, 0.1], [0.3, 0.6, 0.1], [0.1, 0.2, 0.7], [0.1, 0.5, 0.4]])
+
+    class Fixed(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return probs[: len(x)].log()
+
+    judge = metrics.Judge(Fixed(), 1.0, ("a", "b", "c"))
+    assert metrics.hesitations(judge, torch.zeros(4, 1, 28, 28), top=2) == [("a", "b", 2), ("b", "c", 2)]
+
+
+def test_a_judge_seed_gives_another_judge(mnist_root):
+    d = data.load_mnist(mnist_root, quiet=True)
+    assert metrics.judge_config(d, seed=1).seed == 1 and metrics.judge_config(d).seed == 0
+    first, other = (metrics.judge_for(d, epochs=2, seed=s).model.state_dict() for s in (0, 1))
+    assert not all(torch.equal(first[k], other[k]) for k in first)

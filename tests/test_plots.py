@@ -55,6 +55,8 @@ def test_loss_curves_plot_every_series():
     fig = plots.loss_curves(h)
     labels = {line.get_label() for ax in fig.axes for line in ax.get_lines()}
     assert {"training", "held-out", "reconstruction", "KL"} <= labels
+    # one scale per panel: no twin axes, so no crossing of two curves on two scales
+    assert len(fig.axes) == 3 and all(len(ax.get_lines()) >= 1 for ax in fig.axes)
 
 
 def test_bowtie_labels_every_layer_width():
@@ -72,6 +74,10 @@ def test_error_maps_and_rows():
     x = torch.rand(4, 1, 28, 28)
     fig = plots.error_maps(x, x * 0.5, [1.0, 2.0, 3.0, 4.0], "errors")
     assert fig.axes[0].get_title() == "MSE 1.0"
+    # small errors get a scale on which they show: up to the largest one, not up to 1
+    small = plots.error_maps(x, (x + 0.05).clamp(max=1), [0.1] * 4, "small errors")
+    maps = [im for ax in small.axes for im in ax.images if im.get_cmap().name == "magma"]
+    assert len(maps) == 4 and all(im.get_clim() == (0, pytest.approx(0.0025)) for im in maps)
     fig = plots.image_rows({"a": x, "b": x[:2]})
     assert sum(1 for ax in fig.axes if ax.images) == 6
 
@@ -84,6 +90,15 @@ def test_scatter_pair_shares_one_legend_and_colours():
     assert all(ax.get_legend() is None for ax in axes) and len(fig.legends) == 1
     assert [t.get_text() for t in fig.legends[0].get_texts()] == list("0123456789")
     np.testing.assert_allclose(axes[1].collections[3].get_facecolor()[0][:3], plots.CLASS_COLORS[3])
+
+
+def test_scatter_pair_zooms_in_on_the_second_set_of_points():
+    pts, labels = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 10
+    fig = plots.scatter_pair(pts * 10, pts, labels, ("wide", "narrow"), share_axes=True, zoom=True)
+    axes = [ax for ax in fig.axes if ax.collections]
+    assert [ax.get_title() for ax in axes] == ["wide", "narrow", "narrow, zoomed in"]
+    assert axes[1].get_xlim() == axes[0].get_xlim()                  # shared: a small blob
+    assert np.ptp(axes[2].get_xlim()) < 0.5 * np.ptp(axes[1].get_xlim())  # on its own scale
 
 
 def test_kl_panels_one_panel_per_pair_with_its_kl():

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,6 +207,57 @@ def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01)
     return pd.DataFrame(rows).set_index("model")
 
 
+# --------------------------------------------------------------------------- words of degree
+# What the book's words of degree mean: one range each. Chapter 1 ("How to read the numbers")
+# prints this table, tests/test_claims.py checks every sentence against the same ranges, and
+# benchmarks/claims_robustness.py reports how far inside its range each claim stays.
+
+@dataclass(frozen=True)
+class Degree:
+    """A word of degree: it fits a measured ``value`` when ``low <= value <= high``. ``of``
+    says what the value is: "ratio", the larger of two positive figures divided by the smaller
+    (or the first by the second, as the sentence orders them), or "share", a part of a whole
+    between 0 and 1."""
+
+    means: str
+    of: str
+    low: float = -math.inf
+    high: float = math.inf
+
+
+DEGREES: dict[str, Degree] = {
+    "about": Degree("the two differ by less than 10% (ratio below 1.1)", "ratio", high=1.1),
+    "far more": Degree("at least twice as much (far fewer, far below: at most half)", "ratio", low=2.0),
+    "several times": Degree("at least three times as much", "ratio", low=3.0),
+    "almost none": Degree("at most 5%", "share", high=0.05),
+    "a minority": Degree("less than half", "share", high=0.5),
+    "most": Degree("more than half", "share", low=0.5),
+}
+
+
+def degree(word: str, value: float) -> float:
+    """How far ``value`` (a ratio or a share, see :class:`Degree`) lies inside the range that
+    ``word`` stands for (``DEGREES``), in the value's own units: >= 0 when the word fits,
+    negative when it does not. E.g. ``degree("far more", 2.5) == 0.5``."""
+    if word not in DEGREES:
+        raise ConfigError(f"no word of degree {word!r}; the book defines {', '.join(DEGREES)}")
+    d = DEGREES[word]
+    return min(value - d.low, d.high - value)
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b for two positive figures (infinite when b is 0 and a is not)."""
+    return a / b if b else (math.inf if a else 1.0)
+
+
+def degree_table() -> "pandas.DataFrame":  # noqa: F821
+    """The words of degree and what each means in this book, as a table to show."""
+    import pandas as pd
+
+    return pd.DataFrame({"word": list(DEGREES), "means": [d.means for d in DEGREES.values()]}
+                        ).set_index("word")
+
+
 # --------------------------------------------------------------------------- the judge
 
 @dataclass
@@ -231,19 +283,19 @@ class Judge:
         return predicted, confidence
 
 
-def judge_config(data: ImageData, epochs: int | None = None) -> TrainConfig:
+def judge_config(data: ImageData, epochs: int | None = None, seed: int = 0) -> TrainConfig:
     """The judge's recipe: 784 -> 256 -> 10, Adam 1e-3, batches of 128; 4 epochs over a full
     training set, 25 over the 4,000 offline digits (about the same number of steps)."""
     inputs.image_data(data, "the judge")
     return TrainConfig(model=ModelConfig(kind="classifier", hidden_dims=(256,)), dataset=data.name,
-                       epochs=epochs or (4 if data.is_full else 25))
+                       epochs=epochs or (4 if data.is_full else 25), seed=seed)
 
 
-def judge_for(data: ImageData, epochs: int | None = None) -> Judge:
+def judge_for(data: ImageData, epochs: int | None = None, seed: int = 0) -> Judge:
     """The judge for ``data``: from the one cache of trained models (the shipped weights, then
-    this machine's), else trained now on ``data``'s real training images (``epochs``: other
-    than the recipe's). Its accuracy is measured on ``data``'s held-out images every time."""
-    trained = train_or_load(judge_config(data, epochs), data, verbose=False)
+    this machine's), else trained now on ``data``'s real training images (``epochs``, ``seed``:
+    other than the recipe's). Its accuracy is measured on ``data``'s held-out images every time."""
+    trained = train_or_load(judge_config(data, epochs, seed), data, verbose=False)
     judge = Judge(trained.model, 0.0, tuple(data.class_names))
     predicted, _ = judge.read(data.images("test"))
     judge.accuracy = float((predicted == data.test_labels).float().mean())
@@ -444,6 +496,18 @@ def top_two_share(judge: "Judge", images: torch.Tensor) -> torch.Tensor:
     return judge.probabilities(images).topk(2, dim=1).values.sum(1)
 
 
+def hesitations(judge: "Judge", images: torch.Tensor, top: int = 3) -> list[tuple[str, str, int]]:
+    """The pairs of classes the judge most often hesitates between in ``images`` (N, 1, 28, 28):
+    each image's two best guesses, as an unordered pair; the ``top`` most common pairs as
+    (class, class, how many images), most common first."""
+    from collections import Counter
+
+    best_two = judge.probabilities(images).topk(2, dim=1).indices.sort(dim=1).values
+    counts = Counter(map(tuple, best_two.tolist()))
+    names = judge.class_names
+    return [(names[a], names[b], n) for (a, b), n in counts.most_common(top)]
+
+
 def class_split(verdict: dict, classes) -> tuple[float, float]:
     """Of the questionable and of the clear samples in ``verdict`` (see :func:`judge_samples`),
     the share the judge assigns to one of ``classes`` (class numbers, e.g. pullover, coat and
@@ -457,6 +521,25 @@ def class_split(verdict: dict, classes) -> tuple[float, float]:
     clear = verdict["clear"]
     share = lambda sel: float(chosen[sel].float().mean()) if sel.any() else float("nan")  # noqa: E731
     return share(~clear), share(clear)
+
+
+# --------------------------------------------------------------------------- where the error sits
+
+def stroke_edges(images) -> torch.Tensor:
+    """(N, 1, 28, 28) bool: the pixels on the edge of a stroke, those whose 3 x 3 neighbourhood
+    holds both stroke (>= 0.5) and background (< 0.5). ``images``: (N, 1, 28, 28) in [0, 1]."""
+    stroke = (inputs.images(images) >= 0.5).float()
+    grown = torch.nn.functional.max_pool2d(stroke, 3, stride=1, padding=1)
+    shrunk = -torch.nn.functional.max_pool2d(-stroke, 3, stride=1, padding=1)
+    return grown != shrunk
+
+
+def edge_share(originals, rebuilt) -> float:
+    """Of the squared error between ``originals`` and ``rebuilt`` (both (N, 1, 28, 28) in
+    [0, 1]), the share that lies on the edges of the originals' strokes (:func:`stroke_edges`)."""
+    x, r = inputs.images(originals), inputs.images(rebuilt, what="rebuilt")
+    err = (x - r).pow(2)
+    return float(err[stroke_edges(x)].sum() / err.sum())
 
 
 # --------------------------------------------------------------------------- grey pictures

@@ -106,24 +106,29 @@ def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figur
     return fig
 
 
-def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE") -> Figure:
-    """Original, reconstruction and the per-pixel squared error, with each image's loss."""
+def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE",
+               vmax: float | None = None) -> Figure:
+    """Original, reconstruction and the per-pixel squared error, with each image's loss. The
+    error maps share one colour scale, 0 to ``vmax`` (by default the largest squared error shown,
+    so small errors still show); the colour bar says what it is."""
     a, b = _np_images(originals, "originals"), _np_images(rebuilt, "rebuilt")
     n = len(a)
     if len(b) != n:
         raise ConfigError(f"originals and rebuilt must be as many images, got {n} and {len(b)}")
+    errors = (a - b) ** 2
+    vmax = vmax or float(errors.max()) or 1.0
     losses = inputs.values(losses, n, "losses (one per image)").tolist()
     fig, axes = plt.subplots(3, n, figsize=(min(n * 1.1, BOOK_WIDTH), 3.7), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
         axes[1, i].imshow(b[i], cmap="gray_r", vmin=0, vmax=1)
-        im = axes[2, i].imshow((a[i] - b[i]) ** 2, cmap="magma", vmin=0, vmax=1)
+        im = axes[2, i].imshow(errors[i], cmap="magma", vmin=0, vmax=vmax)
         axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=9)
     for ax in axes.flat:
         ax.set_xticks([]), ax.set_yticks([])
     for row, label in enumerate(("original", "rebuilt", "error²")):
         axes[row, 0].set_ylabel(label, fontsize=9)
-    fig.colorbar(im, ax=axes[2, :].tolist(), fraction=0.02, pad=0.01, label="squared error")
+    fig.colorbar(im, ax=axes[2, :].tolist(), fraction=0.02, pad=0.01, label=f"squared error (0 to {vmax:.2g})")
     fig.suptitle(title, fontsize=11)
     return fig
 
@@ -149,20 +154,27 @@ def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, tit
 def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
                  class_names: Sequence[str] = DIGIT_NAMES, xlabel: str = "latent 1",
                  ylabel: str = "latent 2", suptitle: str = "", share_axes: bool = False,
-                 prior_circle: bool = False) -> Figure:
+                 prior_circle: bool = False, zoom: bool = False) -> Figure:
     """Two 2-D scatters of the same images side by side, one legend below both.
 
     ``share_axes``: both panels on the same scale, so sizes can be compared. ``prior_circle``:
     a dashed circle around the origin holding 95% of N(0, I) in 2-D (radius 2.45), where
-    random latent points come from."""
-    fig, axes = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.9), sharex=share_axes, sharey=share_axes)
-    for ax, pts, title in zip(axes, (points_a, points_b), titles):
+    random latent points come from. ``zoom``: a third panel shows ``points_b`` again on a scale
+    of their own, for when the shared scale makes them a small blob."""
+    panels = 3 if zoom else 2
+    fig, axes = plt.subplots(1, panels, figsize=(BOOK_WIDTH, 3.9 if panels == 2 else 3.0))
+    if share_axes:
+        axes[1].sharex(axes[0]), axes[1].sharey(axes[0])
+    shown = [(axes[0], points_a, titles[0]), (axes[1], points_b, titles[1])]
+    if zoom:
+        shown.append((axes[2], points_b, f"{titles[1]}, zoomed in"))
+    for ax, pts, title in shown:
         latent_scatter(pts, labels, class_names, title, ax=ax, xlabel=xlabel, ylabel=ylabel, legend=False)
         if prior_circle:
             ax.add_patch(plt.Circle((0, 0), prior_radius(2, 0.95), fill=False, linestyle="--", color="black",
                                     linewidth=1.2, label="95% of N(0, I)"))
-    if share_axes:
-        axes[1].tick_params(labelleft=True)
+    if zoom:
+        axes[2].set_aspect("equal", adjustable="datalim")
     handles, names = axes[0].get_legend_handles_labels()
     ncol = 10 if max(len(n) for n in class_names) <= 2 else 5
     if prior_circle:
@@ -223,26 +235,25 @@ def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid o
 
 
 def loss_curves(history: History, title: str = "Training history") -> Figure:
-    """Left: total loss on training and held-out images. Right: its two parts."""
+    """Three panels, each on its own axis: the total loss on training and held-out images,
+    then its two parts on the training images (reconstruction, KL)."""
     if not isinstance(history, History) or not history.epochs:
         raise ConfigError(f"loss_curves needs a training History with at least one epoch "
                           f"(trained.history), got {type(history).__name__}"
                           + (" of no epoch" if isinstance(history, History) else ""))
     ep = history.epochs
-    fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 3.2))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(BOOK_WIDTH, 2.9))
     a.plot(ep, history.train_loss, label="training")
     a.plot(ep, history.test_loss, label="held-out", linestyle="--")
     a.set_title("loss = reconstruction + β·KL", fontsize=10)
-    b.plot(ep, history.reconstruction, label="reconstruction", color="tab:green")
-    b.set_title("its two parts (training images)", fontsize=10)
-    b2 = b.twinx()
-    b2.plot(ep, history.kl, label="KL", color="tab:red")
-    b2.set_ylabel("KL (nats per image)", color="tab:red")
-    b.set_ylabel("reconstruction per image", color="tab:green")
-    a.set_ylabel("loss per image")
-    for ax in (a, b):
+    a.set_ylabel("per image")
+    a.legend(fontsize=8)
+    b.plot(ep, history.reconstruction, color="tab:green", label="reconstruction")
+    b.set_title("reconstruction (training)", fontsize=10)
+    c.plot(ep, history.kl, color="tab:red", label="KL")
+    c.set_title("KL, nats (training)", fontsize=10)
+    for ax in (a, b, c):
         ax.set_xlabel("epoch")
-    a.legend()
     _suptitle(fig, title)
     return fig
 
