@@ -52,9 +52,10 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
 from vae_tutorial import metrics  # noqa: E402
+import torch  # noqa: E402
+
 from vae_tutorial.support import cache, runs, sources  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,9 +63,13 @@ MANIFEST = json.loads((cache.PRETRAINED_DIR / "MANIFEST.json").read_text())
 DEBIAN_FASHION = sources.DEBIAN_FASHION_DIR   # before conftest points it elsewhere
 
 
-def _variant(entry) -> SimpleNamespace:
-    """What book.config reads of the data: its variant (full, or its first n images)."""
-    return SimpleNamespace(variant="full" if entry["first"] is None else f"full-first-{entry['first']}")
+def _variant(entry) -> data.ImageData:
+    """A stand-in data set with what book.config reads of the data: its variant (full, or its
+    first n images)."""
+    images, labels = torch.zeros(2, 28, 28, dtype=torch.uint8), torch.tensor([0, 1])
+    return data.ImageData(entry["data"]["dataset"], images, labels, images, labels,
+                          "full" if entry["first"] is None else f"full-first-{entry['first']}",
+                          "a stand-in", tuple(str(k) for k in range(10)))
 
 
 def test_every_shipped_recipe_is_in_the_manifest_under_the_name_readers_compute():
@@ -80,7 +85,7 @@ def test_every_shipped_recipe_is_in_the_manifest_under_the_name_readers_compute(
     judges = {e["data"]["dataset"]: e for e in MANIFEST if e["recipe"].startswith("judge-")}
     assert set(judges) == {"mnist", "fashion-mnist"}
     for dataset, entry in judges.items():   # the judge is a model like the others, by its recipe
-        config = metrics.judge_config(SimpleNamespace(name=dataset, is_full=True))
+        config = metrics.judge_config(_variant({"data": {"dataset": dataset}, "first": None}))
         assert entry["file"] == cache.entry_name(runs._label(config), runs._description(config, entry["data"]))
     shipped = {p.name for p in cache.PRETRAINED_DIR.glob("*.pt")}
     assert shipped == {e["file"] for e in MANIFEST}, "every shipped file is listed, and only those"
