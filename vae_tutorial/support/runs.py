@@ -134,8 +134,8 @@ def describe(config: TrainConfig) -> str:
     kind = config.model.kind
     if kind == "classifier":
         return f"judge for {config.dataset}"
-    beta = f", beta {config.beta:g}" if kind == "vae" else ""
-    name = "VAE" if kind == "vae" else "autoencoder"
+    beta = f", beta {config.beta:g}" if kind in ("vae", "cvae") else ""
+    name = {"vae": "VAE", "cvae": "conditional VAE"}.get(kind, "autoencoder")
     return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset})"
 
 
