@@ -133,5 +133,7 @@ def test_read_as_asked_counts_per_class_what_the_judge_reads():
     assert asked.share.tolist() == [1.0] * 9 + [0.0]
     assert asked.overall == pytest.approx(0.9)
     assert (asked.read[9] == 4).all()
+    given = metrics.read_as_asked(_Drawer(), judge, z=torch.zeros(3, 2))
+    assert given.images.shape == (10, 3, 1, 28, 28) and given.overall == pytest.approx(0.9)
     with pytest.raises(ConfigError, match="only the conditional VAE takes labels"):
         metrics.read_as_asked(build(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(8,))), judge)

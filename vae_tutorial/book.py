@@ -27,9 +27,11 @@ RECIPES: dict[str, TrainConfig] = {
     "ae-2d": TrainConfig(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-2d": TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-bce": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), loss="bce"),
-    # The conditional VAE: the BCE-trained VAE told each digit's label (chapter 11), so that the
-    # two share one loss and their held-out -ELBOs compare like with like.
-    "cvae": TrainConfig(model=ModelConfig(kind="cvae", latent_dim=5), loss="bce"),
+    # The conditional VAE (chapter 11): the BCE-trained VAE told each digit's label, so the two
+    # share one loss and their held-out -ELBOs compare. Its latent numbers hold only the style:
+    # three leave fewer holes than five, and the judge reads about 97-99% of its samples as the
+    # digit asked for (five: about 90%, with a -ELBO about 7 nats lower; the chapter's exercise).
+    "cvae": TrainConfig(model=ModelConfig(kind="cvae", latent_dim=3), loss="bce"),
     # Fashion-MNIST is always the full 60,000; 8 epochs keep the clothes chapter short on a
     # 2-core CPU. The convolutional VAE is an exercise in that chapter, not part of its build.
     "clothes-vae": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), dataset="fashion-mnist",

@@ -418,17 +418,17 @@ class AskedFor:
 
 
 @torch.no_grad()
-def read_as_asked(model, judge: "Judge", n: int = 100, seed: int = CLEAR_SEED) -> AskedFor:
+def read_as_asked(model, judge: "Judge", n: int = 100, seed: int = CLEAR_SEED, z=None) -> AskedFor:
     """Ask a conditional VAE for every class: ``n`` random points from N(0, I) (seed ``seed``,
-    as :func:`latent_points` draws them), each decoded under every label, and the judge reads
-    them all. The share of each row read as the class asked for is the model's answer to
-    "draw me a 7"."""
+    as :func:`latent_points` draws them), or the latent points ``z`` (n, latent) given (e.g. the
+    encodings of held-out images), each decoded under every label; the judge reads them all.
+    The share of each row read as the class asked for is the model's answer to "draw me a 7"."""
     inputs.latent_model(model, "read_as_asked")
     inputs.labels(0, 1, model, "read_as_asked's labels")   # refuses a model that takes no labels
-    z = latent_points(model.latent_dim, n, seed)
+    z = latent_points(model.latent_dim, n, seed) if z is None else inputs.latents(z, model).cpu()
     classes = len(judge.class_names)
     images = torch.stack([decode(model, z, k) for k in range(classes)])     # (classes, n, 1, 28, 28)
-    read = judge.read(images.flatten(0, 1))[0].view(classes, n)
+    read = judge.read(images.flatten(0, 1))[0].view(classes, len(z))
     share = (read == torch.arange(classes)[:, None]).float().mean(1)
     return AskedFor(images, read, share)
 
@@ -522,6 +522,16 @@ def png_nats(images, black_and_white: bool = False, draws: int = 8, seed: int = 
     gen = torch.Generator().manual_seed(seed)
     copies = [(torch.rand(x.shape, generator=gen, dtype=torch.float64) < x).numpy() for _ in range(draws)]
     return torch.stack([sizes(c.astype(np.uint8) * 255, "1") for c in copies]).mean(0)
+
+
+def complexity_corrected(log_px: dict, lengths: dict) -> dict:
+    """Serrà et al.'s input-complexity correction, as a score that is higher for "more like the
+    model's own data": log p(x) + L(x), with L(x) the image's compressed length in nats
+    (:func:`png_nats`). It is minus their S(x) = -log p(x) - L(x): how many nats the model saves
+    over a generic compressor, a likelihood ratio against the compressor. ``log_px``:
+    {model: {set: (N,)}}; ``lengths``: {set: (N,)}. Returns {model: {set: (N,)}}."""
+    return {m: {s: torch.as_tensor(v).double() + torch.as_tensor(lengths[s]).double()
+                for s, v in per_set.items()} for m, per_set in log_px.items()}
 
 
 def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":  # noqa: F821
