@@ -537,3 +537,122 @@ def test_07_held_out_loss_ends_within_a_few_percent_of_training(bk):
     """"The held-out loss (dashed) tracks the training loss, ending within a few percent" """
     h = bk.history("vae", pretrained=False)   # the chapter trains its own, as here
     assert abs(h.test_loss[-1] - h.train_loss[-1]) < 0.05 * h.train_loss[-1]
+
+
+# =========================================================================== issue 18
+# 11_draw_me_a_7 and 12_is_this_a_digit: the conditional VAE and what log p(x) knows. Each
+# helper computes what the chapter's cell computes, with the same sizes and seeds.
+
+def _conditional(digits) -> dict:
+    """11: the conditional VAE and the BCE-trained VAE, their held-out -ELBOs, the judge's
+    reading of 100 samples per digit, and of 500 held-out digits redrawn as every digit."""
+    def compute():
+        cvae, vae = book.trained("cvae", digits).model, book.trained("vae-bce", digits).model
+        x, y = digits.images("test"), digits.test_labels
+        return {
+            "cvae -ELBO": evaluate_loss(cvae, digits.test_images, "bce", labels=y, elbo=True).total,
+            "vae -ELBO": evaluate_loss(vae, digits.test_images, "bce", elbo=True).total,
+            "asked": metrics.read_as_asked(cvae, judge(digits)),
+            "relabelled": metrics.read_as_asked(
+                cvae, judge(digits), z=latent.encodings(cvae, x[:500], y[:500])),
+        }
+    return memo(digits, "conditional", compute)
+
+
+def test_11_the_conditional_vae_elbo_is_a_little_higher_than_the_vaes(book_data):
+    """11: "With three latent numbers and the label, the conditional VAE's held-out -ELBO is
+    close to that of the VAE with five: a little higher, by less than 3%." """
+    _, digits = book_data
+    c = _conditional(digits)
+    assert c["vae -ELBO"] < c["cvae -ELBO"] < 1.03 * c["vae -ELBO"]
+
+
+def test_11_the_judge_reads_the_digit_asked_for(book_data):
+    """11: "The judge reads at least 95% of all samples, and at least 90% of every single
+    digit's, as the digit asked for." (100 samples per digit: 0.9 is 90 of them.)"""
+    _, digits = book_data
+    asked = _conditional(digits)["asked"]
+    assert asked.read.shape == (10, 100)
+    assert asked.overall >= 0.95, asked.share
+    assert (asked.share >= 0.9 - 1e-6).all(), asked.share
+
+
+def test_11_redrawn_digits_are_read_as_their_new_label(book_data):
+    """11: "the judge reads nearly all of them (more than 95%) as the new label" """
+    _, digits = book_data
+    assert _conditional(digits)["relabelled"].overall > 0.95
+
+
+def _log_px_knows(digits, clothes) -> dict:
+    """12: log p(x) (K = 100) of 500 held-out digits and 500 held-out clothes under the digits
+    model (vae-bce) and the clothes model, the ink and PNG sizes, and the detection report."""
+    def compute():
+        models = {"digits model": book.trained("vae-bce", digits).model,
+                  "clothes model": book.trained("clothes-vae", clothes).model}
+        own = {"digits model": "digits", "clothes model": "clothes"}
+        sets = {"digits": digits.images("test")[:500], "clothes": clothes.images("test")[:500]}
+        log_px = metrics.log_likelihoods(models, sets, k=100)
+        ink = {name: metrics.ink(x) for name, x in sets.items()}
+        png = {name: metrics.png_nats(x) for name, x in sets.items()}
+        bw = {name: metrics.png_nats(x, black_and_white=True) for name, x in sets.items()}
+        report = metrics.detection_report({
+            "log p(x)": log_px, "8-bit": metrics.complexity_corrected(log_px, png),
+            "black and white": metrics.complexity_corrected(log_px, bw)}, own)
+        return {"log_px": log_px, "ink": ink, "report": report,
+                "correlations": metrics.complexity_correlations(log_px, {"ink": ink, "PNG size": png}),
+                "bw alone": metrics.auroc(bw["clothes"], bw["digits"])}
+    return memo(digits, ("log p(x) knows", clothes.variant), compute)
+
+
+def test_12_the_digits_model_tells_clothes_apart_nearly_perfectly(book_data, book_clothes):
+    """12: "The digits model (left) finds clothes far less likely than digits"; "Asked 'is this
+    a digit?', the digits model is nearly perfect" (AUROC at least 0.98)."""
+    _, digits = book_data
+    r = _log_px_knows(digits, book_clothes)
+    scores = r["log_px"]["digits model"]
+    assert scores["clothes"].median() < scores["digits"].median() - 100
+    assert r["report"].loc["log p(x)", "digits model"] >= 0.98
+
+
+def test_12_the_clothes_model_finds_digits_more_likely_than_clothes(book_data, book_clothes):
+    """12: "it finds digits, which it has never seen, more likely than the clothes it was trained
+    to model"; "the clothes model does worse than a coin toss" (Nalisnick et al.'s direction):
+    a higher median for digits and an AUROC below 0.5."""
+    _, digits = book_data
+    r = _log_px_knows(digits, book_clothes)
+    scores = r["log_px"]["clothes model"]
+    assert scores["digits"].median() > scores["clothes"].median()
+    assert r["report"].loc["log p(x)", "clothes model"] < 0.5
+
+
+def test_12_the_more_ink_the_less_likely_under_both_models(book_data, book_clothes):
+    """12: "Under both models, the more ink a picture has and the larger its PNG, the less
+    likely it is: strongly for the digits model, moderately for the clothes model. Digits carry
+    less than half the ink of clothes." Strongly: rank correlation -0.75 or below; moderately:
+    between -0.75 and -0.35."""
+    _, digits = book_data
+    r = _log_px_knows(digits, book_clothes)
+    corr = r["correlations"]
+    assert (corr.loc["digits model"] <= -0.75).all(), corr
+    assert ((corr.loc["clothes model"] > -0.75) & (corr.loc["clothes model"] <= -0.35)).all(), corr
+    assert r["ink"]["digits"].mean() < 0.5 * r["ink"]["clothes"].mean()
+
+
+def test_12_the_8_bit_correction_overshoots(book_data, book_clothes):
+    """12: "With the 8-bit PNG the correction overshoots: the clothes model now recognises
+    clothes, but the digits model, nearly perfect before, ranks the wrong way round." """
+    _, digits = book_data
+    report = _log_px_knows(digits, book_clothes)["report"]
+    assert report.loc["8-bit", "clothes model"] >= 0.95
+    assert report.loc["8-bit", "digits model"] < 0.5
+
+
+def test_12_black_and_white_correction_answers_both_questions(book_data, book_clothes):
+    """12: "the digits model stays nearly perfect, and the clothes model climbs from worse than a
+    coin toss to above 0.9, higher than the compressed size alone reaches" (by 0.03 or more)."""
+    _, digits = book_data
+    r = _log_px_knows(digits, book_clothes)
+    report = r["report"]
+    assert report.loc["black and white", "digits model"] >= 0.98
+    assert report.loc["black and white", "clothes model"] > 0.9
+    assert report.loc["black and white", "clothes model"] >= r["bw alone"] + 0.03

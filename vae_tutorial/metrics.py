@@ -476,8 +476,8 @@ def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F8
     model's data set."""
     import pandas as pd
 
-    table = {row: {f"{model} ({own[model]}?)": own_data_auroc(per_set, own[model])
-                   for model, per_set in per_model.items()} for row, per_model in scores.items()}
+    table = {row: {model: own_data_auroc(per_set, own[model]) for model, per_set in per_model.items()}
+             for row, per_model in scores.items()}
     return pd.DataFrame(table).T
 
 

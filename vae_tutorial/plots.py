@@ -451,6 +451,7 @@ def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each mo
         ax.set_title(model_name, fontsize=10)
         ax.set_xlabel(xlabel, fontsize=9)
         ax.set_yticks([])
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))   # the panels' end labels must not meet
         ax.legend(fontsize=8, loc="upper left")
     _suptitle(fig, title)
     return fig
