@@ -95,7 +95,7 @@ def test_ask_for_a_digit_and_write_every_digit_in_the_drawings_hand(browser, tmp
     assert js_errors(browser) == []
 
 
-def _likelihood_page(browser, tmp_path, digits, fmt="int8", k=16):
+def _likelihood_page(browser, tmp_path, digits, fmt="int8", k=8):
     clothes_like = data.ImageData("fashion-mnist", digits.train_images, digits.train_labels,
                                   255 - digits.test_images, digits.test_labels, "test", "inverted digits",
                                   data.FASHION_NAMES)
@@ -118,7 +118,7 @@ def test_the_page_estimates_log_px_as_pytorch_does(browser, tmp_path, digits):
     for image in images:
         for i, twin in enumerate(twins):
             got = handle(browser, demo, f"h.estimate({i}, {image.ravel().tolist()}).estimate")
-            expected = likelihood.importance_sampled_log_likelihood(twin, image[None].double(), k=16,
+            expected = likelihood.importance_sampled_log_likelihood(twin, image[None].double(), k=8,
                                                                     batch_size=1, seed=0)
             worst = max(worst, abs(got - expected.item()))
     assert worst < 1e-4
@@ -134,7 +134,7 @@ def test_a_drawing_is_scored_under_both_models_and_placed_among_held_out_images(
     x = torch.tensor(got["image"], dtype=torch.float64).reshape(1, 1, 28, 28)
     for score, model in zip(got["scores"], models.values()):
         expected = likelihood.importance_sampled_log_likelihood(web.rounded(model, "int8").double(), x,
-                                                                k=16, batch_size=1, seed=0)
+                                                                k=8, batch_size=1, seed=0)
         assert score == pytest.approx(expected.item(), abs=1e-4)
     # the readout places the score among the held-out images (of both sets) it came with
     readouts = [r.text for r in root.find_elements("css selector", ".vae-w-readout")]

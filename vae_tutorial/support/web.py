@@ -547,15 +547,16 @@ def _several_examples(datasets: Sequence) -> tuple[tuple[str, str, dict], list[s
     return item, names
 
 
-def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: int = 16,
+def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: int = 8,
                    seed: int = 0, fmt: str = "int8",
                    title: str = "Draw anything: how likely does each model find it?") -> StaticWidget:
     """A drawing pad, and under it, for every VAE of ``models`` (name -> VAE), the importance-
     sampled estimate of log p(x) of the drawing (``likelihood.importance_sampled_log_likelihood``
     with ``k`` samples whose noise is drawn once from ``seed``, so a drawing always gets the same
-    number), its reconstruction, and where it falls among the held-out images' log p(x)
-    (``log_px``: model -> {data set -> (N,)}, as ``metrics.log_likelihoods`` gives). Buttons
-    score the first held-out picture of each class of ``datasets`` instead.
+    number; 8 by default, few enough that a pointer move is answered within a frame), its
+    reconstruction, and where it falls among the held-out images' log p(x) (``log_px``: model ->
+    {data set -> (N,)}, as ``metrics.log_likelihoods`` gives). Buttons score the first held-out
+    picture of each class of ``datasets`` instead.
 
     ``fmt``: the weights' format in the page. int8 by default: two VAEs in float16 would fill a
     page's 2.5 MB on their own; int8 moves held-out log p(x) by a few nats at most, far less
