@@ -3,6 +3,7 @@
     python benchmarks/widget_latency.py              (targets: kernel sliders < 100 ms per update;
                                                        in-page widgets < 16 ms per pointer move;
                                                        every built page < 2.5 MB)
+    python benchmarks/widget_latency.py --new        (only the widgets of chapters 11 and 12)
 
 1. ipywidgets (a live kernel): one slider update = decode + PNG; the KL explorer's redraw.
 2. The static widgets in headless Chromium, on the book's models for the data found: each
@@ -10,7 +11,10 @@
    redraw; maps: decode and redraw; sliders' pad: rasterise, encode, decode, redraw), measured
    from outside the widgets with performance marks: a listener on the window marks the event
    before the widget's own listeners run (capture phase) and measures it after them (bubble
-   phase). Pointer moves are real (Selenium's pointer actions).
+   phase). Pointer moves are real (Selenium's pointer actions). Chapters 11 and 12: the
+   conditional VAE's pad (rasterise, encode with the label, decode the asked digit and the row
+   of ten, redraw) and its sliders (arrow keys: decode eleven images), and the likelihood pad
+   (rasterise, then for both VAEs encode, decode K = 8 points, score, redraw the histograms).
 3. The weight of each built page (HTML + the images it shows), if the book has been built.
 """
 
@@ -81,7 +85,7 @@ def spiral(n: int, turns: float = 3.0):
 # Around every pointer event: a mark before the page's listeners (capture on the window, the
 # first to run) and a measure after them (bubble on the window, the last).
 MEASURE = """
-for (const type of ["pointerdown", "pointermove", "pointerup"]) {
+for (const type of ["pointerdown", "pointermove", "pointerup", "input"]) {
   window.addEventListener(type, () => performance.mark("vt-event"), {capture: true});
   window.addEventListener(type, () => performance.measure("vt-work", "vt-event"));
 }"""
@@ -169,6 +173,69 @@ def fidelity(driver, parts, digits, models, n: int = 50) -> None:
             print(f"{'':7} int8 (per-row scales) would be {255 * max(error['reconstruction'], error['decoded']):.1f}/255")
 
 
+def new_chapter_widgets(digits) -> None:
+    """Chapters 11 and 12: the conditional VAE's widget and the likelihood pad, their latency and
+    their fidelity to PyTorch on the same rounded weights."""
+    from selenium.webdriver.common.keys import Keys
+
+    from vae_tutorial import latent, likelihood, metrics
+
+    clothes = data.load_fashion_mnist(quiet=True)
+    cvae = book.trained("cvae", digits).model.cpu().eval()
+    models = {"digits model": book.trained("vae-bce", digits).model.cpu().eval(),
+              "clothes model": book.trained("clothes-vae", clothes).model.cpu().eval()}
+    sets = {"digits": digits.images("test")[:200], "clothes": clothes.images("test")[:200]}
+    parts = {"conditional": web.conditional_sliders(cvae, digits),
+             "likelihood": web.likelihood_pad(models, metrics.log_likelihoods(models, sets, k=10),
+                                               [digits, clothes])}
+    web.forget()
+    body = "\n".join(w._repr_html_() for w in parts.values())
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "widgets.html"
+        page.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
+                        encoding="utf-8")
+        driver = open_chromium(1280, 1000)
+        try:
+            driver.get(page.as_uri())
+            driver.execute_script(MEASURE)
+            root = driver.find_element("id", parts["conditional"].root_id)
+            pad = root.find_element("css selector", ".vae-w-pad")
+            report("conditional: pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+            slider = root.find_elements("css selector", "input[type=range]")[0]
+            driver.execute_script("arguments[0].focus()", slider)
+            report("conditional: slider", event_times(
+                driver, lambda: [slider.send_keys(Keys.ARROW_LEFT if i % 2 else Keys.ARROW_RIGHT) for i in range(60)]))
+            pad = driver.find_element("id", parts["likelihood"].root_id).find_element("css selector", ".vae-w-pad")
+            report("likelihood pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+            h = "window.vaeTutorial.widgets[arguments[0]]"
+            twin = web.rounded(cvae, web._pick_format_conditional(cvae, digits))
+            worst = {"conditional decoder": 0.0, "conditional encoder (mu)": 0.0, "log p(x) estimate": 0.0}
+            for i, z in enumerate(torch.randn(50, cvae.latent_dim, generator=torch.Generator().manual_seed(0)) * 1.5):
+                got = driver.execute_script(f"return Array.from({h}.decode(arguments[1], arguments[2]))",
+                                            parts["conditional"].root_id, z.tolist(), i % 10)
+                worst["conditional decoder"] = max(worst["conditional decoder"], abs(
+                    torch.tensor(got).numpy() - latent.decode(twin, z[None], i % 10).numpy().ravel()).max())
+            twins = [web.rounded(m, "int8").double() for m in models.values()]
+            for x, y in zip(digits.images("test")[:20], digits.test_labels[:20].tolist()):
+                got = driver.execute_script(f"return {h}.encode(arguments[1], arguments[2]).mu",
+                                            parts["conditional"].root_id, x.ravel().tolist(), y)
+                worst["conditional encoder (mu)"] = max(worst["conditional encoder (mu)"], abs(
+                    torch.tensor(got).numpy() - latent.encodings(twin, x[None], y)[0].numpy()).max())
+            for x in torch.cat([sets["digits"][:10], sets["clothes"][:10]]):
+                for i, model in enumerate(twins):
+                    got = driver.execute_script(f"return {h}.estimate(arguments[1], arguments[2]).estimate",
+                                                parts["likelihood"].root_id, i, x.ravel().tolist())
+                    expected = likelihood.importance_sampled_log_likelihood(model, x[None].double(), k=8,
+                                                                            batch_size=1, seed=0).item()
+                    worst["log p(x) estimate"] = max(worst["log p(x) estimate"], abs(got - expected))
+            print("chapters 11-12, page vs PyTorch (same rounded weights), max abs difference (target < 1e-4): "
+                  + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
+        finally:
+            driver.quit()
+    print("weights and data per widget shown alone: " +
+          ", ".join(f"{k} {w.weight_kb:.0f} kB" for k, w in parts.items()))
+
+
 def page_weights(html_dir: Path) -> None:
     """Each built chapter: its HTML and the images it shows (the theme's shared files aside)."""
     import re
@@ -188,12 +255,18 @@ def page_weights(html_dir: Path) -> None:
 
 
 def main() -> None:
+    # --new: only the widgets of chapters 11 and 12; a remaining argument: the built book's folder
+    args = sys.argv[1:]
+    only_new = "--new" in args
+    args = [a for a in args if a != "--new"]
     digits = data.load_mnist(quiet=True)
-    models = {name: book.trained(name, digits).model.cpu().eval() for name in ("vae", "ae-2d", "vae-2d")}
     print(f"data: {digits.describe()}")
-    kernel_widgets(models["vae"], digits)
-    page_widgets(digits, models)
-    page_weights(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_build" / "html")
+    if not only_new:
+        models = {name: book.trained(name, digits).model.cpu().eval() for name in ("vae", "ae-2d", "vae-2d")}
+        kernel_widgets(models["vae"], digits)
+        page_widgets(digits, models)
+    new_chapter_widgets(digits)
+    page_weights(Path(args[0]) if args else ROOT / "_build" / "html")
 
 
 if __name__ == "__main__":

@@ -243,6 +243,7 @@ def test_each_colour_is_defined_once_in_plots():
     sent = json.loads(re.search(r"VT\.colors = (\{.*?\});", js).group(1))
     assert sent["classes"] == [matplotlib.colors.to_hex(c) for c in plots.CLASS_COLORS]
     assert sent["sigma"] == matplotlib.colors.to_hex(plots.SIGMA_COLOR)
+    assert sent["datasets"] == {name: matplotlib.colors.to_hex(c) for name, c in plots.DATASET_COLORS.items()}
     assert f"--vae-w-sigma: {sent['sigma']}" in js
 
 
@@ -252,7 +253,8 @@ def test_the_drawing_pad_flow_is_written_once():
     for call in ("VT.pad(", "VT.raster.rasterize(", "V.examples("):
         assert [n for n, t in texts.items() if call in t] == ["source.js"], call
     assert sorted(n for n, t in texts.items() if "VT.source(" in t) == [
-        "widget-decoder-sliders.js", "widget-draw-digit.js"]
+        "widget-conditional-sliders.js", "widget-decoder-sliders.js", "widget-draw-digit.js",
+        "widget-likelihood-pad.js"]
 
 
 def test_sliders_decode_the_point_they_show(vae, small):

@@ -3,7 +3,9 @@
 These are the calls chapters make with real data. Each takes the model and images or latent
 points as the user has them (uint8 or floats, (N, 28, 28) or (N, 1, 28, 28)), checks them once
 (``support/inputs.py``), runs the model on its own device without gradients, and returns CPU
-tensors. For a VAE the deterministic encoding is mu: the centre of the image's region.
+tensors. For a VAE the deterministic encoding is mu: the centre of the image's region. The
+conditional VAE takes each image's (or latent point's) label too: ``labels``, (N,) or one
+number for all.
 """
 
 from __future__ import annotations
@@ -15,31 +17,37 @@ from .support.errors import ConfigError
 
 
 @torch.no_grad()
-def encodings(model, images, batch_size: int = 2000) -> torch.Tensor:
-    """(N, latent): z for the autoencoder, mu for the VAE, of ``images`` (N, 1, 28, 28)."""
+def encodings(model, images, labels=None, batch_size: int = 2000) -> torch.Tensor:
+    """(N, latent): z for the autoencoder, mu for the VAE, of ``images`` (N, 1, 28, 28)
+    (and, for the conditional VAE, their ``labels``)."""
     inputs.latent_model(model, "encodings")
     inputs.count(batch_size, "batch_size", low=1)
     x = inputs.images(images, model)
+    y = inputs.model_labels(labels, len(x), model)
     parts = []
-    for batch in x.split(batch_size):
-        code = model.encode(batch)
+    for start in range(0, len(x), batch_size):
+        batch = x[start:start + batch_size]
+        code = model.encode(batch) if y is None else model.encode(batch, y[start:start + batch_size])
         parts.append((code[0] if isinstance(code, tuple) else code).cpu())   # the VAE's mu
     codes = torch.cat(parts) if parts else torch.zeros(0, model.latent_dim)
     return inputs.finite_result(codes, "encodings")
 
 
 @torch.no_grad()
-def decode(model, z) -> torch.Tensor:
-    """(N, latent) latent points -> (N, 1, 28, 28) images in [0, 1]."""
+def decode(model, z, labels=None) -> torch.Tensor:
+    """(N, latent) latent points -> (N, 1, 28, 28) images in [0, 1] (for the conditional VAE,
+    drawn as the digits ``labels``)."""
     inputs.latent_model(model, "decode")
     z = inputs.latents(z, model)
+    y = inputs.model_labels(labels, len(z), model)
     largest = float(z.abs().max()) if len(z) else 0.0
-    return inputs.finite_result(model.decode(z).cpu(), "decoded images", largest)
+    images = model.decode(z) if y is None else model.decode(z, y)
+    return inputs.finite_result(images.cpu(), "decoded images", largest)
 
 
-def reconstruct(model, images) -> torch.Tensor:
+def reconstruct(model, images, labels=None) -> torch.Tensor:
     """Encode and decode without sampling: (N, 1, 28, 28) -> (N, 1, 28, 28) in [0, 1]."""
-    return decode(model, encodings(model, images))
+    return decode(model, encodings(model, images, labels), labels)
 
 
 def fitted_gaussian(codes) -> tuple[torch.Tensor, torch.Tensor]:

@@ -527,3 +527,52 @@ def vae_bowtie(sizes: Sequence[int],
         ax.spines[side].set_visible(False)
     ax.set_title(title, fontsize=11)
     return fig
+
+
+# --------------------------------------------------------------------------- what log p(x) knows
+
+# one colour per data set, the same in every figure of the likelihood chapter (and its widget)
+DATASET_COLORS = {"digits": "tab:blue", "clothes": "tab:orange"}
+
+
+def _dataset_color(name: str, i: int):
+    return DATASET_COLORS.get(name, f"C{i + 2}")
+
+
+def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each model",
+                              xlabel: str = "log p(x), nats (higher: more likely)") -> Figure:
+    """One panel per model: histograms of its log p(x) (or any score, higher meaning more
+    likely) for each data set. ``scores``: model name -> {data set name -> (N,) scores}."""
+    fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 2.9), squeeze=False)
+    for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
+        values = {name: _numpy(v).astype(float) for name, v in per_set.items()}
+        low = min(np.quantile(v, 0.005) for v in values.values())
+        high = max(v.max() for v in values.values())
+        bins = np.linspace(low, high, 40)
+        for i, (name, v) in enumerate(values.items()):
+            ax.hist(np.clip(v, low, None), bins=bins, alpha=0.6, color=_dataset_color(name, i),
+                    label=f"{name} (median {np.median(v):.0f})")
+        ax.set_title(model_name, fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_yticks([])
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))   # the panels' end labels must not meet
+        ax.legend(fontsize=8, loc="upper left")
+    _suptitle(fig, title)
+    return fig
+
+
+def complexity_scatter(scores: dict, complexity: dict, title: str = "",
+                       xlabel: str = "compressed size of the image (PNG), nats") -> Figure:
+    """One panel per model: log p(x) of each image against how complex it is.
+    ``scores``: model name -> {data set -> (N,) log p(x)}; ``complexity``: data set -> (N,)."""
+    fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 3.0), squeeze=False, sharex=True)
+    for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
+        for i, (name, v) in enumerate(per_set.items()):
+            ax.scatter(_numpy(complexity[name]), _numpy(v), s=4, alpha=0.5,
+                       color=_dataset_color(name, i), label=name, linewidths=0)
+        ax.set_title(model_name, fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_ylabel("log p(x), nats", fontsize=9)
+        ax.legend(fontsize=8, markerscale=3)
+    _suptitle(fig, title)
+    return fig

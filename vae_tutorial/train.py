@@ -17,9 +17,9 @@ from tqdm.auto import tqdm
 
 from . import bugs, losses
 from .data import ImageData
-from .models import VAE, Autoencoder, ModelConfig
+from .models import VAE, Autoencoder, ConditionalVAE, ModelConfig
 from .support.devices import pick_device  # noqa: F401  (CUDA, MPS or CPU)
-from .support.errors import TrainingError
+from .support.errors import ConfigError, TrainingError
 from .support.seeds import seeded
 
 
@@ -81,6 +81,11 @@ def batch_loss(model, x, y, config: TrainConfig) -> losses.LossTerms:
     if isinstance(model, VAE):
         logits, mu, logvar = model(x)      # 1. encode, 2. sample, 3. decode
         return losses.vae_loss(             # 4. both losses
+            logits, x, mu, logvar, config.loss, config.beta,
+            config.free_bits)
+    if isinstance(model, ConditionalVAE):
+        logits, mu, logvar = model(x, y)   # the same, told the labels
+        return losses.vae_loss(
             logits, x, mu, logvar, config.loss, config.beta,
             config.free_bits)
     if isinstance(model, Autoencoder):
@@ -145,7 +150,10 @@ def evaluate_loss(model, images, kind="mse", beta=1.0, labels=None,
 
     ``elbo=True``: the negative ELBO in nats (BCE + KL, beta 1), whatever
     ``kind`` the model was trained with: the book's yardstick for VAEs.
-    Sampling comes from ``seed``; only the judge needs ``labels``."""
+    Sampling comes from ``seed``; the judge and the conditional VAE need
+    the ``labels``."""
+    if labels is None and isinstance(model, ConditionalVAE):
+        raise ConfigError("the conditional VAE needs labels=... to score")
     was_training, device = model.training, next(model.parameters()).device
     model.eval()
     config = TrainConfig(loss="bce" if elbo else kind,

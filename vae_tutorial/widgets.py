@@ -6,7 +6,9 @@ Two kinds:
   :func:`interpolation`, :func:`kl_explorer`. They work with ipywidgets 7.7 (Colab) and 8.
 - plain HTML + JavaScript that works in the static online book too (built in :mod:`.web`, the
   models' weights travel inside the page): :func:`draw_digit`, :func:`latent_maps`,
-  :func:`decoder_sliders` (also as :func:`static_decoder_demo`) and :func:`static_kl_explorer`.
+  :func:`decoder_sliders` (also as :func:`static_decoder_demo`) and :func:`static_kl_explorer`;
+  the conditional VAE's :func:`conditional_sliders`, and :func:`likelihood_pad` (log p(x) of a
+  drawing under several VAEs).
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from .latent import class_means, decode, encodings
 from .support import inputs
 from .support.errors import ConfigError
 from .support.web import SLIDER_RANGE, decoder_sliders, draw_digit, latent_maps
+from .support.web import conditional_sliders, likelihood_pad
 from .support.web import kl_explorer as static_kl_explorer
 
 __all__ = ["latent_sliders", "interpolation", "kl_explorer", "draw_digit", "latent_maps",
-           "decoder_sliders", "static_kl_explorer"]
+           "decoder_sliders", "static_kl_explorer", "conditional_sliders", "likelihood_pad"]
 
 
 def _png(image: torch.Tensor, scale: int = 6) -> bytes:

@@ -20,7 +20,7 @@ from .errors import ConfigError, DataError, TrainingError
 
 SEED_LIMIT = 2**63            # torch's generators take seeds below this
 IMAGE_SHAPE = (1, 28, 28)
-MODEL_KINDS = ("ae", "vae", "classifier")
+MODEL_KINDS = ("ae", "vae", "cvae", "classifier")
 DATASET_NAMES = ("mnist", "fashion-mnist")
 RECONSTRUCTION_LOSSES = ("mse", "bce")
 
@@ -41,6 +41,8 @@ def check_model_config(config) -> None:
     checks = [
         (config.kind in MODEL_KINDS, f"model kind must be one of {', '.join(map(repr, MODEL_KINDS))}, got {config.kind!r}"),
         (config.architecture in ("mlp", "conv"), f"architecture must be 'mlp' or 'conv', got {config.architecture!r}"),
+        (config.kind != "cvae" or config.architecture == "mlp",
+         "the conditional VAE (kind 'cvae') is an MLP: use architecture='mlp'"),
         (_whole(config.latent_dim, 1), f"latent_dim must be a whole number >= 1, got {config.latent_dim!r}"),
         (isinstance(config.hidden_dims, tuple) and len(config.hidden_dims) > 0
          and all(_whole(h, 1) for h in config.hidden_dims),
@@ -188,11 +190,40 @@ def latents(z, model: torch.nn.Module, what: str = "latent points") -> torch.Ten
     return z.to(device=device_of(model), dtype=next(model.parameters()).dtype)
 
 
+def model_labels(y, n: int, model: torch.nn.Module, what: str = "labels") -> torch.Tensor | None:
+    """The labels a conditional VAE takes with ``n`` images or latent points: (n,) int64 in
+    0..9 on its device (one number stands for all n). None for the other models, which take none."""
+    conditional = getattr(getattr(model, "config", None), "kind", None) == "cvae"
+    if not conditional:
+        if y is not None:
+            raise ConfigError(f"{what}: only the conditional VAE takes labels; this is a "
+                              f"{type(model).__name__}. Leave labels out.")
+        return None
+    if y is None:
+        raise ConfigError(f"the conditional VAE needs a label for every image or latent point: "
+                          f"pass {what}=... (one number 0-9, or one per row)")
+    if isinstance(y, int) and not isinstance(y, bool):
+        y = torch.full((n,), y, dtype=torch.long)
+    if not isinstance(y, torch.Tensor) or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ConfigError(f"{what} must be whole numbers 0-9 (an int or an integer tensor), got "
+                          f"{getattr(y, 'dtype', type(y).__name__)}")
+    if y.dim() == 0:
+        y = y.expand(n)
+    if y.dim() != 1 or len(y) != n:
+        raise ConfigError(f"{what} must have shape ({n},), one per row, got {tuple(y.shape)}")
+    if n and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise ConfigError(f"{what} must lie in 0..9, found {int(y.min())}..{int(y.max())}")
+    return y.to(device=device_of(model), dtype=torch.long)
+
+
 def vae(model, what: str) -> None:
-    """Refuse anything but a VAE where mu and sigma are needed."""
+    """Refuse anything but an (unconditional) VAE where mu and sigma are needed."""
     if not hasattr(model, "reparameterize"):
         raise ConfigError(f"{what} needs a VAE (an encoder that outputs mu and sigma); got "
                           f"{type(model).__name__}")
+    if getattr(model.config, "kind", None) == "cvae":
+        raise ConfigError(f"{what} needs a VAE that takes images alone; the conditional VAE "
+                          f"scores images with their labels (train.evaluate_loss(..., labels=...))")
 
 
 def latent_model(model, what: str) -> None:

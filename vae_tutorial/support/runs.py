@@ -179,10 +179,10 @@ def describe(config: TrainConfig) -> str:
     kind = config.model.kind
     if kind == "classifier":
         return f"judge for {config.dataset}"
-    beta = f", beta {config.beta:g}" if kind == "vae" else ""
+    beta = f", beta {config.beta:g}" if kind in ("vae", "cvae") else ""
     extra = (f", {config.free_bits:g} free nats" if config.free_bits else "") + \
             (f", with the bug {config.bug!r}" if config.bug else "")
-    name = "VAE" if kind == "vae" else "autoencoder"
+    name = {"vae": "VAE", "cvae": "conditional VAE"}.get(kind, "autoencoder")
     return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset}{extra})"
 
 

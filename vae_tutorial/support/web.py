@@ -12,7 +12,11 @@ the widgets). The same HTML works as a Jupyter or Colab output.
   decoding the point under the pointer;
 - :func:`decoder_sliders`: one slider per latent number, decoded live, optionally started from
   the encoding of a drawing or of a held-out image;
-- :func:`kl_explorer`: N(mu, sigma^2) beside N(0, 1) and their KL divergence.
+- :func:`kl_explorer`: N(mu, sigma^2) beside N(0, 1) and their KL divergence;
+- :func:`conditional_sliders`: the conditional VAE: pick a digit, move the latent sliders, and see
+  the same hand write every digit; a drawing (with its label) sets the hand;
+- :func:`likelihood_pad`: draw anything and see log p(x) of the drawing under several VAEs,
+  marked among the held-out images' log p(x).
 
 Weights travel once per page: every model part (an encoder, a decoder) and every data block
 has a key made from its content, and the kernel remembers which keys it has already shown;
@@ -43,7 +47,7 @@ from torch import nn
 from matplotlib.colors import to_hex
 
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
-from ..plots import CLASS_COLORS, SIGMA_COLOR
+from ..plots import CLASS_COLORS, DATASET_COLORS, SIGMA_COLOR
 from . import inputs
 from .errors import ConfigError
 
@@ -51,9 +55,10 @@ JS_DIR = Path(__file__).with_name("js")
 # One small module per concern, in the order they build on each other; each runs in a scope of
 # its own and offers what it defines on window.vaeTutorial (registry.js says how). A widget is a
 # file of its own, widget-<kind>.js, that adds VT.kinds.<kind>.
-JS_FILES = ("registry.js", "weights.js", "mlp.js", "raster.js", "view.js", "pad.js", "source.js",
-            "latentmap.js", "widget-draw-digit.js", "widget-latent-maps.js",
-            "widget-decoder-sliders.js", "widget-kl-explorer.js")
+JS_FILES = ("registry.js", "weights.js", "mlp.js", "likelihood.js", "raster.js", "view.js", "pad.js",
+            "source.js", "latentmap.js", "widget-draw-digit.js", "widget-latent-maps.js",
+            "widget-decoder-sliders.js", "widget-kl-explorer.js", "widget-conditional-sliders.js",
+            "widget-likelihood-pad.js")
 CSS_FILE = "widgets.css"
 
 FORMATS = ("float32", "float16", "int8")
@@ -62,7 +67,8 @@ SLIDER_RANGE = 3.0             # latent values beyond ±3 are rare under N(0, 1)
 PRIOR_RING_MASS = 0.95         # the maps' dashed circle holds this share of N(0, I), as the figures'
 # The page's colours are the figures' (plots.py): the same colour for the same class, and
 # sigma's colour, in figures and widgets. The page reads them as VT.colors and --vae-w-sigma.
-PALETTE = {"classes": [to_hex(c) for c in CLASS_COLORS], "sigma": to_hex(SIGMA_COLOR)}
+PALETTE = {"classes": [to_hex(c) for c in CLASS_COLORS], "sigma": to_hex(SIGMA_COLOR),
+           "datasets": {name: to_hex(c) for name, c in DATASET_COLORS.items()}}
 
 # --------------------------------------------------------------------------- rasterising
 
@@ -509,3 +515,97 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5,
     (dashed) and their KL divergence, the formula of losses.kl_divergence, in the page."""
     mu, sigma = inputs.number(mu, "mu"), inputs.number(sigma, "sigma", above=0)
     return StaticWidget("klExplorer", {"title": title, "mu": mu, "sigma": sigma}, [])
+
+
+def conditional_sliders(cvae, data, *, start: int = 7, fmt: str | None = None,
+                        title: str = "Ask for a digit: the conditional VAE runs in your browser"
+                        ) -> StaticWidget:
+    """The conditional VAE in the page: buttons choose the digit asked for, one slider per latent
+    number sets the hand, and a row shows that hand writing every digit. A drawing (or a held-out
+    digit), encoded with the label the reader gives it, moves the sliders to its mu: the reader's
+    own hand, every digit. ``start``: the digit asked for at first."""
+    if getattr(cvae.config, "kind", None) != "cvae":
+        raise ConfigError("conditional_sliders needs a conditional VAE (ModelConfig(kind='cvae'))")
+    fmt = fmt or _pick_format_conditional(cvae, data)
+    items = [_net_item(cvae, "encoder", fmt), _net_item(cvae, "decoder", fmt), _examples(data)]
+    options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
+               "examples": items[2][1], "latent": cvae.latent_dim, "range": SLIDER_RANGE,
+               "names": list(data.class_names), "start": int(start)}
+    options["note"] = (f"encoder {_sizes(cvae, 'encoder')} (pixels and label), decoder "
+                       f"{_sizes(cvae, 'decoder')} (latent numbers and label); "
+                       + _format_note({"m": fmt}, items))
+    return StaticWidget("conditionalSliders", options, items)
+
+
+@torch.no_grad()
+def _pick_format_conditional(cvae, data, n: int = 1000, seed: int = 0) -> str:
+    """:func:`pick_format` for the conditional VAE: its decoder's images of ``n`` random latent
+    points, each under a label (``n`` cycles through them), within MAX_PIXEL_ERROR of float32's."""
+    z = latent_points(cvae.latent_dim, n, seed)
+    labels = torch.arange(n) % len(data.class_names)
+    exact = decode(rounded(cvae, "float32"), z, labels)
+    for fmt in ("int8", "float16"):
+        if (decode(rounded(cvae, fmt), z, labels) - exact).abs().max() <= MAX_PIXEL_ERROR:
+            return fmt
+    return "float32"
+
+
+def _several_examples(datasets: Sequence) -> tuple[tuple[str, str, dict], list[str]]:
+    """The first held-out image of each class of each data set, as one picker (labels run on
+    from one data set to the next), and the names of all those classes."""
+    images, names = [], []
+    for d in datasets:
+        labels = d.test_labels.numpy()
+        first = [int(np.flatnonzero(labels == k)[0]) for k in range(len(d.class_names))]
+        images.append(d.test_images[first].numpy().astype(np.uint8))
+        names += list(d.class_names)
+    item = _data_item("+".join(d.name for d in datasets) + "-examples", {
+        "images": {"dtype": "uint8", "b64": _b64(np.concatenate(images))},
+        "labels": {"dtype": "uint8", "b64": _b64(np.arange(len(names), dtype=np.uint8))}})
+    return item, names
+
+
+def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: int = 8,
+                   seed: int = 0, fmt: str = "int8",
+                   title: str = "Draw anything: how likely does each model find it?") -> StaticWidget:
+    """A drawing pad, and under it, for every VAE of ``models`` (name -> VAE), the importance-
+    sampled estimate of log p(x) of the drawing (``likelihood.importance_sampled_log_likelihood``
+    with ``k`` samples whose noise is drawn once from ``seed``, so a drawing always gets the same
+    number; 8 by default, few enough that a pointer move is answered within a frame), its
+    reconstruction, and where it falls among the held-out images' log p(x) (``log_px``: model ->
+    {data set -> (N,)}, as ``metrics.log_likelihoods`` gives). Buttons score the first held-out
+    picture of each class of ``datasets`` instead.
+
+    ``fmt``: the weights' format in the page. int8 by default: two VAEs in float16 would fill a
+    page's 2.5 MB on their own; int8 moves held-out log p(x) by a few nats at most, far less
+    than the spread the histograms show."""
+    if set(models) != set(log_px):
+        raise ConfigError(f"log_px must hold the scores of every model in models ({', '.join(models)}); "
+                          f"got {', '.join(log_px)}")
+    if not inputs._whole(k, 1):
+        raise ConfigError(f"k (samples per image) must be a whole number >= 1, got {k!r}")
+    dims = {model.latent_dim for model in models.values()}
+    if len(dims) != 1:
+        raise ConfigError("likelihood_pad's models must share one latent size (they share the noise)")
+    eps = torch.randn((k, dims.pop()), generator=torch.Generator().manual_seed(seed))
+    items, entries = [], []
+    for name, model in models.items():
+        if getattr(model.config, "kind", None) != "vae":
+            raise ConfigError(f"likelihood_pad needs VAEs (log p(x) needs mu and sigma); {name!r} is not one")
+        encoder, decoder = _net_item(model, "encoder", fmt), _net_item(model, "decoder", fmt)
+        values = {s: np.asarray(v, dtype=np.float32) for s, v in log_px[name].items()}
+        scores = _data_item(f"log-px-{name}", {s: {"dtype": "float32", "b64": _b64(v.astype("<f4"))}
+                                                for s, v in values.items()})
+        items += [encoder, decoder, scores]
+        entries.append({"label": name, "encoder": encoder[1], "decoder": decoder[1],
+                        "scores": scores[1], "sets": list(values)})
+    options = {"title": title, "models": entries, "eps": eps.tolist(), "examples": None, "names": []}
+    if datasets:
+        examples, names = _several_examples(datasets)
+        items.append(examples)
+        options["examples"], options["names"] = examples[1], names
+    first = next(iter(models.values()))
+    options["note"] = (f"log p(x): the importance-sampled estimate with K = {k} fixed samples; "
+                       f"each model: encoder {_sizes(first, 'encoder')}, decoder "
+                       f"{_sizes(first, 'decoder')}; " + _format_note({"m": fmt}, items))
+    return StaticWidget("likelihoodPad", options, items)

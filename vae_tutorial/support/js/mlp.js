@@ -30,3 +30,17 @@ VT.mlp.gaussian = function (net, pixels) {
   const sigma = Array.from(out.slice(k), (logvar) => Math.exp(0.5 * logvar));
   return {mu, sigma};
 };
+
+// The conditional VAE's input: x followed by the label one-hot (models.one_hot), ten numbers.
+VT.mlp.withLabel = function (x, label, classes) {
+  const out = new Float64Array(x.length + classes);
+  out.set(x);
+  out[x.length + label] = 1;
+  return out;
+};
+
+// The same net without the sigmoid on its last layer: a decoder's logits (the weights are shared).
+VT.mlp.logits = function (net) {
+  const last = net.layers.length - 1;
+  return VT.mlp.build(net.layers.map((L, i) => (i === last ? Object.assign({}, L, {act: "none"}) : L)));
+};

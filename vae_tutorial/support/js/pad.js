@@ -1,15 +1,16 @@
 // pad.js: a drawing pad for mouse, touch and pen (pointer events), kept as strokes.
 //
-// VT.pad(size, onChange) -> {canvas, strokes, reset(), clear(), set(strokes)}. Strokes are lists
-// of [x, y] in pad units (0..1, y down), the input of VT.raster.rasterize. onChange(done) runs
+// VT.pad(size, onChange, hint) -> {canvas, strokes, reset(), clear(), set(strokes)}; hint: what
+// the empty pad says (default "draw a digit here"). Strokes are lists of [x, y] in pad units
+// (0..1, y down), the input of VT.raster.rasterize. onChange(done) runs
 // after every change (done: the stroke ended, or the pad was cleared or set). A new point is
 // kept only once the pointer has moved MIN_STEP from the last one, so a slow hand does not pile
 // up points the raster would visit in vain.
 const V = VT.view, MIN_STEP = 0.008;
 
-VT.pad = function (size, onChange) {
+VT.pad = function (size, onChange, hint) {
   const canvas = V.canvas(size, size, {class: "vae-w-pad", role: "img",
-    "aria-label": "drawing pad: draw a digit with the mouse, a finger or a pen"});
+    "aria-label": `drawing pad: ${hint || "draw a digit"} with the mouse, a finger or a pen`});
   const strokes = [];
   let active = null;
 
@@ -20,7 +21,7 @@ VT.pad = function (size, onChange) {
       ctx.fillStyle = V.rgba(V.ink(canvas), 0.45);
       ctx.font = Math.round(size / 11) + "px sans-serif";
       ctx.textAlign = "center"; ctx.textBaseline = "middle";
-      ctx.fillText("draw a digit here", size / 2, size / 2);
+      ctx.fillText(hint || "draw a digit here", size / 2, size / 2);
       return;
     }
     ctx.strokeStyle = ctx.fillStyle = V.rgba(V.ink(canvas), 1);

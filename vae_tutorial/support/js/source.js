@@ -6,10 +6,13 @@
 //
 // VT.source(o) -> {pad, panels, picker, warmUp()}
 //   o.encoder       the encoder (VT.net) that turns an image into mu and sigma
-//   o.pad           the pad's size in px, or 0 for no pad; o.padCaption: the caption over it
+//   o.pad           the pad's size in px, or 0 for no pad; o.padCaption: the caption over it;
+//                   o.padHint: what the empty pad says (default "draw a digit here")
 //   o.seenSize      the size of "what the encoder sees"; o.seenCaption: its caption
 //   o.examples      a data key of held-out examples ({images, labels}) or null; o.names: the
-//                   class names; o.pickText: the words before the buttons
+//                   class names; o.pickText: the words before the buttons; o.onPick(name), if
+//                   given, runs before a picked example is encoded (a conditional encoder
+//                   takes the example's label)
 //   o.onEncode(e, what)  after every change: e = {image, mu, sigma} (mu and sigma null for an
 //                   empty image); what = "your drawing" or "this <class name>"
 // panels: the pad's panel (with its clear button) and the image's panel, for the widget's row;
@@ -32,7 +35,7 @@ VT.source = function (o) {
   const panels = [];
   let pad = null;
   if (o.pad) {
-    pad = VT.pad(o.pad, () => take(VT.raster.rasterize(pad.strokes), "your drawing"));
+    pad = VT.pad(o.pad, () => take(VT.raster.rasterize(pad.strokes), "your drawing"), o.padHint);
     panels.push(V.panel(o.padCaption, [pad.canvas, V.el("div", {}, [V.button("clear", () => pad.clear())])]));
   }
   panels.push(V.panel(o.seenCaption, [seen]));
@@ -40,6 +43,7 @@ VT.source = function (o) {
     V.el("span", {text: o.pickText}),
     V.examples(o.examples, o.names, (pixels, name) => {
       if (pad) pad.reset();
+      if (o.onPick) o.onPick(name);
       take(pixels, "this " + name);
     })]) : null;
   VT.onTheme(() => { if (!seen.isConnected) return false; V.showDigit(seen, image); });
