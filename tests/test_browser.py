@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html.parser
 import http.server
 import json
 import math
@@ -20,7 +21,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import use_book_cache
+from conftest import ROOT, use_book_cache
 from headless import CHROMEDRIVER, CHROMIUM, SEVEN, open_chromium, stroke
 from vae_tutorial import book, data, latent, losses
 from vae_tutorial.models import ModelConfig
@@ -302,6 +303,36 @@ def test_sliders_start_at_the_encoding_of_a_drawing(browser, tmp_path, book_mode
     assert js_errors(browser) == []
 
 
+def test_every_widget_control_has_a_label_takes_the_keyboard_and_shows_focus(browser, tmp_path, book_page):
+    """Tab reaches every control of the widgets (buttons, sliders, the maps, the checkbox), each
+    has an accessible name, and each shows a visible focus ring when the keyboard reaches it."""
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, tmp_path, *book_page.values(), web.kl_explorer())
+    controls = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.vae-w button, .vae-w input, .vae-w [tabindex]'))")
+    assert len(controls) > 30
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    body = browser.find_element("tag name", "body")
+    body.send_keys(Keys.TAB)
+    reached = []
+    for _ in range(len(controls) + 5):
+        focused = browser.switch_to.active_element
+        state = browser.execute_script(
+            "const e = arguments[0], s = getComputedStyle(e);"
+            "const label = e.getAttribute('aria-label') || e.textContent.trim() ||"
+            "  (e.closest('label') && e.closest('label').textContent.trim()) || e.title;"
+            "return [e.closest('.vae-w') !== null, label, s.outlineStyle, parseFloat(s.outlineWidth)]", focused)
+        if not state[0]:
+            break
+        inside, label, style, width = state
+        assert label, focused.get_attribute("outerHTML")[:120]
+        assert style != "none" and width >= 2, (label, style, width)
+        reached.append(focused)
+        focused.send_keys(Keys.TAB)
+    assert len(reached) == len(controls)
+
+
 def test_kl_explorer_in_the_page_matches_the_package(browser, tmp_path):
     demo = web.kl_explorer(mu=1.0, sigma=0.5)
     open_page(browser, tmp_path, demo)
@@ -387,9 +418,7 @@ def test_prose_code_and_maths_fit_a_phone(browser, built_book):
         browser.set_window_size(375, 900)
         for page in sorted((built_book / "book").glob("*.html")):
             browser.get(page.as_uri())
-            browser.execute_async_script(
-                "const done = arguments[0]; (window.MathJax && MathJax.startup ? "
-                "MathJax.startup.promise : Promise.resolve()).then(() => done(true))")
+            wait_for_maths(browser)
             past = browser.execute_script(
                 "const col = document.querySelector('article').getBoundingClientRect().right;"
                 "return Array.from(document.querySelectorAll("
@@ -401,6 +430,115 @@ def test_prose_code_and_maths_fit_a_phone(browser, built_book):
             assert past == [], f"{page.name} at 375 px: {past}"
     finally:
         browser.set_window_size(1300, 1000)
+
+
+def test_pages_and_small_tables_fit_a_phone(browser, built_book):
+    """At 375 px no page scrolls sideways, and a table of at most five columns (chapter 3's
+    cluster and prior reports) fits its output box; only wider tables scroll, in their box."""
+    try:
+        browser.set_window_size(375, 900)
+        for page in sorted((built_book / "book").glob("*.html")):
+            browser.get(page.as_uri())
+            page_wide, tables = browser.execute_script(
+                "const e = document.scrollingElement;"
+                "return [e.scrollWidth > e.clientWidth + 1, Array.from("
+                "document.querySelectorAll('article .cell_output table')).filter((t) =>"
+                "  t.rows[0].cells.length <= 5 && t.closest('.output').scrollWidth > "
+                "  t.closest('.output').clientWidth + 1).map((t) => t.textContent.trim().slice(0, 40))]")
+            assert not page_wide and tables == [], (page.name, tables)
+    finally:
+        browser.set_window_size(1300, 1000)
+
+
+def axe_violations(driver, impacts=("critical", "serious")) -> list[str]:
+    """axe-core's violations of the page open in ``driver`` at these impacts, one line each
+    (rule, impact, what it wants, the first few elements). axe-core comes bundled in
+    selenium-axe-python (the test extra)."""
+    try:
+        from selenium_axe_python import Axe
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("needs selenium-axe-python (pip install -e '.[test]')")
+    axe = Axe(driver)
+    axe.inject()
+    # preload: false keeps axe from fetching the stylesheets' @imports itself (it resolves them
+    # against the page, not the stylesheet, and the 404s would read as the page's errors)
+    found = axe.run(options="{preload: false}")["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']}: " +
+            ", ".join(str(n["target"][0]) for n in v["nodes"][:4]) + (" ..." if len(v["nodes"]) > 4 else "")
+            for v in found if v["impact"] in impacts]
+
+
+def set_theme(driver, theme: str) -> None:
+    """The book's light or dark mode, as its switch sets it (pydata-sphinx-theme)."""
+    driver.execute_script("localStorage.setItem('mode', arguments[0]); localStorage.setItem('theme', arguments[0]);"
+                          "document.documentElement.dataset.theme = arguments[0];"
+                          "document.documentElement.dataset.mode = arguments[0];", theme)
+
+
+def wait_for_maths(driver) -> None:
+    driver.execute_async_script(
+        "const done = arguments[0]; (window.MathJax && MathJax.startup ? "
+        "MathJax.startup.promise : Promise.resolve()).then(() => done(true))")
+
+
+def book_pages() -> list[str]:
+    """Every page the build makes, relative to its html folder: the chapters (from _toc.yml),
+    the start page, the index and the search page. Known before the build, so each page is a
+    test of its own."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [toc["root"]] + [entry["file"] for entry in toc["chapters"]]
+    return [f"{c}.html" for c in chapters] + ["index.html", "genindex.html", "search.html"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("page", book_pages())
+def test_page_has_no_serious_accessibility_violation(browser, built_book, page, theme):
+    """axe-core finds no critical or serious violation on the built page, in the book's light
+    mode and in its dark mode (colour contrast differs between them)."""
+    assert (built_book / page).is_file(), f"the build has no {page}"
+    with serve(built_book) as url:
+        browser.get(f"{url}/{page}")
+        set_theme(browser, theme)
+        wait_for_maths(browser)
+        assert axe_violations(browser) == []
+
+
+class _Images(html.parser.HTMLParser):
+    """(src, alt) of every <img> in a page's notebook outputs."""
+    def __init__(self):
+        super().__init__()
+        self.depth, self.found = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "cell_output" in (attrs.get("class") or "").split():
+            self.depth = 1
+        elif self.depth and tag == "div":
+            self.depth += 1
+        if self.depth and tag == "img":
+            self.found.append((attrs.get("src", ""), attrs.get("alt")))
+
+    def handle_endtag(self, tag):
+        if self.depth and tag == "div":
+            self.depth -= 1
+
+
+def test_every_figure_says_what_it_shows(built_book):
+    """Each figure's alt text is its description (title and contents, written by the package
+    that draws it), never empty and never its file name."""
+    seen = 0
+    for page in sorted((built_book / "book").glob("*.html")):
+        parser = _Images()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for src, alt in parser.found:
+            seen += 1
+            assert alt and not re.search(r"\.png|_images|[0-9a-f]{32}", alt), (page.name, src, alt)
+            assert len(alt.split()) >= 6 and not alt[0].islower() and alt.endswith("."), (page.name, alt)
+    assert seen >= 25
 
 
 WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "08_generation": ["decoderSliders"],

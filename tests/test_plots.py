@@ -8,6 +8,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from vae_tutorial import plots  # noqa: E402
+from vae_tutorial.support import figures  # noqa: E402
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.support.runs import build as build_model  # noqa: E402
 from vae_tutorial.train import History  # noqa: E402
@@ -124,9 +125,13 @@ def test_judged_grid_sorts_by_confidence_and_marks_questionable():
                "clear": torch.tensor([False, True, False])}
     fig = plots.judged_grid(torch.rand(3, 1, 28, 28), verdict, ncols=3)
     captions = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes if ax.images]
-    assert captions == [("1 (0.99)", "black"), ("7 (0.89)", "tab:red"), ("3 (0.50)", "tab:red")]
+    assert captions == [("1\n0.99", "black"), ("7?\n0.89", "tab:red"), ("3?\n0.50", "tab:red")]
     names = plots.judged_grid(torch.rand(3, 1, 28, 28), verdict, class_names=list("abcdefghij"), sort=False)
-    assert [ax.get_title() for ax in names.axes if ax.images] == ["d", "b", "h"]
+    assert [ax.get_title() for ax in names.axes if ax.images] == ["d?", "b", "h?"]
+    # the alt text counts and lists what the captions say
+    assert figures.alt_text(fig).endswith("1 clear, 2 questionable (in red, marked with a question "
+                                          "mark). Clear, by the judge's guess: 1 ×1. Questionable, by its "
+                                          "best guess: 3 ×1, 7 ×1.")
 
 
 def test_loss_per_step_plots_both_series():
@@ -199,3 +204,112 @@ def test_kl_bars_draw_one_bar_per_latent_number_and_model():
     fig = plots.kl_bars({"a": torch.tensor([0.0, 1.0, 2.0]), "b": torch.tensor([3.0, 0.0, 1.0])})
     ax = fig.axes[0]
     assert len(ax.patches) == 6 and [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+
+def test_every_figure_says_what_it_shows_beginning_with_its_title():
+    """Each figure carries its alt text (support/figures.py): the title, then what is in it,
+    with the numbers a sighted reader would read off it."""
+    x = torch.rand(6, 1, 28, 28)
+    pts, labels = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 10
+    h = History([1, 2], [3.0, 2.0], [2.0, 1.0], [3.5, 2.5], [1.0, 1.0])
+    cases = {
+        "grid": plots.image_grid(x, ncols=3, titles=list("abcdef"), title="grid"),
+        "Originals (top) and reconstructions (bottom)": plots.reconstructions(x, x),
+        "errors": plots.error_maps(x[:2], x[:2], [1.0, 2.0], "errors"),
+        "pair": plots.scatter_pair(pts, pts * 3, labels, ("left", "right"), suptitle="pair", prior_circle=True),
+        "alone": plots.latent_scatter(pts, labels, title="alone"),
+        "Training history": plots.loss_curves(h),
+        "loop": plots.loss_per_step([5, 4, 3], [0, 1, 2], title="loop"),
+        "The bowtie: layer widths of the real model": plots.bowtie([784, 256, 5, 256, 784]),
+        "The VAE's bowtie: two numbers per latent dimension": plots.vae_bowtie([784, 256, 5, 256, 784]),
+        "kl": plots.kl_panels([(0, 1), (2, 1)], title="kl"),
+        "bars": plots.encoding_bars(x[:2], torch.tensor([[1.0, -1.0], [0.5, 0.5]]), [6, 1], ["a 6", "a 1"], title="bars"),
+        "steps": plots.step_curves({"run": History(step_reconstruction=[3.0, 1.0], step_kl=[0.5, 2.0])}, title="steps"),
+        "KL of each latent number": plots.kl_bars({"a": torch.tensor([0.0, 1.5])}),
+        "log p(x) under each model": plots.log_likelihood_histograms(
+            {"m": {"digits": torch.tensor([-100.0, -120.0, -110.0]), "clothes": torch.tensor([-300.0, -250.0])}}),
+        "scatter": plots.complexity_scatter({"m": {"digits": torch.tensor([-100.0, -120.0])}},
+                                            {"digits": torch.tensor([50.0, 80.0])}, title="scatter"),
+    }
+    for title, fig in cases.items():
+        alt = figures.alt_text(fig)
+        assert alt.startswith(title[0].upper() + title[1:] + ". ") and len(alt.split()) >= 12, (title, alt)
+    said = {title: figures.alt_text(fig) for title, fig in cases.items()}
+    assert "captioned a, b, c, d, e, f" in said["grid"] and "2 rows of 3" in said["grid"]
+    assert "differs from the original row by 0 grey levels" in said["Originals (top) and reconstructions (bottom)"]
+    assert "grey levels" not in figures.alt_text(plots.image_rows({"a": x, "b": x}))   # not the same images
+    assert "MSE per image, left to right: 1.00, 2.00." in said["errors"]
+    inside = [(np.linalg.norm(p, axis=1) <= 2.4477).mean() for p in (pts, pts * 3)]
+    assert f"Left, left: spread (standard deviation) {pts.std(0).mean():.2f}" in said["pair"]
+    assert f"{inside[0]:.0%} inside the circle" in said["pair"] and f"{inside[1]:.0%} inside" in said["pair"]
+    assert "held-out images (dashed) from 3.50 to 2.50" in said["Training history"]
+    assert "784 → 256 → 5 numbers" in said["The bowtie: layer widths of the real model"]
+    assert "KL = 2.00" in said["kl"] and "a 1: 0.5, 0.5" in said["bars"]
+    assert "run: reconstruction from 3.00 to 1.00, KL from 0.50 to 2.00" in said["steps"]
+    assert "a: 0.00, 1.50" in said["KL of each latent number"]
+    assert "m: digits median -110, clothes median -275" in said["log p(x) under each model"]
+
+
+def test_scatter_plots_name_each_class_at_its_centre():
+    """The classes can be told apart without their colours."""
+    pts = np.array([[0.0, 0.0], [0.2, 0.0], [5.0, 5.0], [5.2, 5.0]])
+    fig = plots.latent_scatter(pts, np.array([0, 0, 1, 1]), class_names=["zero", "one"])
+    texts = {t.get_text(): t.get_position() for t in fig.axes[0].texts}
+    assert texts == {"zero": pytest.approx((0.1, 0.0)), "one": pytest.approx((5.1, 5.0))}
+
+
+def test_a_notebook_shows_each_figure_as_a_png_that_carries_its_alt_text():
+    """In IPython (the inline backend, as the book's build runs it), the PNG of a figure holds
+    its description; book/_ext/figure_alt.py makes that the image's alt text."""
+    import base64
+    import io
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from PIL import Image
+
+    from IPython.core.pylabtools import select_figure_formats
+
+    from figure_alt import png_text
+
+    shell = InteractiveShell.instance()
+    try:
+        select_figure_formats(shell, {"png"})        # what the inline backend sets up
+        fig = plots.image_grid(torch.rand(2, 1, 28, 28), ncols=2, title="two")
+        data, _ = shell.display_formatter.format(fig)
+        png = base64.b64decode(data["image/png"])
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            assert image.size[0] > 50                              # still a good PNG
+        assert figures.alt_text(fig) == "Two. 2 images in one row."
+        path = io.BytesIO(png)
+        assert png_text(path) == "Two. 2 images in one row."
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_every_text_is_readable_on_a_phone():
+    """A phone's column (375 px) shows a figure BOOK_WIDTH wide at about half its size; no text
+    is smaller than SMALLEST_TEXT points at that width (about 7 px on the phone), judged on the
+    PNG the notebook shows (its tight bounding box)."""
+    import matplotlib.text
+
+    x = torch.rand(12, 1, 28, 28)
+    pts, labels = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 10
+    h = History([3, 2], [2, 1], [1, 1], [3, 2], [1, 1])
+    verdict = {"pred": torch.arange(12) % 10, "confidence": torch.linspace(0.5, 1, 12), "clear": torch.arange(12) > 5}
+    made = [plots.image_grid(x, ncols=12, titles=[str(i) for i in range(12)], title="t"), plots.reconstructions(x, x),
+            plots.error_maps(x[:8], x[:8], [1.0] * 8, "e"), plots.judged_grid(x, verdict, ncols=6),
+            plots.scatter_pair(pts, pts, labels, ("a", "b"), suptitle="s", prior_circle=True),
+            plots.latent_scatter(pts, labels, title="t"),
+            plots.latent_scatter(pts, labels, ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                               "Shirt", "Sneaker", "Bag", "Ankle boot"], title="t"),
+            plots.loss_curves(h), plots.loss_per_step([1, 2], [2, 1]),
+            plots.bowtie([784, 256, 5, 256, 784]), plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784]),
+            plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc", title="t"),
+            plots.manifold(build_model(ModelConfig(latent_dim=2, hidden_dims=(16,))), n=5)]
+    for fig in made:
+        fig.canvas.draw()
+        width = max(fig.get_tightbbox().width, plots.BOOK_WIDTH * 0.6)   # inches; a narrow one is not blown up
+        for text in fig.findobj(matplotlib.text.Text):
+            if text.get_visible() and text.get_text().strip() and text.get_window_extent().width > 0:
+                size = text.get_fontsize() * plots.BOOK_WIDTH / width
+                assert size >= plots.SMALLEST_TEXT - 0.3, (made.index(fig), text.get_text(), text.get_fontsize(), width)

@@ -1,6 +1,11 @@
 """Figures for the book: image grids, reconstructions, latent scatter and t-SNE, the 2-D
 manifold, loss curves, the bowtie, and the KL picture. Every function returns the
-matplotlib Figure; the same class always gets the same colour (tab10).
+matplotlib Figure; the same class always gets the same colour (tab10), and scatter plots also
+write each class's name at its centre, so no one needs the colours to tell the classes apart.
+
+Every figure says what it shows: its title and what a sighted reader would read off it (the
+numbers included), as its alt text (``support/figures.py``; ``figures.alt_text(fig)``), which
+the book's pages give to screen readers.
 
 Figures are at most ``BOOK_WIDTH`` inches wide: the book's text column shows images about
 700 pixels wide, and a wider figure is shrunk until its labels can no longer be read.
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import matplotlib.patheffects as patheffects
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -20,11 +26,35 @@ from .latent import decode, prior_radius
 from .losses import kl_divergence
 from .support import inputs
 from .support.errors import ConfigError
+from .support.figures import describe
 from .train import History
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
 SIGMA_COLOR = "tab:purple"                    # sigma and the encoded Gaussian (widgets too)
 BOOK_WIDTH = 7.0  # inches; at the notebook's 100 dpi, about the width of the book's column
+# The smallest text in a figure, in points: a figure BOOK_WIDTH wide shrinks to about half its
+# size in a phone's column (375 px), where 10 points come out about 7 pixels tall.
+SMALLEST_TEXT = 10
+
+
+def _said(title: str | None, text: str) -> str:
+    """An alt text: the figure's title, then what is in it."""
+    said = f"{title.rstrip('.')}. {text}" if title else text
+    return said[:1].upper() + said[1:]
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _span(values) -> str:
+    values = [float(v) for v in values]
+    return f"from {_num(values[0])} to {_num(values[-1])}" if len(values) > 1 else _num(values[0])
+
+
+def _numpy(values) -> np.ndarray:
+    """Values the adapter (support/inputs.py) has checked, or the package's own, as numpy."""
+    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
 
 
 def _suptitle(fig: Figure, title: str | None) -> None:
@@ -54,17 +84,20 @@ def _tile_size(ncols: int, largest: float = 1.2) -> float:
 
 
 def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, title: str | None = None,
-               scale: float | None = None, title_colors: Sequence | None = None) -> Figure:
-    """Show images in a grid, optionally with a caption above each.
+               scale: float | None = None, title_colors: Sequence | None = None,
+               alt: str | None = None, caption_size: float = SMALLEST_TEXT) -> Figure:
+    """Show images in a grid, optionally with a caption above each (``caption_size`` points).
 
-    ``scale`` is inches per image; by default as large as fits the book's width."""
+    ``scale`` is inches per image; by default as large as fits the book's width. ``alt``: what
+    the images show, for the alt text (by default their number and layout, and the captions)."""
     imgs = _np_images(images)
     inputs.count(ncols, "ncols", low=1)
     _enough(titles, len(imgs), "titles")
     _enough(title_colors, len(imgs), "title_colors")
     nrows = int(np.ceil(len(imgs) / ncols))
     scale = scale or _tile_size(ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * scale * (1.3 if titles else 1.0)),
+    lines = max((str(c).count("\n") + 1 for c in titles), default=1) if titles is not None else 0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * scale, nrows * (scale + caption_size / 60 * lines)),
                              squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -72,15 +105,36 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
             ax.imshow(imgs[i], cmap="gray_r", vmin=0, vmax=1)
             if titles is not None:
                 color = title_colors[i] if title_colors is not None else "black"
-                ax.set_title(titles[i], fontsize=8, color=color, pad=2)
+                ax.set_title(titles[i], fontsize=caption_size, color=color, pad=2, linespacing=1.0)
     _suptitle(fig, title)
-    return fig
+    if alt is None:
+        shape = f"{nrows} rows of {ncols}" if nrows > 1 else "one row" if ncols > 1 else "a column"
+        alt = f"{len(imgs)} images in {shape}" if len(imgs) > 1 else "One image"
+        if titles is not None:
+            alt += ", captioned " + ", ".join(" ".join(str(c).split()) for c in titles)
+        alt += "."
+    return describe(fig, _said(title, alt))
 
 
 def reconstructions(originals, rebuilt, title: str = "Originals (top) and reconstructions (bottom)",
                     row_labels: Sequence[str] = ("original", "rebuilt")) -> Figure:
     """Two rows: inputs above, what the model made of them below."""
     return image_rows(dict(zip(row_labels, (originals, rebuilt))), title=title)
+
+
+def _differences(rows: dict) -> str:
+    """How far each row's images are from the first row's, in grey levels (0-255) per pixel,
+    when the first row holds the originals (the other rows then rebuild the same images)."""
+    if not str(next(iter(rows))).lower().startswith("original"):
+        return ""
+    arrays = [_np_images(v) for v in rows.values()]
+    first, said = arrays[0], []
+    for label, arr in list(zip(rows, arrays))[1:]:
+        n = min(len(first), len(arr))
+        if n:
+            said.append(f"the {label} row differs from the {list(rows)[0]} row by "
+                        f"{255 * np.abs(first[:n] - arr[:n]).mean():.0f} grey levels per pixel on average")
+    return (" In the images, " + "; ".join(said) + ".") if said else ""
 
 
 def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figure:
@@ -101,9 +155,13 @@ def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figur
                 spine.set_visible(False)
             if c < len(arr):
                 ax.imshow(arr[c], cmap="gray_r", vmin=0, vmax=1)
-        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
     _suptitle(fig, title)
-    return fig
+    sizes = [len(v) for v in rows.values()]
+    said = (f"{len(rows)} rows of {sizes[0]} images" if len(set(sizes)) == 1 else
+            f"{len(rows)} rows of images (" + ", ".join(map(str, sizes)) + ")")
+    said += ", labelled " + ", ".join(f"'{label}'" for label in rows) + " from top to bottom."
+    return describe(fig, _said(title, said + _differences(rows)))
 
 
 def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE",
@@ -123,32 +181,69 @@ def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_nam
         axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
         axes[1, i].imshow(b[i], cmap="gray_r", vmin=0, vmax=1)
         im = axes[2, i].imshow(errors[i], cmap="magma", vmin=0, vmax=vmax)
-        axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=9)
+        axes[0, i].set_title(f"{loss_name} {losses[i]:.1f}", fontsize=SMALLEST_TEXT)
     for ax in axes.flat:
         ax.set_xticks([]), ax.set_yticks([])
     for row, label in enumerate(("original", "rebuilt", "error²")):
-        axes[row, 0].set_ylabel(label, fontsize=9)
+        axes[row, 0].set_ylabel(label, fontsize=SMALLEST_TEXT)
     fig.colorbar(im, ax=axes[2, :].tolist(), fraction=0.02, pad=0.01, label=f"squared error (0 to {vmax:.2g})")
     fig.suptitle(title, fontsize=11)
-    return fig
+    return describe(fig, _said(title, (
+        f"{n} images in three rows: the originals, their reconstructions, and the squared error of "
+        f"each pixel (bright where the two differ most). {loss_name} per image, left to right: "
+        + ", ".join(_num(v) for v in losses) + ".")))
+
+
+def _scatter_facts(pts: np.ndarray, lab: np.ndarray) -> str:
+    """What a scatter of labelled points shows: how far it spreads, and how well the classes keep
+    together (the share of points whose nearest other point has their class)."""
+    spread = pts.std(0).mean()
+    if len(pts) > 1:
+        d = ((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1) if len(pts) <= 2000 else None
+        if d is not None:
+            np.fill_diagonal(d, np.inf)
+            same = float((lab[d.argmin(1)] == lab).mean())
+            return (f"spread (standard deviation) {spread:.2f}; for {same:.0%} of the points the "
+                    f"nearest other point is of the same class")
+    return f"spread (standard deviation) {spread:.2f}"
+
+
+def _label_centres(ax, pts: np.ndarray, lab: np.ndarray, class_names: Sequence[str]) -> None:
+    """Each class's name at the median of its points, so the classes can be told apart without
+    their colours (a light halo keeps the name readable over the points)."""
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for k, name in enumerate(class_names):
+        sel = lab == k
+        if sel.any():
+            x, y = np.median(pts[sel], axis=0)
+            ax.text(x, y, name, ha="center", va="center", fontsize=10, fontweight="bold",
+                    color="black", path_effects=halo, zorder=5)
 
 
 def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, title: str = "",
                    ax=None, xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
-    """Scatter of 2-D points coloured by class, with a legend. Returns the figure."""
+    """Scatter of 2-D points coloured by class, each class's name at its centre, with a legend.
+    Returns the figure."""
     pts = inputs.points(points, "points (2-d; for more dimensions use plots.tsne first)", dim=2).numpy()
     lab = inputs.labels(labels, len(pts), classes=min(len(class_names), len(CLASS_COLORS))).numpy()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.2, 4.6))
+    alone = ax is None
+    if alone:
+        _, ax = plt.subplots(figsize=(5.2, 4.4))   # with the legend beside it: within BOOK_WIDTH
     for k, name in enumerate(class_names):
         sel = lab == k
         ax.scatter(pts[sel, 0], pts[sel, 1], s=6, alpha=0.7, color=CLASS_COLORS[k], label=name)
+    _label_centres(ax, pts, lab, class_names)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if legend:
-        ax.legend(markerscale=3, fontsize=9, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax.figure
+        ax.legend(markerscale=3, fontsize=SMALLEST_TEXT, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    if not alone:
+        return ax.figure
+    return describe(ax.figure, _said(title, (
+        f"A scatter plot of {len(pts):,} points, {xlabel} across and {ylabel} up, one colour per "
+        f"class, each class's name written at its centre ({', '.join(class_names)}): "
+        f"{_scatter_facts(pts, lab)}.")))
 
 
 def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
@@ -179,12 +274,26 @@ def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
     ncol = 10 if max(len(n) for n in class_names) <= 2 else 5
     if prior_circle:
         ncol = min(ncol + 1, 11)
-    fig.legend(handles, names, loc="lower center", ncol=ncol, fontsize=9, markerscale=3, frameon=False,
+    fig.legend(handles, names, loc="lower center", ncol=ncol, fontsize=SMALLEST_TEXT, markerscale=3, frameon=False,
                bbox_to_anchor=(0.5, 0.0), columnspacing=1.0, handletextpad=0.3)
     fig.tight_layout(rect=(0, 0.08 if ncol >= 10 else 0.13, 1, 1))
     if suptitle:
         fig.suptitle(suptitle, fontsize=11, y=1.0, va="bottom")
-    return fig
+    lab = _numpy(labels)
+    said = [f"Two scatter plots side by side{', on one scale' if share_axes else ''}, "
+            f"{xlabel} across and {ylabel} up: the same {len(lab):,} images, one point each, one "
+            f"colour per class, each class's name written at its centre."]
+    radius = prior_radius(2, 0.95)
+    for side, pts, name in (("Left", points_a, titles[0]), ("Right", points_b, titles[1])):
+        pts = _numpy(pts)
+        fact = f"{side}, {name}: {_scatter_facts(pts, lab)}"
+        if prior_circle:
+            fact += f"; {(np.linalg.norm(pts, axis=1) <= radius).mean():.0%} inside the circle"
+        said.append(fact + ".")
+    if prior_circle:
+        said.insert(1, f"A dashed circle of radius {radius:.2f} around the origin holds 95% of "
+                       f"the points N(0, I) draws.")
+    return describe(fig, _said(suptitle, " ".join(said)))
 
 
 def tsne(encodings: torch.Tensor, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
@@ -231,7 +340,10 @@ def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid o
     ax.set_xlabel("latent 1")
     ax.set_ylabel("latent 2")
     ax.set_title(title, fontsize=11)
-    return fig
+    return describe(fig, _said(title, (
+        f"A {n} by {n} grid of images, each decoded from one point of the 2-D latent space, the "
+        f"points evenly spaced from {-span:g} to {span:g} on both axes (latent 1 across, latent 2 "
+        f"up); neighbouring images differ little, so the grid morphs from one digit into the next.")))
 
 
 def loss_curves(history: History, title: str = "Training history") -> Figure:
@@ -245,17 +357,23 @@ def loss_curves(history: History, title: str = "Training history") -> Figure:
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(BOOK_WIDTH, 2.9))
     a.plot(ep, history.train_loss, label="training")
     a.plot(ep, history.test_loss, label="held-out", linestyle="--")
-    a.set_title("loss = reconstruction + β·KL", fontsize=10)
+    a.set_title("loss = reconstruction + β·KL", fontsize=SMALLEST_TEXT)
     a.set_ylabel("per image")
-    a.legend(fontsize=8)
+    a.legend(fontsize=SMALLEST_TEXT)
     b.plot(ep, history.reconstruction, color="tab:green", label="reconstruction")
-    b.set_title("reconstruction (training)", fontsize=10)
+    b.set_title("reconstruction (training)", fontsize=SMALLEST_TEXT)
     c.plot(ep, history.kl, color="tab:red", label="KL")
-    c.set_title("KL, nats (training)", fontsize=10)
+    c.set_title("KL, nats (training)", fontsize=SMALLEST_TEXT)
     for ax in (a, b, c):
         ax.set_xlabel("epoch")
     _suptitle(fig, title)
-    return fig
+    return describe(fig, _said(title, (
+        f"Three line plots over {len(ep)} epochs, each on its own scale. Left, the loss per image: "
+        f"on training images {_span([history.train_loss[0], history.train_loss[-1]])}, on held-out "
+        f"images (dashed) {_span([history.test_loss[0], history.test_loss[-1]])}. Middle and "
+        f"right, its two parts on training images: reconstruction "
+        f"{_span([history.reconstruction[0], history.reconstruction[-1]])}, "
+        f"KL {_span([history.kl[0], history.kl[-1]])} nats.")))
 
 
 def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: str = "",
@@ -273,7 +391,15 @@ def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: s
         ax.set_xlabel("step (one batch)")
     a.set_ylabel("per image")
     _suptitle(fig, title)
-    return fig
+    reconstruction, kl = _numpy(reconstruction).astype(float), _numpy(kl).astype(float)
+    tenth = max(1, len(reconstruction) // 10)
+    start = lambda v: float(v[:tenth].mean())  # noqa: E731  (a tenth of the steps: less noise)
+    end = lambda v: float(v[-tenth:].mean())  # noqa: E731
+    return describe(fig, _said(title, (
+        f"Two line plots over {len(reconstruction)} training steps, one value per batch. Left, "
+        f"{reconstruction_name} per image: about {_num(start(reconstruction))} over the first tenth "
+        f"of the steps, {_num(end(reconstruction))} over the last. Right, the KL divergence: about "
+        f"{_num(start(kl))} at first, {_num(end(kl))} at the end.")))
 
 
 def step_curves(histories: dict, steps: int | None = None, title: str = "") -> Figure:
@@ -287,14 +413,21 @@ def step_curves(histories: dict, steps: int | None = None, title: str = "") -> F
         a.plot(steps_, rec, label=name)
         b.plot(steps_, np.maximum(kl, 1e-3), label=name)
     b.set_yscale("log")
-    a.set_title("reconstruction loss", fontsize=10)
-    b.set_title("KL divergence (nats, log scale)", fontsize=10)
+    a.set_title("reconstruction loss", fontsize=SMALLEST_TEXT)
+    b.set_title("KL divergence (nats, log scale)", fontsize=SMALLEST_TEXT)
     for ax in (a, b):
         ax.set_xlabel("step (one batch)")
     a.set_ylabel("per image")
-    a.legend(fontsize=8)
+    a.legend(fontsize=SMALLEST_TEXT)
     _suptitle(fig, title)
-    return fig
+    runs = "; ".join(
+        f"{name}: reconstruction {_span([h.step_reconstruction[:steps][0], h.step_reconstruction[:steps][-1]])}, "
+        f"KL {_span([h.step_kl[:steps][0], h.step_kl[:steps][-1]])}"
+        for name, h in histories.items() if h.step_reconstruction[:steps])
+    return describe(fig, _said(title, (
+        f"Two line charts, one line per training run, against the step (one batch): left the "
+        f"reconstruction loss per image, right the KL divergence in nats on a log scale. From the "
+        f"first step to the last shown: {runs}.")))
 
 
 def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
@@ -308,9 +441,13 @@ def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
     ax.set_xticks(np.arange(len(v)) + width * (len(kl) - 1) / 2, [str(j + 1) for j in range(len(v))])
     ax.set_xlabel("latent number")
     ax.set_ylabel("KL (nats per image)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALLEST_TEXT)
     ax.set_title(title, fontsize=11)
-    return fig
+    said = "; ".join(f"{name}: " + ", ".join(f"{float(v):.2f}" for v in _numpy(values))
+                     for name, values in kl.items())
+    return describe(fig, _said(title, (
+        f"Groups of bars, one group per latent number, one bar per model: the KL of that latent "
+        f"number in nats per image (near 0: the number is unused). The values: {said}.")))
 
 
 def layer_sizes(model) -> list[int]:
@@ -360,7 +497,10 @@ def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the r
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, fontsize=11)
-    return fig
+    return describe(fig, _said(title, (
+        "The layers as bars, each as tall as the square root of its width: the encoder narrows "
+        f"{' → '.join(map(str, sizes[:mid + 1]))} numbers, the latent code in the middle, then "
+        f"the decoder widens {' → '.join(map(str, sizes[mid:]))}.")))
 
 
 def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled estimate") -> Figure:
@@ -384,10 +524,17 @@ def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled
     ax.set_xlabel("K, importance samples per image")
     ax.set_ylabel("nats per image (higher is better)")
     # beside the axes: inside, it would cover the end of an ELBO line whatever the data
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    ax.legend(fontsize=SMALLEST_TEXT, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11)
     fig.tight_layout()
-    return fig
+    said = [f"For each model a line of the estimate of log p(x), in nats per image, against K "
+            f"importance samples per image (K = {', '.join(f'{k:,}' for k in all_ks)}, log scale), "
+            f"and its ELBO as a dotted line of the same colour."]
+    for name, table in tables.items():
+        ks = sorted(table.estimates)
+        said.append(f"{name}: the estimate goes {_span([table.estimates[ks[0]], table.estimates[ks[-1]]])}; "
+                    f"the ELBO is {_num(table.elbo)}.")
+    return describe(fig, _said(title, " ".join(said)))
 
 
 def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
@@ -404,8 +551,10 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
     ax.set_title(f"μ = {mu:g}, σ = {sigma:g}: KL = {kl:.2f} nats", fontsize=10)
     ax.set_xlabel("latent value")
     ax.set_ylabel("density")
-    ax.legend(fontsize=8, loc="upper left")
-    return ax.figure
+    ax.legend(fontsize=SMALLEST_TEXT, loc="upper left")
+    return describe(ax.figure, (
+        f"The density of N({mu:g}, {sigma:g}²) (solid, shaded) over that of N(0, 1) (dashed), "
+        f"latent values from -5 to 5: KL = {kl:.2f} nats."))
 
 
 def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
@@ -419,7 +568,10 @@ def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
     for ax in axes.flat[len(pairs):]:
         ax.axis("off")
     _suptitle(fig, title)
-    return fig
+    return describe(fig, _said(title, (
+        f"{len(pairs)} panels, each the density of N(μ, σ²) (solid, shaded) over that of N(0, 1) "
+        "(dashed), with their KL divergence: " + "; ".join(
+            ax.get_title().replace(":", ",") for ax in axes.flat[:len(pairs)]) + ".")))
 
 
 def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], title: str = "") -> Figure:
@@ -435,7 +587,7 @@ def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], ti
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.7), gridspec_kw={"width_ratios": [1, 2]})
     a.imshow(np.concatenate(list(imgs), axis=1), cmap="gray_r", vmin=0, vmax=1)
     a.axis("off")
-    a.set_title(", ".join(names), fontsize=9)
+    a.set_title(", ".join(names), fontsize=SMALLEST_TEXT)
     width = 0.8 / n
     seen: set[int] = set()
     for i, (code, label, name) in enumerate(zip(codes, labels, names)):
@@ -446,28 +598,46 @@ def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], ti
     b.axhline(0, color="gray", linewidth=0.8)
     b.set_xticks(range(d), [f"mu {k + 1}" for k in range(d)])
     b.set_ylabel("value")
-    b.legend(fontsize=8)
+    b.legend(fontsize=SMALLEST_TEXT)
     _suptitle(fig, title)
-    return fig
+    codes_said = "; ".join(f"{name}: " + ", ".join(f"{v:.1f}" for v in code) for name, code in zip(names, codes))
+    return describe(fig, _said(title, (
+        f"Left, {n} images ({', '.join(names)}). Right, their {d} latent numbers (mu 1 to mu {d}) "
+        f"as groups of bars, one colour per class, a repeated class hatched. The values: {codes_said}.")))
 
 
 def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES, ncols: int = 10,
                 sort: bool = True, title: str = "") -> Figure:
     """Generated images captioned with the judge's guess (see ``metrics.judge_samples``);
-    questionable ones in red. With ``sort``, most convincing first, and each caption shows
-    the confidence cut (not rounded) to two decimals, so 0.899 reads 0.89, never a red 0.90."""
+    questionable ones in red and marked "?". With ``sort``, most convincing first, and each
+    caption shows, under the guess, the confidence cut (not rounded) to two decimals, so 0.899
+    reads 0.89, never a red 0.90. Captions are two short lines, large enough to read on a phone."""
     n = len(_np_images(samples))
     if not isinstance(verdict, dict) or not {"pred", "confidence", "clear"} <= set(verdict) or \
             any(len(verdict[k]) != n for k in ("pred", "confidence", "clear")):
         raise ConfigError(f"verdict must be what metrics.judge_samples returns for these {n} images")
     inputs.labels(verdict["pred"], n, "the judge's classes", len(class_names))
     order = verdict["confidence"].argsort(descending=True) if sort else torch.arange(len(samples))
-    titles = []
+    titles, guesses = [], []
     for i in order.tolist():
-        name = class_names[int(verdict["pred"][i])]
-        titles.append(f"{name} ({int(verdict['confidence'][i] * 100) / 100:.2f})" if sort else name)
+        name = class_names[int(verdict["pred"][i])] + ("" if verdict["clear"][i] else "?")
+        guesses.append(name)
+        titles.append(f"{name}\n{int(verdict['confidence'][i] * 100) / 100:.2f}" if sort else name)
     colours = ["black" if verdict["clear"][i] else "tab:red" for i in order.tolist()]
-    return image_grid(samples[order], ncols=ncols, titles=titles, title_colors=colours, title=title)
+    clear = int(verdict["clear"].sum())
+
+    def counted(names: list) -> str:   # "three 7s" reads as "7 ×3"
+        return ", ".join(f"{name} ×{names.count(name)}" for name in sorted(set(names), key=class_names.index))
+
+    kept = [g for g in guesses if not g.endswith("?")]
+    doubted = [g[:-1] for g in guesses if g.endswith("?")]
+    alt = (f"{len(titles)} generated images in rows of {ncols}{', most convincing first' if sort else ''}, "
+           f"each captioned with the judge's guess{' and its confidence' if sort else ''}: {clear} "
+           f"clear, {len(titles) - clear} questionable (in red, marked with a question mark). "
+           f"Clear, by the judge's guess: {counted(kept) or 'none'}. "
+           f"Questionable, by its best guess: {counted(doubted) or 'none'}.")
+    return image_grid(samples[order], ncols=ncols, titles=titles, title_colors=colours, title=title, alt=alt,
+                      caption_size=SMALLEST_TEXT + 3)
 
 
 def vae_bowtie(sizes: Sequence[int],
@@ -494,8 +664,8 @@ def vae_bowtie(sizes: Sequence[int],
     for x, bottom, height, color, label in boxes:
         ax.bar(x, height, bottom=bottom, width=0.45, color=color, alpha=0.85)
         if label:
-            ax.text(x, bottom + height + 0.4, label, ha="center", va="bottom", fontsize=9)
-    ax.text(head, -gap / 2 - h(latent) - 0.4, f"sigma: {latent}", ha="center", va="top", fontsize=9)
+            ax.text(x, bottom + height + 0.4, label, ha="center", va="bottom", fontsize=SMALLEST_TEXT)
+    ax.text(head, -gap / 2 - h(latent) - 0.4, f"sigma: {latent}", ha="center", va="top", fontsize=SMALLEST_TEXT)
     # grey trapezoids between consecutive layers; the last encoder layer feeds both heads
     def link(x0, lo0, hi0, x1, lo1, hi1):
         ax.fill([x0 + 0.23, x1 - 0.23, x1 - 0.23, x0 + 0.23], [hi0, hi1, lo1, lo0],
@@ -514,7 +684,7 @@ def vae_bowtie(sizes: Sequence[int],
         ax.annotate("", xy=(z_at - 0.24, 0), xytext=(head + 0.24, y), arrowprops=arrow)
     ax.annotate("z = mu + sigma · ε\nnoise ε ~ N(0, 1)", xy=(z_at, -h(latent) / 2 - 0.1),
                 xytext=(z_at, -top + 2.2),
-                ha="center", va="top", fontsize=9, color="tab:orange", arrowprops=arrow)
+                ha="center", va="top", fontsize=SMALLEST_TEXT, color="tab:orange", arrowprops=arrow)
     ax.set_xticks(xs[:head + 1] + xs[head + 2:])
     ax.set_xticklabels(["input"] + ["hidden"] * (len(enc) - 1) + ["heads", "latent"]
                        + ["hidden"] * (len(dec) - 1) + ["output"])
@@ -526,7 +696,11 @@ def vae_bowtie(sizes: Sequence[int],
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, fontsize=11)
-    return fig
+    return describe(fig, _said(title, (
+        "The layers as bars, each as tall as the square root of its width: the encoder narrows "
+        f"{' → '.join(map(str, enc))} numbers and ends in two heads, mu and sigma, {latent} numbers "
+        f"each; the latent point z = mu + sigma · ε ({latent} numbers) is drawn from them with "
+        f"noise ε from N(0, 1); the decoder widens {' → '.join(map(str, [latent] + dec))}.")))
 
 
 # --------------------------------------------------------------------------- what log p(x) knows
@@ -552,13 +726,18 @@ def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each mo
         for i, (name, v) in enumerate(values.items()):
             ax.hist(np.clip(v, low, None), bins=bins, alpha=0.6, color=_dataset_color(name, i),
                     label=f"{name} (median {np.median(v):.0f})")
-        ax.set_title(model_name, fontsize=10)
-        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_title(model_name, fontsize=SMALLEST_TEXT)
+        ax.set_xlabel(xlabel, fontsize=SMALLEST_TEXT)
         ax.set_yticks([])
         ax.xaxis.set_major_locator(plt.MaxNLocator(4))   # the panels' end labels must not meet
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=SMALLEST_TEXT, loc="upper left")
     _suptitle(fig, title)
-    return fig
+    said = "; ".join(f"{model_name}: " + ", ".join(
+        f"{name} median {np.median(_numpy(v).astype(float)):.0f}" for name, v in per_set.items())
+        for model_name, per_set in scores.items())
+    return describe(fig, _said(title, (
+        f"{len(scores)} panels of overlapping histograms, one per model, one colour per data set, "
+        f"of {xlabel}. {said}.")))
 
 
 def complexity_scatter(scores: dict, complexity: dict, title: str = "",
@@ -570,9 +749,13 @@ def complexity_scatter(scores: dict, complexity: dict, title: str = "",
         for i, (name, v) in enumerate(per_set.items()):
             ax.scatter(_numpy(complexity[name]), _numpy(v), s=4, alpha=0.5,
                        color=_dataset_color(name, i), label=name, linewidths=0)
-        ax.set_title(model_name, fontsize=10)
-        ax.set_xlabel(xlabel, fontsize=9)
-        ax.set_ylabel("log p(x), nats", fontsize=9)
-        ax.legend(fontsize=8, markerscale=3)
+        ax.set_title(model_name, fontsize=SMALLEST_TEXT)
+        ax.set_xlabel(xlabel, fontsize=SMALLEST_TEXT)
+        ax.set_ylabel("log p(x), nats", fontsize=SMALLEST_TEXT)
+        ax.legend(fontsize=SMALLEST_TEXT, markerscale=3)
     _suptitle(fig, title)
-    return fig
+    sets = list(complexity)
+    return describe(fig, _said(title, (
+        f"{len(scores)} scatter plots, one per model ({', '.join(scores)}): one point per image, "
+        f"one colour per data set ({', '.join(sets)}), {xlabel} across and log p(x) in nats up; "
+        f"the more complex the image, the lower its log p(x).")))

@@ -1,0 +1,48 @@
+"""Every figure's alt text from the figure itself.
+
+The package's figures carry what they show inside their PNG (a "Description" text chunk,
+written by ``vae_tutorial/support/figures.py`` from the code that draws them). MyST-NB writes
+each image output to a file and gives the image no alt text unless the cell's metadata sets
+one (``mystnb: image: alt:``). This extension reads the chunk of every image that has no alt
+text and makes it the alt text, so a screen reader says what the figure shows, not its file
+name. An image that has neither keeps none, and the browser tests report it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+
+KEY = "Description"
+
+
+def png_text(path: Path, key: str = KEY) -> str | None:
+    """The text stored under ``key`` in a PNG's tEXt or iTXt chunks (None if there is none)."""
+    try:
+        from PIL import Image
+        with Image.open(path) as image:
+            image.load()             # text chunks after the image data are read here
+            text = getattr(image, "text", {}).get(key)
+    except (OSError, ValueError):
+        return None
+    return str(text) if text else None
+
+
+def _set_alt(app, doctree):
+    for image in doctree.findall(nodes.image):
+        uri = image.get("uri", "")
+        if image.get("alt") or not uri.lower().endswith(".png") or "://" in uri:
+            continue
+        # Sphinx's image collector (which runs first) has put the path, relative to the source
+        # folder, in candidates
+        found = image.get("candidates", {}).get("*")
+        path = Path(app.srcdir, found) if found else Path(app.env.relfn2path(uri, app.env.docname)[1])
+        text = png_text(path)
+        if text:
+            image["alt"] = text
+
+
+def setup(app):
+    app.connect("doctree-read", _set_alt, priority=600)   # after the image collector (500)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
