@@ -40,6 +40,12 @@ LABELS = np.arange(30) % 3
 NO_CODES, NO_LABELS = np.zeros((0, 2)), np.zeros(0, dtype=int)
 NAN_CODES = np.array([[np.nan, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 1.0]])
 VERDICT = metrics.judge_samples(JUDGE, X)
+CVAE = build(ModelConfig(kind="cvae", latent_dim=2, hidden_dims=(16,)), seed=0).eval()
+NAN = float("nan")
+SCORES = {"digits": torch.tensor([-90.0, -95.0, -100.0]), "clothes": torch.tensor([-200.0, -230.0, -260.0])}
+NAN_SCORES = {"digits": torch.tensor([NAN, -95.0, -100.0]), "clothes": SCORES["clothes"]}
+LENGTHS = {"digits": [900.0, 950.0, 1000.0], "clothes": [1800.0, 1900.0, 2100.0]}
+STEPS = History(step_reconstruction=[50.0, 40.0], step_kl=[1.0, 2.0])
 
 
 def _diverged(model):
@@ -113,6 +119,45 @@ REFUSED = {
     "metrics.bce_floor: NaN images": lambda: metrics.bce_floor(NAN_IMAGES),
     "metrics.bce_floor: values above 1": lambda: metrics.bce_floor(torch.full((2, 1, 28, 28), 2.0)),
     "metrics.dataset_report: no rows": lambda: metrics.dataset_report({}),
+    "metrics.checkup: no models": lambda: metrics.checkup({}, DIGITS, JUDGE),
+    "metrics.checkup: an autoencoder": lambda: metrics.checkup({"ae": AE}, DIGITS, JUDGE),
+    "metrics.checkup: not an ImageData": lambda: metrics.checkup({"vae": VAE}, X, JUDGE),
+    "metrics.degree: an unknown word": lambda: metrics.degree("a lot", 2.0),
+    "metrics.degree: a NaN share (no sample to share out)": lambda: metrics.degree("most", NAN),
+    "metrics.ratio: NaN": lambda: metrics.ratio(NAN, 1.0),
+    "metrics.ratio: a negative figure": lambda: metrics.ratio(-1.0, 2.0),
+    "metrics.nearest_training: NaN images": lambda: metrics.nearest_training(NAN_IMAGES, DIGITS),
+    "metrics.nearest_training: not an ImageData": lambda: metrics.nearest_training(X, X),
+    "metrics.hesitations: NaN images": lambda: metrics.hesitations(JUDGE, NAN_IMAGES),
+    "metrics.hesitations: top 0": lambda: metrics.hesitations(JUDGE, X, top=0),
+    "metrics.stroke_edges: NaN images": lambda: metrics.stroke_edges(NAN_IMAGES),
+    "metrics.edge_share: no images": lambda: metrics.edge_share(NONE, NONE),
+    "metrics.edge_share: fewer rebuilt than originals": lambda: metrics.edge_share(X, X[:2]),
+    "metrics.edge_share: no error to share out": lambda: metrics.edge_share(X, X),
+    "metrics.read_as_asked: a VAE that takes no labels": lambda: metrics.read_as_asked(VAE, JUDGE),
+    "metrics.read_as_asked: NaN latent points": lambda: metrics.read_as_asked(CVAE, JUDGE, z=torch.full((2, 2), NAN)),
+    "metrics.log_likelihoods: no models": lambda: metrics.log_likelihoods({}, {"digits": X}),
+    "metrics.log_likelihoods: no data sets": lambda: metrics.log_likelihoods({"vae": VAE}, X),
+    "metrics.log_likelihoods: an autoencoder": lambda: metrics.log_likelihoods({"ae": AE}, {"digits": X}, k=2),
+    "metrics.log_likelihoods: NaN images": lambda: metrics.log_likelihoods({"vae": VAE}, {"digits": NAN_IMAGES}, k=2),
+    "metrics.auroc: no inside scores": lambda: metrics.auroc([], [1.0]),
+    "metrics.auroc: NaN scores": lambda: metrics.auroc([0.0, NAN], [1.0]),
+    "metrics.own_data_auroc: an unknown set": lambda: metrics.own_data_auroc(SCORES, "cifar"),
+    "metrics.own_data_auroc: NaN scores": lambda: metrics.own_data_auroc(NAN_SCORES, "clothes"),
+    "metrics.detection_report: no rows": lambda: metrics.detection_report({}, {}),
+    "metrics.detection_report: a model without its own set": lambda: metrics.detection_report({"log p(x)": {"vae": SCORES}}, {}),
+    "metrics.ink: NaN images": lambda: metrics.ink(NAN_IMAGES),
+    "metrics.png_nats: NaN images": lambda: metrics.png_nats(NAN_IMAGES),
+    "metrics.png_nats: images of the wrong size": lambda: metrics.png_nats(torch.zeros(2, 32, 32, dtype=torch.uint8)),
+    "metrics.png_nats: draws 0": lambda: metrics.png_nats(X, black_and_white=True, draws=0),
+    "metrics.complexity_corrected: no lengths for a set": lambda: metrics.complexity_corrected({"vae": SCORES}, {"digits": LENGTHS["digits"]}),
+    "metrics.complexity_corrected: lengths of another count": lambda: metrics.complexity_corrected(
+        {"vae": SCORES}, {"digits": LENGTHS["digits"][:2], "clothes": LENGTHS["clothes"]}),
+    "metrics.complexity_corrected: NaN log p(x)": lambda: metrics.complexity_corrected({"vae": NAN_SCORES}, LENGTHS),
+    "metrics.complexity_correlations: no models": lambda: metrics.complexity_correlations({}, {"png": LENGTHS}),
+    "metrics.complexity_correlations: NaN log p(x)": lambda: metrics.complexity_correlations({"vae": NAN_SCORES}, {"png": LENGTHS}),
+    "metrics.complexity_correlations: log p(x) all alike": lambda: metrics.complexity_correlations(
+        {"vae": {"digits": [1.0] * 3, "clothes": [1.0] * 3}}, {"png": LENGTHS}),
     # plots
     "plots.image_grid: no images": lambda: plots.image_grid(NONE),
     "plots.image_grid: NaN images": lambda: plots.image_grid(NAN_IMAGES),
@@ -150,6 +195,19 @@ REFUSED = {
     "plots.judged_grid: no images": lambda: plots.judged_grid(NONE, VERDICT),
     "plots.judged_grid: fewer class names than classes": lambda: plots.judged_grid(X, VERDICT, class_names=["a"]),
     "plots.vae_bowtie: no sizes": lambda: plots.vae_bowtie([]),
+    "plots.step_curves: no runs": lambda: plots.step_curves({}),
+    "plots.step_curves: not a History": lambda: plots.step_curves({"a": [1.0, 2.0]}),
+    "plots.step_curves: a run of no steps": lambda: plots.step_curves({"a": History()}),
+    "plots.step_curves: steps 0": lambda: plots.step_curves({"a": STEPS}, steps=0),
+    "plots.kl_bars: no models": lambda: plots.kl_bars({}),
+    "plots.kl_bars: no latent numbers": lambda: plots.kl_bars({"vae": []}),
+    "plots.kl_bars: NaN KL": lambda: plots.kl_bars({"vae": [NAN, 1.0]}),
+    "plots.log_likelihood_histograms: no models": lambda: plots.log_likelihood_histograms({}),
+    "plots.log_likelihood_histograms: NaN scores": lambda: plots.log_likelihood_histograms({"vae": NAN_SCORES}),
+    "plots.log_likelihood_histograms: a set with no scores": lambda: plots.log_likelihood_histograms({"vae": {"digits": []}}),
+    "plots.complexity_scatter: no models": lambda: plots.complexity_scatter({}, LENGTHS),
+    "plots.complexity_scatter: no complexity for a set": lambda: plots.complexity_scatter({"vae": SCORES}, {"digits": LENGTHS["digits"]}),
+    "plots.complexity_scatter: NaN log p(x)": lambda: plots.complexity_scatter({"vae": NAN_SCORES}, LENGTHS),
     # likelihood
     "likelihood.log_weights: no images": lambda: likelihood.log_weights(VAE, NONE, k=2),
     "likelihood.log_mean_exp: 1-d weights": lambda: likelihood.log_mean_exp(torch.zeros(3)),
@@ -188,6 +246,13 @@ REFUSED = {
     "widgets.decoder_sliders: a class that does not exist": lambda: widgets.decoder_sliders(VAE, DIGITS, start=42, fmt="float16"),
     "widgets.decoder_sliders: an unknown weight format": lambda: widgets.decoder_sliders(VAE, fmt="int4"),
     "widgets.static_kl_explorer: mu NaN": lambda: widgets.static_kl_explorer(float("nan"), 1.0),
+    "widgets.conditional_sliders: a VAE": lambda: widgets.conditional_sliders(VAE, DIGITS),
+    "widgets.conditional_sliders: a class that does not exist": lambda: widgets.conditional_sliders(CVAE, DIGITS, start=42),
+    "widgets.conditional_sliders: not an ImageData": lambda: widgets.conditional_sliders(CVAE, X, fmt="float16"),
+    "widgets.likelihood_pad: no models": lambda: widgets.likelihood_pad({}, {}),
+    "widgets.likelihood_pad: an autoencoder": lambda: widgets.likelihood_pad({"ae": AE}, {"ae": SCORES}),
+    "widgets.likelihood_pad: NaN log p(x)": lambda: widgets.likelihood_pad({"vae": VAE}, {"vae": NAN_SCORES}),
+    "widgets.likelihood_pad: a data set that is no ImageData": lambda: widgets.likelihood_pad({"vae": VAE}, {"vae": SCORES}, [X]),
     # show
     "show.source: a number": lambda: show.source(42),
     "show.where: a built-in": lambda: show.where(len),
@@ -204,6 +269,11 @@ EMPTY_IS_FINE = {
     "metrics.top_two_share: no images": lambda: metrics.top_two_share(JUDGE, NONE),
     "metrics.nearest_distance: no points": lambda: metrics.nearest_distance(NO_CODES, CODES),
     "metrics.relative_distances: no images": lambda: metrics.relative_distances(VAE, NONE, X, [0, 1, 2, 0, 1, 2]),
+    "metrics.nearest_training: no images": lambda: metrics.nearest_training(NONE, DIGITS),
+    "metrics.hesitations: no images": lambda: metrics.hesitations(JUDGE, NONE),
+    "metrics.stroke_edges: no images": lambda: metrics.stroke_edges(NONE),
+    "metrics.ink: no images": lambda: metrics.ink(NONE),
+    "metrics.png_nats: no images": lambda: metrics.png_nats(NONE),
 }
 
 
@@ -262,7 +332,8 @@ def _public(module) -> list[str]:
     return names
 
 
-NOT_USERS_DATA = {"data.ImageData.describe"}   # takes nothing but itself
+NOT_USERS_DATA = {"data.ImageData.describe",   # takes nothing but itself
+                  "metrics.degree_table"}      # takes nothing: the book's own words of degree
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -111,12 +111,6 @@ def mean_distance_between_classes(codes, labels, max_points: int = 2000, seed: i
     return float(d[different].mean())
 
 
-def _models(models, what: str, entries: str = "name -> model") -> dict:
-    if not isinstance(models, dict) or not models:
-        raise ConfigError(f"{what} needs a dict of at least one {entries}; got {models!r:.60}")
-    return models
-
-
 def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
                    max_test: int = 2000) -> "pandas.DataFrame":  # noqa: F821
     """Do encodings of the same digit sit together? One row per model: kNN accuracy (the
@@ -127,7 +121,7 @@ def cluster_report(models: dict, data: ImageData, max_train: int = 10000,
 
     inputs.image_data(data, "cluster_report")
     rows = []
-    for name, model in _models(models, "cluster_report").items():
+    for name, model in inputs.named(models, "cluster_report").items():
         tr = encodings(model, data.train_images[:max_train])
         te, y = encodings(model, data.test_images[:max_test]), data.test_labels[:max_test]
         rows.append({
@@ -165,7 +159,7 @@ def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N
 
     inputs.image_data(data, "prior_report")
     rows = []
-    for name, model in _models(models, "prior_report").items():
+    for name, model in inputs.named(models, "prior_report").items():
         codes = encodings(model, data.test_images[:n_codes])
         gaps = prior_gaps(codes, n, seed)
         rows.append({
@@ -194,8 +188,9 @@ def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01)
 
     from .likelihood import kl_per_dimension
 
+    inputs.image_data(data, "checkup")
     x, rows = data.images("test"), []
-    for name, model in models.items():
+    for name, model in inputs.named(models, "checkup", "name -> VAE").items():
         inputs.vae(model, "checkup")
         kl = kl_per_dimension(model, x)
         codes = encodings(model, x)
@@ -246,12 +241,13 @@ def degree(word: str, value: float) -> float:
     negative when it does not. E.g. ``degree("far more", 2.5) == 0.5``."""
     if word not in DEGREES:
         raise ConfigError(f"no word of degree {word!r}; the book defines {', '.join(DEGREES)}")
-    d = DEGREES[word]
+    d, value = DEGREES[word], inputs.number(value, f"the value for {word!r}", infinite=True)
     return min(value - d.low, d.high - value)
 
 
 def ratio(a: float, b: float) -> float:
     """a / b for two positive figures (infinite when b is 0 and a is not)."""
+    a, b = inputs.number(a, "a (of a / b)", at_least=0), inputs.number(b, "b (of a / b)", at_least=0)
     return a / b if b else (math.inf if a else 1.0)
 
 
@@ -373,6 +369,8 @@ def nearest_training(images, data: ImageData, chunk: int = 10000) -> tuple[torch
     the 784 pixels, to the nearest of ``data``'s training images, and that image's index:
     (N,) and (N,). Distance 0 is an exact copy; how far held-out digits are from their
     nearest training digit says what "new handwriting" looks like (chapter 1's exercise)."""
+    inputs.image_data(data, "nearest_training")
+    inputs.count(chunk, "chunk", low=1)
     x = inputs.images(images, what="images").flatten(1)                  # (N, 784)
     best = torch.full((len(x),), float("inf"))
     index = torch.zeros(len(x), dtype=torch.long)
@@ -507,6 +505,7 @@ def hesitations(judge: "Judge", images: torch.Tensor, top: int = 3) -> list[tupl
     (class, class, how many images), most common first."""
     from collections import Counter
 
+    inputs.count(top, "top (how many pairs)", low=1)
     best_two = judge.probabilities(images).topk(2, dim=1).indices.sort(dim=1).values
     counts = Counter(map(tuple, best_two.tolist()))
     names = judge.class_names
@@ -542,8 +541,12 @@ def stroke_edges(images) -> torch.Tensor:
 def edge_share(originals, rebuilt) -> float:
     """Of the squared error between ``originals`` and ``rebuilt`` (both (N, 1, 28, 28) in
     [0, 1]), the share that lies on the edges of the originals' strokes (:func:`stroke_edges`)."""
-    x, r = inputs.images(originals), inputs.images(rebuilt, what="rebuilt")
+    x, r = inputs.images(originals, what="originals", allow_empty=False), inputs.images(rebuilt, what="rebuilt")
+    if r.shape != x.shape:
+        raise ConfigError(f"rebuilt must hold one image per original ({len(x)}), got {len(r)}")
     err = (x - r).pow(2)
+    if not err.sum():
+        raise ConfigError("rebuilt equals originals: there is no error whose share to measure")
     return float(err[stroke_edges(x)].sum() / err.sum())
 
 
@@ -579,7 +582,7 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     import pandas as pd
 
     out = []
-    for name, (model, data, judge) in _models(rows, "dataset_report", "name -> (model, data, judge)").items():
+    for name, (model, data, judge) in inputs.named(rows, "dataset_report", "name -> (model, data, judge)").items():
         elbo = evaluate_loss(model, data.test_images, "bce", elbo=True).total
         floor = bce_floor(data.test_images)
         real = judge_samples(judge, data.images("test"))["clear_share"]
@@ -634,8 +637,10 @@ def log_likelihoods(models: dict, sets: dict, k: int = 100, seed: int = 0) -> di
     ``sets``: name -> (N, 1, 28, 28) images. Returns {model: {set: (N,)}}."""
     from .likelihood import importance_sampled_log_likelihood
 
+    inputs.named(sets, "log_likelihoods", "data set name -> images")
     return {m: {s: importance_sampled_log_likelihood(model, x, k=k, seed=seed)
-                for s, x in sets.items()} for m, model in models.items()}
+                for s, x in sets.items()}
+            for m, model in inputs.named(models, "log_likelihoods", "name -> VAE").items()}
 
 
 def auroc(inside, outside) -> float:
@@ -643,8 +648,7 @@ def auroc(inside, outside) -> float:
     inside: the area under the ROC curve, which is the chance that a random inside score beats
     a random outside one (ties count half). 1.0 separates them perfectly, 0.5 is a coin toss,
     and below 0.5 the score ranks them the wrong way round."""
-    a = torch.as_tensor(np.asarray(inside), dtype=torch.float64).flatten()
-    b = torch.as_tensor(np.asarray(outside), dtype=torch.float64).flatten()
+    a, b = inputs.values(inside, None, "inside scores"), inputs.values(outside, None, "outside scores")
     if not len(a) or not len(b):
         raise ConfigError("auroc needs at least one inside and one outside score")
     beats = (a[:, None] > b[None, :]).double().mean() + 0.5 * (a[:, None] == b[None, :]).double().mean()
@@ -654,6 +658,7 @@ def auroc(inside, outside) -> float:
 def own_data_auroc(scores: dict, own: str) -> float:
     """One model's scores ({set: (N,)}): how well they tell its own held-out data, the set named
     ``own``, from every other set pooled (:func:`auroc`)."""
+    inputs.named(scores, "own_data_auroc", "set -> scores")
     others = [torch.as_tensor(v) for name, v in scores.items() if name != own]
     if own not in scores or not others:
         raise ConfigError(f"own_data_auroc needs the scores of {own!r} and of at least one other "
@@ -667,6 +672,11 @@ def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F8
     model's data set."""
     import pandas as pd
 
+    inputs.named(scores, "detection_report", "row -> {model: {set: scores}}")
+    lacking = {m for per_model in scores.values() for m in per_model} - set(own)
+    if lacking:
+        raise ConfigError(f"own must name each model's own data set; it names none for "
+                          f"{', '.join(map(str, lacking))}")
     table = {row: {model: own_data_auroc(per_set, own[model]) for model, per_set in per_model.items()}
              for row, per_model in scores.items()}
     return pd.DataFrame(table).T
@@ -674,8 +684,8 @@ def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F8
 
 def _uint8(images) -> np.ndarray:
     """Images as (N, 28, 28) uint8 0-255, from uint8 or from floats in [0, 1]."""
-    x = torch.as_tensor(np.asarray(images))
-    x = x if x.dtype == torch.uint8 else inputs.images(x).mul(255).round().to(torch.uint8)
+    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
+    x = inputs.images(x).mul(255).round().to(torch.uint8)                # checked, uint8 too
     return x.reshape(len(x), 28, 28).numpy()
 
 
@@ -708,9 +718,9 @@ def png_nats(images, black_and_white: bool = False, draws: int = 8, seed: int = 
 
     if not black_and_white:
         return sizes(_uint8(images), "L")
-    inputs.count(draws, "draws")
+    inputs.count(draws, "draws", low=1)
     x = inputs.images(images).double().reshape(-1, 28, 28)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(inputs.seed(seed))
     copies = [(torch.rand(x.shape, generator=gen, dtype=torch.float64) < x).numpy() for _ in range(draws)]
     return torch.stack([sizes(c.astype(np.uint8) * 255, "1") for c in copies]).mean(0)
 
@@ -721,8 +731,10 @@ def complexity_corrected(log_px: dict, lengths: dict) -> dict:
     (:func:`png_nats`). It is minus their S(x) = -log p(x) - L(x): how many nats the model saves
     over a generic compressor, a likelihood ratio against the compressor. ``log_px``:
     {model: {set: (N,)}}; ``lengths``: {set: (N,)}. Returns {model: {set: (N,)}}."""
-    return {m: {s: torch.as_tensor(v).double() + torch.as_tensor(lengths[s]).double()
-                for s, v in per_set.items()} for m, per_set in log_px.items()}
+    lengths = inputs.scores(lengths, "lengths")
+    inputs.named(log_px, "complexity_corrected", "model -> {set: log p(x)}")
+    return {m: {s: v + lengths[s] for s, v in inputs.scores(per, f"log p(x) under {m!r}", like=lengths).items()}
+            for m, per in log_px.items()}
 
 
 def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":  # noqa: F821
@@ -733,10 +745,16 @@ def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":
     import pandas as pd
     from scipy.stats import spearmanr
 
+    inputs.named(measures, "complexity_correlations", "measure -> {set: values}")
+    measures = {name: inputs.scores(per, f"measure {name!r}") for name, per in measures.items()}
     rows = {}
-    for model, per_set in scores.items():
-        names = list(per_set)
-        values = torch.cat([torch.as_tensor(per_set[n]).double() for n in names])
-        rows[model] = {measure: float(spearmanr(values, torch.cat(
-            [torch.as_tensor(per[n]).double() for n in names])).statistic) for measure, per in measures.items()}
+    for model, per_set in inputs.named(scores, "complexity_correlations", "model -> {set: log p(x)}").items():
+        rows[model] = {}
+        for measure, per in measures.items():
+            ours = inputs.scores(per_set, f"log p(x) under {model!r}", like=per)
+            x, y = torch.cat(list(ours.values())), torch.cat([per[n] for n in ours])
+            if x.min() == x.max() or y.min() == y.max():
+                raise ConfigError(f"log p(x) under {model!r} or {measure!r} is the same for every image: "
+                                  f"no ranking to correlate")
+            rows[model][measure] = float(spearmanr(x, y).statistic)
     return pd.DataFrame(rows).T

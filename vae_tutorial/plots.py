@@ -406,6 +406,11 @@ def step_curves(histories: dict, steps: int | None = None, title: str = "") -> F
     """The first ``steps`` batches of several training runs (``train.History`` each, one line
     per run): the reconstruction loss (left) and the KL (right, on a log scale, so that a
     KL that explodes and one of a few nats fit on one figure)."""
+    if not all(isinstance(h, History) and h.step_kl
+               for h in inputs.named(histories, "step_curves", "name -> History of a run").values()):
+        raise ConfigError("step_curves needs each run's training History with at least one step "
+                          "(trained.history)")
+    steps = steps if steps is None else inputs.count(steps, "steps", low=1)
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.9))
     for name, h in histories.items():
         rec, kl = h.step_reconstruction[:steps], h.step_kl[:steps]
@@ -433,10 +438,11 @@ def step_curves(histories: dict, steps: int | None = None, title: str = "") -> F
 def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
     """Grouped bars: the KL of each latent dimension ((d,) nats, e.g.
     ``likelihood.kl_per_dimension``) for each named model. A dimension near 0 is unused."""
+    kl = {name: inputs.values(v, None, f"KL of {name!r}", least=1).numpy()
+          for name, v in inputs.named(kl, "kl_bars", "name -> KL per latent number").items()}
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH * 0.7, 2.8))
-    width = 0.8 / max(len(kl), 1)
-    for i, (name, values) in enumerate(kl.items()):
-        v = _numpy(values)
+    width = 0.8 / len(kl)
+    for i, (name, v) in enumerate(kl.items()):
         ax.bar(np.arange(len(v)) + i * width, v, width, label=name)
     ax.set_xticks(np.arange(len(v)) + width * (len(kl) - 1) / 2, [str(j + 1) for j in range(len(v))])
     ax.set_xlabel("latent number")
@@ -717,9 +723,10 @@ def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each mo
                               xlabel: str = "log p(x), nats (higher: more likely)") -> Figure:
     """One panel per model: histograms of its log p(x) (or any score, higher meaning more
     likely) for each data set. ``scores``: model name -> {data set name -> (N,) scores}."""
+    inputs.named(scores, "log_likelihood_histograms", "model name -> {set: scores}")
     fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 2.9), squeeze=False)
     for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
-        values = {name: _numpy(v).astype(float) for name, v in per_set.items()}
+        values = {s: v.numpy() for s, v in inputs.scores(per_set, f"scores under {model_name!r}").items()}
         low = min(np.quantile(v, 0.005) for v in values.values())
         high = max(v.max() for v in values.values())
         bins = np.linspace(low, high, 40)
@@ -744,10 +751,13 @@ def complexity_scatter(scores: dict, complexity: dict, title: str = "",
                        xlabel: str = "compressed size of the image (PNG), nats") -> Figure:
     """One panel per model: log p(x) of each image against how complex it is.
     ``scores``: model name -> {data set -> (N,) log p(x)}; ``complexity``: data set -> (N,)."""
+    complexity = inputs.scores(complexity, "complexity")
+    inputs.named(scores, "complexity_scatter", "model name -> {set: log p(x)}")
     fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 3.0), squeeze=False, sharex=True)
     for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
+        per_set = inputs.scores(per_set, f"log p(x) under {model_name!r}", like=complexity)
         for i, (name, v) in enumerate(per_set.items()):
-            ax.scatter(_numpy(complexity[name]), _numpy(v), s=4, alpha=0.5,
+            ax.scatter(complexity[name].numpy(), v.numpy(), s=4, alpha=0.5,
                        color=_dataset_color(name, i), label=name, linewidths=0)
         ax.set_title(model_name, fontsize=SMALLEST_TEXT)
         ax.set_xlabel(xlabel, fontsize=SMALLEST_TEXT)

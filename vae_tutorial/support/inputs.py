@@ -93,17 +93,20 @@ def seed(value, what: str = "seed") -> int:
 
 
 def number(value, what: str, *, above: float | None = None, at_least: float | None = None,
-           at_most: float | None = None, below: float | None = None) -> float:
-    """A setting that is one real number (mu, sigma, a threshold, a share): finite, within the
-    bounds given; returned as a float."""
+           at_most: float | None = None, below: float | None = None,
+           infinite: bool = False) -> float:
+    """A setting that is one real number (mu, sigma, a threshold, a share): finite (or, with
+    ``infinite``, any but NaN), within the bounds given; returned as a float."""
     ok = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
     ok = ok or (isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex())
     x = float(value) if ok else math.nan
     bounds = [(above, lambda b: x > b, "above"), (at_least, lambda b: x >= b, ">="),
               (at_most, lambda b: x <= b, "<="), (below, lambda b: x < b, "below")]
-    if not math.isfinite(x) or not all(test(b) for b, test, _ in bounds if b is not None):
+    if math.isnan(x) or (math.isinf(x) and not infinite) or not all(
+            test(b) for b, test, _ in bounds if b is not None):
         wanted = " and ".join(f"{word} {b:g}" for b, _, word in bounds if b is not None)
-        raise ConfigError(f"{what} must be a finite number{' ' + wanted if wanted else ''}, got {value!r}")
+        kind = "a number (not NaN)" if infinite else "a finite number"
+        raise ConfigError(f"{what} must be {kind}{' ' + wanted if wanted else ''}, got {value!r}")
     return x
 
 
@@ -260,12 +263,39 @@ def points(x, what: str = "codes", least: int = 1, dim: int | None = None,
     return t
 
 
-def values(x, n: int, what: str) -> torch.Tensor:
-    """One finite number per item (losses, confidences): (n,) float64 on the CPU."""
+def values(x, n: int | None, what: str, least: int = 0) -> torch.Tensor:
+    """One finite number per item (losses, confidences, scores): (n,) float64 on the CPU; where
+    ``n`` is None, any number of them, at least ``least``."""
     flat = x.detach().cpu() if isinstance(x, torch.Tensor) else np.asarray(x)
-    if flat.ndim != 1 or len(flat) != n:
-        raise ConfigError(f"{what} must be {n} numbers in a flat list, got shape {tuple(flat.shape)}")
-    return points(flat[:, None], what, least=0)[:, 0]
+    if flat.ndim != 1 or (n is not None and len(flat) != n):
+        count = "numbers" if n is None else f"{n} numbers"
+        raise ConfigError(f"{what} must be {count} in a flat list, got shape {tuple(flat.shape)}")
+    return points(flat[:, None], what, least=least)[:, 0]
+
+
+def named(entries, what: str, kind: str = "name -> model") -> dict:
+    """A dict of at least one named entry (models, runs, data sets), as ``kind`` says."""
+    if not isinstance(entries, dict) or not entries:
+        got = "{}" if isinstance(entries, dict) else type(entries).__name__
+        raise ConfigError(f"{what} needs a dict of at least one {kind}; got {got}")
+    return entries
+
+
+def scores(per_set, what: str, like: dict | None = None) -> dict:
+    """Scores of images by data set (log p(x), compressed lengths): {set name: (N,) finite
+    numbers}, at least one set of at least one image, each returned as (N,) float64 on the
+    CPU. With ``like`` (such a dict, checked already), each set must be one of ``like``'s and
+    hold as many scores."""
+    out = {}
+    for name, v in named(per_set, what, "data set name -> scores (one per image)").items():
+        if like is not None and name not in like:
+            raise ConfigError(f"{what} hold scores of {name!r}, which the others lack (they "
+                              f"have {', '.join(map(str, like))})")
+        out[name] = values(v, None, f"{what}, {name!r},", least=1)
+        if like is not None and len(out[name]) != len(like[name]):
+            raise ConfigError(f"{what} hold {len(out[name])} scores of {name!r}, the others "
+                              f"{len(like[name])}: one per image, of the same images")
+    return out
 
 
 def labels(y, n: int, what: str = "labels", classes: int | None = None) -> torch.Tensor:

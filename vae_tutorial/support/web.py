@@ -524,8 +524,10 @@ def conditional_sliders(cvae, data, *, start: int = 7, fmt: str | None = None,
     number sets the hand, and a row shows that hand writing every digit. A drawing (or a held-out
     digit), encoded with the label the reader gives it, moves the sliders to its mu: the reader's
     own hand, every digit. ``start``: the digit asked for at first."""
-    if getattr(cvae.config, "kind", None) != "cvae":
+    if getattr(getattr(cvae, "config", None), "kind", None) != "cvae":
         raise ConfigError("conditional_sliders needs a conditional VAE (ModelConfig(kind='cvae'))")
+    inputs.image_data(data, "conditional_sliders")
+    start = inputs.class_index(start, data, "start")
     fmt = fmt or _pick_format_conditional(cvae, data)
     items = [_net_item(cvae, "encoder", fmt), _net_item(cvae, "decoder", fmt), _examples(data)]
     options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
@@ -579,21 +581,26 @@ def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: in
     ``fmt``: the weights' format in the page. int8 by default: two VAEs in float16 would fill a
     page's 2.5 MB on their own; int8 moves held-out log p(x) by a few nats at most, far less
     than the spread the histograms show."""
-    if set(models) != set(log_px):
+    inputs.named(models, "likelihood_pad", "name -> VAE")
+    if set(models) != set(inputs.named(log_px, "likelihood_pad's log_px", "model name -> {set: log p(x)}")):
         raise ConfigError(f"log_px must hold the scores of every model in models ({', '.join(models)}); "
                           f"got {', '.join(log_px)}")
     if not inputs._whole(k, 1):
         raise ConfigError(f"k (samples per image) must be a whole number >= 1, got {k!r}")
+    for name, model in models.items():
+        if getattr(getattr(model, "config", None), "kind", None) != "vae":
+            raise ConfigError(f"likelihood_pad needs VAEs (log p(x) needs mu and sigma); {name!r} is not one")
+    for d in datasets:
+        inputs.image_data(d, "likelihood_pad's datasets")
     dims = {model.latent_dim for model in models.values()}
     if len(dims) != 1:
         raise ConfigError("likelihood_pad's models must share one latent size (they share the noise)")
-    eps = torch.randn((k, dims.pop()), generator=torch.Generator().manual_seed(seed))
+    eps = torch.randn((k, dims.pop()), generator=torch.Generator().manual_seed(inputs.seed(seed)))
     items, entries = [], []
     for name, model in models.items():
-        if getattr(model.config, "kind", None) != "vae":
-            raise ConfigError(f"likelihood_pad needs VAEs (log p(x) needs mu and sigma); {name!r} is not one")
         encoder, decoder = _net_item(model, "encoder", fmt), _net_item(model, "decoder", fmt)
-        values = {s: np.asarray(v, dtype=np.float32) for s, v in log_px[name].items()}
+        checked = inputs.scores(log_px[name], f"log_px of {name!r}")
+        values = {s: v.numpy().astype(np.float32) for s, v in checked.items()}
         scores = _data_item(f"log-px-{name}", {s: {"dtype": "float32", "b64": _b64(v.astype("<f4"))}
                                                 for s, v in values.items()})
         items += [encoder, decoder, scores]
