@@ -4,7 +4,10 @@ Readers of the published book and Colab users train on torchvision's MNIST and F
 For exactly that data (same fingerprint), the package ships the book's models so no chapter
 waits for training (the training chapter still trains live). This script makes those files:
 
-    python tools/train_pretrained.py ../shared/mnist-dev
+    python tools/train_pretrained.py ../shared/mnist-dev [SCRATCH]
+
+(SCRATCH: the folder of an earlier run that stopped, printed at the start; its cache holds the
+models trained so far, keyed by their configuration and data like any cache, so they are reused.)
 
 1. rebuilds MNIST's 60,000 training digits from the development copy (tools/mnist_standin.py,
    MD5-checked) and takes Fashion-MNIST from Debian's package (the same files torchvision
@@ -31,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
 
-def main(dev_root: str) -> None:
-    scratch = Path(tempfile.mkdtemp(prefix="vae-pretrained-"))
+def main(dev_root: str, scratch: str | None = None) -> None:
+    scratch = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="vae-pretrained-"))
+    print(f"scratch folder (pass it again to resume): {scratch}", flush=True)
     os.environ["VAE_TUTORIAL_CACHE"] = str(scratch / "cache")
     os.environ["VAE_TUTORIAL_OFFLINE"] = "1"
     os.environ.pop("VAE_TUTORIAL_DATA", None)
@@ -62,8 +66,9 @@ def main(dev_root: str) -> None:
         cache.write(out / trained.path.name, payload)
         rounded = book.trained(name, d, **overrides)
         assert rounded.origin == "shipped", rounded
-        before = evaluate_loss(trained.model, d.test_images, "bce", elbo=True).total
-        after = evaluate_loss(rounded.model, d.test_images, "bce", elbo=True).total
+        # the labels matter to the conditional VAE only
+        before = evaluate_loss(trained.model, d.test_images, "bce", labels=d.test_labels, elbo=True).total
+        after = evaluate_loss(rounded.model, d.test_images, "bce", labels=d.test_labels, elbo=True).total
         manifest.append({"file": trained.path.name, "recipe": name, "overrides": overrides,
                          "first": first, "data": d.identity(), "train_seconds": round(sum(trained.history.seconds), 1),
                          "elbo_change_from_float16": round(after - before, 4)})
@@ -87,4 +92,5 @@ def main(dev_root: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT.parent / "shared" / "mnist-dev"))
+    main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT.parent / "shared" / "mnist-dev"),
+         sys.argv[2] if len(sys.argv) > 2 else None)
