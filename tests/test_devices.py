@@ -48,6 +48,7 @@ class Setup:
         small = lambda kind, dim: build(ModelConfig(kind=kind, latent_dim=dim, hidden_dims=(32,)),  # noqa: E731
                                         seed=0).to(device)
         self.vae, self.ae, self.vae2, self.ae2 = small("vae", 5), small("ae", 5), small("vae", 2), small("ae", 2)
+        self.cvae = small("cvae", 3)
         self.judge = metrics.Judge(build(ModelConfig(kind="classifier", hidden_dims=(256,)), seed=0)
                                    .to(device).eval(), 0.5, tuple(digits.class_names))
 
@@ -158,6 +159,13 @@ CASES = {
     "web.rounded": (lambda s: list(web.rounded(s.vae, "float16").state_dict().values()), 0),
     "web.rounding_error": (lambda s: web.rounding_error(s.vae, s.digits, "int8", n=20), 1e-4),
     "web.pick_format": (lambda s: web.pick_format(s.vae, s.digits), 0),
+    "metrics.checkup": (lambda s: metrics.checkup({"v": s.vae}, s.digits, s.judge), 2.0),   # held-out -ELBO
+    "metrics.hesitations": (lambda s: metrics.hesitations(s.judge, s.x), 0),
+    "metrics.read_as_asked": (lambda s: metrics.read_as_asked(s.cvae, s.judge, n=5), 1e-4),
+    "metrics.log_likelihoods": (lambda s: metrics.log_likelihoods({"v": s.vae}, {"d": s.x}, k=4), 1e-2),
+    "web.conditional_sliders": (lambda s: web.conditional_sliders(s.cvae, s.digits), 0),
+    "web.likelihood_pad": (lambda s: web.likelihood_pad(
+        {"v": s.vae}, metrics.log_likelihoods({"v": s.vae}, {"d": s.x}, k=4), k=2), 1e-2),
 }
 # Public functions that take no model, so devices do not concern them
 NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "plots.kl_panels",
@@ -170,7 +178,13 @@ NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "p
             "metrics.class_split", "metrics.bce_floor", "widgets.kl_explorer",
             "web.kl_explorer", "web.forget", "web.rasterize", "web.round_weights",
             "plots.bound_curves", "likelihood.log_mean_exp", "likelihood.iwae_bound",
-            "likelihood.elbo", "latent.prior_radius", "train.fit", "train.batch_loss", "train.as_float"}
+            "likelihood.elbo", "latent.prior_radius", "train.fit", "train.batch_loss", "train.as_float",
+            # numbers, images or data in, no model: figures and measures of chapters 1 and 8-12
+            "plots.step_curves", "plots.kl_bars", "plots.log_likelihood_histograms",
+            "plots.complexity_scatter", "metrics.auroc", "metrics.own_data_auroc",
+            "metrics.detection_report", "metrics.complexity_corrected", "metrics.complexity_correlations",
+            "metrics.degree", "metrics.degree_table", "metrics.ratio", "metrics.edge_share",
+            "metrics.stroke_edges", "metrics.ink", "metrics.png_nats", "metrics.nearest_training"}
 
 
 @pytest.fixture(scope="module")

@@ -275,3 +275,13 @@ def test_a_check_leaves_the_readers_random_numbers_alone(name):
     torch.manual_seed(0)
     exercises.diagnose(name, exercises.EXERCISES[name].reference)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_verdict_prints_within_the_books_column(capsys):
+    def kl(mu, logvar):
+        return None
+    exercises.check("kl_divergence", kl)
+    exercises.check("kl_divergence", exercises.EXERCISES["kl_divergence"].reference)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 3 and max(map(len, lines)) <= 76
+    assert lines[0].startswith("✗ kl_divergence: your function returned nothing")

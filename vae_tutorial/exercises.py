@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -157,8 +158,9 @@ def diagnose(name: str, fn: Callable) -> Verdict:
 
 def check(name: str, fn: Callable) -> None:
     """Run your function ``fn`` for exercise ``name`` against the book's own code on random
-    inputs and print one line: ✓, or ✗ with the known mistake it looks like."""
-    print(diagnose(name, fn).message)
+    inputs and print its verdict: ✓, or ✗ with the known mistake it looks like (one
+    message, wrapped to the book's 76 columns)."""
+    print(textwrap.fill(diagnose(name, fn).message, 76, subsequent_indent="  "))
 
 
 # =========================================================================== the exercises
