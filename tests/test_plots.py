@@ -268,6 +268,7 @@ def test_a_notebook_shows_each_figure_as_a_png_that_carries_its_alt_text():
 
     from IPython.core.pylabtools import select_figure_formats
 
+    pytest.importorskip("docutils", reason="book/_ext/figure_alt.py is a Sphinx extension: needs the book extra")
     from figure_alt import png_text
 
     shell = InteractiveShell.instance()
