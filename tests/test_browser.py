@@ -503,7 +503,10 @@ def test_page_has_no_serious_accessibility_violation(browser, built_book, page, 
     with serve(built_book) as url:
         browser.get(f"{url}/{page}")
         set_theme(browser, theme)
+        browser.refresh()   # the mode applied as the page loads, not mid-transition (contrast)
         wait_for_maths(browser)
+        browser.execute_async_script("Promise.all(document.getAnimations().map((a) => a.finished))"
+                                     ".then(() => arguments[0](true))")
         assert axe_violations(browser) == []
 
 

@@ -159,8 +159,8 @@ def diagnose(name: str, fn: Callable) -> Verdict:
 def check(name: str, fn: Callable) -> None:
     """Run your function ``fn`` for exercise ``name`` against the book's own code on random
     inputs and print its verdict: ✓, or ✗ with the known mistake it looks like (one
-    message, wrapped to the book's 76 columns)."""
-    print(textwrap.fill(diagnose(name, fn).message, 76, subsequent_indent="  "))
+    message, wrapped to fit the exercise boxes of the book)."""
+    print(textwrap.fill(diagnose(name, fn).message, 72, subsequent_indent="  "))
 
 
 # =========================================================================== the exercises
