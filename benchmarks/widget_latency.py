@@ -18,6 +18,7 @@
 3. The weight of each built page (HTML + the images it shows), if the book has been built.
 """
 
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -104,10 +105,10 @@ def report(name: str, times: list) -> None:
           f"(event {worst + 1} of {len(times)}; target < 16 ms)")
 
 
-def page_widgets(digits, models) -> None:
-    parts = {"draw": web.draw_digit(models["vae"], digits, models["vae-2d"]),
-             "maps": web.latent_maps(models["ae-2d"], models["vae-2d"], digits),
-             "sliders": web.decoder_sliders(models["vae"], digits)}
+@contextlib.contextmanager
+def widget_page(parts: dict):
+    """Headless Chromium on a page holding the static widgets ``parts`` (name -> widget), with
+    the MEASURE listener installed; closed on the way out."""
     web.forget()
     body = "\n".join(w._repr_html_() for w in parts.values())
     with tempfile.TemporaryDirectory() as folder:
@@ -118,18 +119,26 @@ def page_widgets(digits, models) -> None:
         try:
             driver.get(page.as_uri())
             driver.execute_script(MEASURE)
-            draw = driver.find_element("id", parts["draw"].root_id)
-            pad = draw.find_element("css selector", ".vae-w-pad")
-            report("draw a digit", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
-            maps = driver.find_element("id", parts["maps"].root_id).find_elements("css selector", ".vae-w-map")
-            report("latent maps (hover)", event_times(
-                driver, lambda: [hover_path(driver, canvas, spiral(100, turns=2)) for canvas in maps]))
-            sliders = driver.find_element("id", parts["sliders"].root_id)
-            pad = sliders.find_element("css selector", ".vae-w-pad")
-            report("sliders' drawing pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
-            fidelity(driver, parts, digits, models)
+            yield driver
         finally:
             driver.quit()
+
+
+def page_widgets(digits, models) -> None:
+    parts = {"draw": web.draw_digit(models["vae"], digits, models["vae-2d"]),
+             "maps": web.latent_maps(models["ae-2d"], models["vae-2d"], digits),
+             "sliders": web.decoder_sliders(models["vae"], digits)}
+    with widget_page(parts) as driver:
+        draw = driver.find_element("id", parts["draw"].root_id)
+        pad = draw.find_element("css selector", ".vae-w-pad")
+        report("draw a digit", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+        maps = driver.find_element("id", parts["maps"].root_id).find_elements("css selector", ".vae-w-map")
+        report("latent maps (hover)", event_times(
+            driver, lambda: [hover_path(driver, canvas, spiral(100, turns=2)) for canvas in maps]))
+        sliders = driver.find_element("id", parts["sliders"].root_id)
+        pad = sliders.find_element("css selector", ".vae-w-pad")
+        report("sliders' drawing pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+        fidelity(driver, parts, digits, models)
     kb = {name: w.weight_kb for name, w in parts.items()}
     print("weights and data per widget shown alone: " + ", ".join(f"{k} {v:.0f} kB" for k, v in kb.items()))
 
@@ -188,50 +197,39 @@ def new_chapter_widgets(digits) -> None:
     parts = {"conditional": web.conditional_sliders(cvae, digits),
              "likelihood": web.likelihood_pad(models, metrics.log_likelihoods(models, sets, k=10),
                                                [digits, clothes])}
-    web.forget()
-    body = "\n".join(w._repr_html_() for w in parts.values())
-    with tempfile.TemporaryDirectory() as folder:
-        page = Path(folder) / "widgets.html"
-        page.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body}</body></html>',
-                        encoding="utf-8")
-        driver = open_chromium(1280, 1000)
-        try:
-            driver.get(page.as_uri())
-            driver.execute_script(MEASURE)
-            root = driver.find_element("id", parts["conditional"].root_id)
-            pad = root.find_element("css selector", ".vae-w-pad")
-            report("conditional: pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
-            slider = root.find_elements("css selector", "input[type=range]")[0]
-            driver.execute_script("arguments[0].focus()", slider)
-            report("conditional: slider", event_times(
-                driver, lambda: [slider.send_keys(Keys.ARROW_LEFT if i % 2 else Keys.ARROW_RIGHT) for i in range(60)]))
-            pad = driver.find_element("id", parts["likelihood"].root_id).find_element("css selector", ".vae-w-pad")
-            report("likelihood pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
-            h = "window.vaeTutorial.widgets[arguments[0]]"
-            twin = web.rounded(cvae, web._pick_format_conditional(cvae, digits))
-            worst = {"conditional decoder": 0.0, "conditional encoder (mu)": 0.0, "log p(x) estimate": 0.0}
-            for i, z in enumerate(torch.randn(50, cvae.latent_dim, generator=torch.Generator().manual_seed(0)) * 1.5):
-                got = driver.execute_script(f"return Array.from({h}.decode(arguments[1], arguments[2]))",
-                                            parts["conditional"].root_id, z.tolist(), i % 10)
-                worst["conditional decoder"] = max(worst["conditional decoder"], abs(
-                    torch.tensor(got).numpy() - latent.decode(twin, z[None], i % 10).numpy().ravel()).max())
-            twins = [web.rounded(m, "int8").double() for m in models.values()]
-            for x, y in zip(digits.images("test")[:20], digits.test_labels[:20].tolist()):
-                got = driver.execute_script(f"return {h}.encode(arguments[1], arguments[2]).mu",
-                                            parts["conditional"].root_id, x.ravel().tolist(), y)
-                worst["conditional encoder (mu)"] = max(worst["conditional encoder (mu)"], abs(
-                    torch.tensor(got).numpy() - latent.encodings(twin, x[None], y)[0].numpy()).max())
-            for x in torch.cat([sets["digits"][:10], sets["clothes"][:10]]):
-                for i, model in enumerate(twins):
-                    got = driver.execute_script(f"return {h}.estimate(arguments[1], arguments[2]).estimate",
-                                                parts["likelihood"].root_id, i, x.ravel().tolist())
-                    expected = likelihood.importance_sampled_log_likelihood(model, x[None].double(), k=8,
-                                                                            batch_size=1, seed=0).item()
-                    worst["log p(x) estimate"] = max(worst["log p(x) estimate"], abs(got - expected))
-            print("chapters 11-12, page vs PyTorch (same rounded weights), max abs difference (target < 1e-4): "
-                  + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
-        finally:
-            driver.quit()
+    with widget_page(parts) as driver:
+        root = driver.find_element("id", parts["conditional"].root_id)
+        pad = root.find_element("css selector", ".vae-w-pad")
+        report("conditional: pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+        slider = root.find_elements("css selector", "input[type=range]")[0]
+        driver.execute_script("arguments[0].focus()", slider)
+        report("conditional: slider", event_times(
+            driver, lambda: [slider.send_keys(Keys.ARROW_LEFT if i % 2 else Keys.ARROW_RIGHT) for i in range(60)]))
+        pad = driver.find_element("id", parts["likelihood"].root_id).find_element("css selector", ".vae-w-pad")
+        report("likelihood pad", event_times(driver, lambda: pointer_path(driver, pad, spiral(200))))
+        h = "window.vaeTutorial.widgets[arguments[0]]"
+        twin = web.rounded(cvae, web._pick_format_conditional(cvae, digits))
+        worst = {"conditional decoder": 0.0, "conditional encoder (mu)": 0.0, "log p(x) estimate": 0.0}
+        for i, z in enumerate(torch.randn(50, cvae.latent_dim, generator=torch.Generator().manual_seed(0)) * 1.5):
+            got = driver.execute_script(f"return Array.from({h}.decode(arguments[1], arguments[2]))",
+                                        parts["conditional"].root_id, z.tolist(), i % 10)
+            worst["conditional decoder"] = max(worst["conditional decoder"], abs(
+                torch.tensor(got).numpy() - latent.decode(twin, z[None], i % 10).numpy().ravel()).max())
+        twins = [web.rounded(m, "int8").double() for m in models.values()]
+        for x, y in zip(digits.images("test")[:20], digits.test_labels[:20].tolist()):
+            got = driver.execute_script(f"return {h}.encode(arguments[1], arguments[2]).mu",
+                                        parts["conditional"].root_id, x.ravel().tolist(), y)
+            worst["conditional encoder (mu)"] = max(worst["conditional encoder (mu)"], abs(
+                torch.tensor(got).numpy() - latent.encodings(twin, x[None], y)[0].numpy()).max())
+        for x in torch.cat([sets["digits"][:10], sets["clothes"][:10]]):
+            for i, model in enumerate(twins):
+                got = driver.execute_script(f"return {h}.estimate(arguments[1], arguments[2]).estimate",
+                                            parts["likelihood"].root_id, i, x.ravel().tolist())
+                expected = likelihood.importance_sampled_log_likelihood(model, x[None].double(), k=8,
+                                                                        batch_size=1, seed=0).item()
+                worst["log p(x) estimate"] = max(worst["log p(x) estimate"], abs(got - expected))
+        print("chapters 11-12, page vs PyTorch (same rounded weights), max abs difference (target < 1e-4): "
+              + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
     print("weights and data per widget shown alone: " +
           ", ".join(f"{k} {w.weight_kb:.0f} kB" for k, w in parts.items()))
 
