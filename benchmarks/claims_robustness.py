@@ -2,8 +2,8 @@
 
 Readers check the book on data nobody here has seen: MNIST's real test split, with weights
 trained on all 60,000 training digits. A sentence that compares two things holds there only if
-its margin keeps its sign when the data moves. So every claim of ``tests/test_claims.py`` (the
-same functions the tests assert) is measured in many *worlds*:
+its margin keeps its sign when the data moves. So every claim of ``claims/chapters.py`` (the
+same functions ``tests/test_claims.py`` asserts) is measured in many *worlds*:
 
 - models trained on the 4,000 offline digits, and on mnist-dev's 50,000 training digits
   (``--data offline`` / ``--data dev``); the clothes-only claims on Fashion-MNIST
@@ -19,10 +19,12 @@ it holds) goes into a results file, one JSON line per world and claim; a rerun s
 there, so the heavy part resumes where it stopped. ``--report`` prints each check's worst margin
 as the markdown table BENCHMARKS.md keeps.
 
-    nice -n 10 python benchmarks/claims_robustness.py --data offline   # trains 3 x 11 models
-    nice -n 10 python benchmarks/claims_robustness.py --data dev       # the same on 50,000 digits
-    nice -n 10 python benchmarks/claims_robustness.py --data fashion
-    python benchmarks/claims_robustness.py --report
+    nice -n 10 python -m benchmarks.claims_robustness --data offline   # trains 3 x 11 models
+    nice -n 10 python -m benchmarks.claims_robustness --data dev       # the same on 50,000 digits
+    nice -n 10 python -m benchmarks.claims_robustness --data fashion
+    python -m benchmarks.claims_robustness --report
+
+(from the repository's root: ``-m`` puts it on the path, so ``claims`` imports as a package).
 
 ``--data dev`` reads full-size MNIST from $VAE_TUTORIAL_FULL_DATA (default ../shared/mnist-dev).
 After a claim's checks change, ``--redo NAME`` drops its rows so the next run measures it again;
@@ -46,11 +48,11 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from claims.chapters import CLAIMS, World
+from vae_tutorial import data
+from vae_tutorial.support.paths import cache_dir
 
-from vae_tutorial import data  # noqa: E402
-from vae_tutorial.support.paths import cache_dir  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEV_DATA = os.environ.get("VAE_TUTORIAL_FULL_DATA") or str(ROOT.parent / "shared" / "mnist-dev")
 
@@ -86,7 +88,6 @@ def load(which: str):
 
 def worlds(which: str, seeds, resamples: int):
     """(seed, tag, World) for every world of one ``--data`` choice."""
-    import test_claims as tc
 
     digits, clothes = load(which)
     own_clothes = (clothes.test_images, clothes.test_labels)
@@ -106,26 +107,24 @@ def worlds(which: str, seeds, resamples: int):
             sets += [(f"resample-{b}", resample(*own, seed=b), resample(*own_clothes, seed=b), b)
                      for b in range(1, resamples + 1)]
         for tag, held, held_clothes, points_seed in sets:
-            yield seed, tag, tc.World(digits, seed, held, clothes, held_clothes, points_seed, tag)
+            yield seed, tag, World(digits, seed, held, clothes, held_clothes, points_seed, tag)
 
 
 def claims_for(which: str):
-    import test_claims as tc
 
     wanted = (lambda needs: needs == ("clothes",)) if which == "fashion" else \
         (lambda needs: "digits" in needs)
-    return {name: c for name, c in tc.CLAIMS.items() if wanted(c.needs)}
+    return {name: c for name, c in CLAIMS.items() if wanted(c.needs)}
 
 
 def forget(results: Path, names) -> None:
-    """Drop the rows of claims ``names`` (and of claims no longer in tests/test_claims.py) from
+    """Drop the rows of claims ``names`` (and of claims no longer in claims/chapters.py) from
     ``results``, so that the next run measures them again."""
-    import test_claims as tc
 
     if not results.exists():
         return
     keep = [line for line in results.read_text().splitlines()
-            if json.loads(line)["claim"] in tc.CLAIMS and json.loads(line)["claim"] not in names]
+            if json.loads(line)["claim"] in CLAIMS and json.loads(line)["claim"] not in names]
     results.write_text("".join(line + "\n" for line in keep))
 
 
@@ -158,9 +157,8 @@ def measure(which: str, seeds, resamples: int, results: Path) -> None:
 
 def report(results: Path, markdown: bool = True) -> None:
     """Each check's worst margin over every world in ``results``."""
-    import test_claims as tc
 
-    rows = [row for row in map(json.loads, results.read_text().splitlines()) if row["claim"] in tc.CLAIMS]
+    rows = [row for row in map(json.loads, results.read_text().splitlines()) if row["claim"] in CLAIMS]
     by_check: dict = defaultdict(list)
     errors = defaultdict(int)
     for row in rows:

@@ -16,7 +16,7 @@ import statistics
 import time
 
 from vae_tutorial import data
-from vae_tutorial.support import sources
+from vae_tutorial.data.images import fingerprint
 
 
 def _median_seconds(run, rounds: int) -> float:
@@ -35,7 +35,7 @@ def main() -> None:
     digits = data.load_mnist(quiet=True)   # warms the file cache
     print(f"{digits.describe()}")
     load = _median_seconds(lambda: data.load_mnist(quiet=True).identity(), rounds)
-    hashed = _median_seconds(lambda: sources.fingerprint(digits.train_images, digits.train_labels), rounds)
+    hashed = _median_seconds(lambda: fingerprint(digits.train_images, digits.train_labels), rounds)
     print(f"load + identity: {load:.3f} s; the fingerprint alone: {hashed:.3f} s "
           f"({hashed / load:.0%} of the load), median of {rounds}")
 

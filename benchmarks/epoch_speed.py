@@ -3,7 +3,7 @@
 The reference is written the way most VAE examples are (pytorch/examples' vae/main.py):
 torchvision ``datasets.MNIST`` with ``ToTensor`` through a ``DataLoader``, batch 128, a
 784-400-20 MLP VAE, Adam 1e-3, BCE summed over pixels. The package trains the same model
-(``ModelConfig(hidden_dims=(400,), latent_dim=20)``, loss "bce") with ``train.fit``.
+(``ModelConfig(hidden_dims=(400,), latent_dim=20)``, loss "bce") with ``fitting.fit``.
 
 Full MNIST is used when the package finds it; otherwise the offline digits' training part
 is tiled to 60,000 images and written as IDX files so that torchvision reads them too.
@@ -40,9 +40,10 @@ import torch.nn.functional as F
 from vae_tutorial import data as vdata
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.support import idx
+from vae_tutorial.fitting import evaluate_loss, fit, step_for
+from vae_tutorial.runs import build as build_model
 from vae_tutorial.support.devices import pick_device
-from vae_tutorial.support.runs import build as build_model
-from vae_tutorial.train import TrainConfig, evaluate_loss, fit
+from vae_tutorial.train import TrainConfig
 
 N_IMAGES = 60_000
 
@@ -182,7 +183,9 @@ def gemm_floor(model: nn.Module, batch: int) -> dict:
 
 def profile(recipe: str, rounds: int, batch: int | None = None) -> None:
     from vae_tutorial import book
-    from vae_tutorial.train import as_float, batch_loss
+
+    def as_float(images):
+        return images.unsqueeze(1).float() / 255   # train_epoch's first line
 
     images = torch.randint(0, 256, (N_IMAGES, 28, 28), dtype=torch.uint8)   # values do not matter
     labels = torch.randint(0, 10, (N_IMAGES,))
@@ -191,18 +194,19 @@ def profile(recipe: str, rounds: int, batch: int | None = None) -> None:
     model = build_model(config.model, seed=0).train()
     idx = torch.randperm(N_IMAGES)[:config.batch_size]
     x, y = as_float(images[idx]), labels[idx]
+    step = step_for(model, config.loss, config.beta)
     optimizers = {name: torch.optim.Adam(model.parameters(), lr=1e-9, **kw) for name, kw in
                   (("for-loop", {"foreach": False}), ("foreach", {"foreach": True}),
                    ("fused", {"fused": True}))}
 
     def backward():
-        batch_loss(model, x, y, config).total.backward()
+        step(model, x, y).total.backward()
 
     floor = gemm_floor(model, config.batch_size)
     parts = {
         "batch: index, to float": lambda: as_float(images[idx]),
         "forward": lambda: model(x),
-        "forward + loss": lambda: batch_loss(model, x, y, config),
+        "forward + loss": lambda: step(model, x, y),
         "forward + loss + backward": backward,
         **{f"Adam step ({name})": opt.step for name, opt in optimizers.items()},
         "zero_grad": optimizers["fused"].zero_grad,
@@ -266,7 +270,7 @@ def bce(rounds: int) -> None:
     x = torch.rand(128, 1, 28, 28)
     plain = losses.reconstruction_loss(logits, x, "bce", reduction="none")
     assert torch.allclose(plain, CustomBCE.apply(logits, x), rtol=1e-5), "the two BCEs disagree"
-    model = VAE(ModelConfig(kind="vae", latent_dim=20, hidden_dims=(400,)))
+    model = VAE(latent_dim=20, hidden_dims=(400,))
     opt = torch.optim.Adam(model.parameters(), lr=1e-9)
 
     def loss_only(f):

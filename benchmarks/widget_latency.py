@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from vae_tutorial import book, data, widgets
-from vae_tutorial.support import web
+from vae_tutorial.widgets import static as web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from headless import open_chromium, stroke  # noqa: E402

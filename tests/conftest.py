@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from vae_tutorial import data
-from vae_tutorial.support import errors, idx, sources
+from vae_tutorial.data import sources
+from vae_tutorial.support import errors, idx
 import build_stamp  # book/_ext (pyproject's pythonpath): the Sphinx extension that stamps builds
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from vae_tutorial import book, data
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.train import TrainConfig
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import checkpoint_path
+from vae_tutorial.runs import checkpoint_path
 
 
 def test_recipes_share_one_configuration_per_name(mnist_root):
@@ -53,10 +53,11 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from vae_tutorial import metrics  # noqa: E402
 import torch  # noqa: E402
 
-from vae_tutorial.support import cache, runs, sources  # noqa: E402
+from vae_tutorial import runs  # noqa: E402
+from vae_tutorial.data import sources  # noqa: E402
+from vae_tutorial.support import cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = json.loads((cache.PRETRAINED_DIR / "MANIFEST.json").read_text())
@@ -74,18 +75,22 @@ def _variant(entry) -> data.ImageData:
 
 def test_every_shipped_recipe_is_in_the_manifest_under_the_name_readers_compute():
     models = [e for e in MANIFEST if not e["recipe"].startswith("judge-")]
+    named = lambda overrides: {k: runs.step_name(v) if k == "step" else v  # noqa: E731
+                               for k, v in overrides.items()}
     assert [(e["recipe"], e["overrides"], e["data"]["dataset"], e["first"]) for e in models] == \
-        [tuple(s) for s in book.SHIPPED]
+        [(name, named(overrides), dataset, first) for name, overrides, dataset, first in book.SHIPPED]
     for entry in models:
-        config = book.config(entry["recipe"], _variant(entry), **entry["overrides"])
-        description = runs._description(config, entry["data"])
+        overrides = dict(entry["overrides"])
+        step = overrides.pop("step", "")
+        config = book.config(entry["recipe"], _variant(entry), **overrides)
+        description = runs._description(config, entry["data"], step)
         assert entry["file"] == cache.entry_name(runs._label(config), description)
         payload = cache.read(cache.PRETRAINED_DIR / entry["file"])   # finite, our format
         assert payload["description"] == description and payload["history"]["test_loss"] == []
     judges = {e["data"]["dataset"]: e for e in MANIFEST if e["recipe"].startswith("judge-")}
     assert set(judges) == {"mnist", "fashion-mnist"}
     for dataset, entry in judges.items():   # the judge is a model like the others, by its recipe
-        config = metrics.judge_config(_variant({"data": {"dataset": dataset}, "first": None}))
+        config = book.judge_config(_variant({"data": {"dataset": dataset}, "first": None}))
         assert entry["file"] == cache.entry_name(runs._label(config), runs._description(config, entry["data"]))
     shipped = {p.name for p in cache.PRETRAINED_DIR.glob("*.pt")}
     assert shipped == {e["file"] for e in MANIFEST}, "every shipped file is listed, and only those"
@@ -106,7 +111,7 @@ def test_the_published_mnist_finds_its_shipped_models_and_judge(tmp_path, monkey
         if dataset == "mnist":
             got = book.trained(name, digits if first is None else digits.first(first), **overrides)
             assert got.origin == "shipped", name
-    metrics.judge_for(digits)
+    book.judge(digits)
 
 
 def test_fashion_mnist_from_debian_finds_its_shipped_models(monkeypatch):

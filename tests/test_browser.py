@@ -25,8 +25,8 @@ from conftest import ROOT, use_book_cache
 from headless import CHROMEDRIVER, CHROMIUM, SEVEN, open_chromium, stroke
 from vae_tutorial import book, data, latent, losses
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support import web
-from vae_tutorial.support.runs import build as build_model
+from vae_tutorial.widgets import static as web
+from vae_tutorial.runs import build as build_model
 
 PLACEHOLDERS = ("Loading widget", "HBox(children=", "VBox(children=", "interactive(children=",
                 "FloatSlider(", "Error displaying widget")

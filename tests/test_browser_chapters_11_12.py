@@ -13,9 +13,9 @@ from headless import SEVEN, stroke
 from test_browser import browser, handle, js_errors, move_slider, open_page, shown_image  # noqa: F401
 from vae_tutorial import data, latent, likelihood, metrics
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support import web
+from vae_tutorial.widgets import static as web
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import build as build_model
+from vae_tutorial.runs import build as build_model
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,10 @@ import pytest
 import torch
 
 from conftest import files_in, flat, make_split, write_idx_dataset
-from vae_tutorial import data, metrics, train
-from vae_tutorial.support import cache, idx, paths, runs, sources
+from vae_tutorial import book, data, train
+from vae_tutorial import runs
+from vae_tutorial.data import images, sources
+from vae_tutorial.support import cache, idx, paths
 from vae_tutorial.support.errors import TrainingError
 from vae_tutorial.models import ModelConfig
 
@@ -72,17 +74,17 @@ def test_the_judge_is_never_served_for_other_data(tmp_path, monkeypatch):
     a = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
     b = data.load_mnist(_folder(tmp_path, "b", seed_shift=1), quiet=True)
     calls = _trains(monkeypatch)
-    metrics.judge_for(a)
-    metrics.judge_for(a)
+    book.judge(a)
+    book.judge(a)
     assert len(calls) == 1
-    metrics.judge_for(b)
+    book.judge(b)
     assert len(calls) == 2
 
 
 def test_the_fingerprint_is_hashed_from_the_content_once_per_load(tmp_path, monkeypatch, isolated_cache):
     root = _folder(tmp_path, "a")
-    calls, real = [], sources.fingerprint
-    monkeypatch.setattr(sources, "fingerprint", lambda *a: calls.append(1) or real(*a))
+    calls, real = [], images.fingerprint
+    monkeypatch.setattr(images, "fingerprint", lambda *a: calls.append(1) or real(*a))
     digits = data.load_mnist(root, quiet=True)
     assert digits.identity() == digits.identity() and len(calls) == 1
     assert data.load_mnist(root, quiet=True).fingerprint == digits.fingerprint and len(calls) == 2
@@ -99,7 +101,7 @@ def test_a_cache_folder_that_cannot_be_written_costs_a_warning_not_the_model(
     assert trained.path is None and isinstance(trained.model, torch.nn.Module)
     err = flat(capsys.readouterr().err)
     assert "nothing is cached" in err and "VAE_TUTORIAL_CACHE" in err and "Traceback" not in err
-    judged = metrics.judge_for(digits)
+    judged = book.judge(digits)
     assert 0 <= judged.accuracy <= 1
     assert "nothing is cached" in flat(capsys.readouterr().err)
 
@@ -110,7 +112,7 @@ def test_damaged_entries_are_reported_and_retrained_never_served(damage, tmp_pat
     good = runs.train_or_load(SMALL, digits, progress=False)
     payload = torch.load(good.path, weights_only=True)
     if damage == "nan-weights":
-        payload["state_dict"]["decoder.0.weight"][0, 0] = float("nan")
+        payload["state_dict"]["decode_logits.0.weight"][0, 0] = float("nan")
     elif damage == "no-data-source":
         del payload["data_source"], payload["data_variant"]
     elif damage == "no-description":

@@ -2,6 +2,7 @@ import io
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,7 @@ import torch
 
 from conftest import files_in, unprivileged
 from vae_tutorial.support import cache, idx
-from vae_tutorial.support.runs import load_checkpoint, save_checkpoint
+from vae_tutorial.runs import load_checkpoint, save_checkpoint
 from vae_tutorial import __main__ as cli
 from vae_tutorial.__main__ import main
 
@@ -334,6 +335,9 @@ def test_a_strict_output_encoding_in_a_real_process(tmp_path):
 
 INTERRUPT_WHILE_IMPORTING = """
 import os, runpy, signal, sys
+# Ctrl-C as a terminal delivers it, even when pytest itself runs with SIGINT ignored (started in
+# the background by a script: `python -m pytest &`), which a child would otherwise inherit
+signal.signal(signal.SIGINT, signal.default_int_handler)
 class InterruptAtTorch:                      # Ctrl-C, at the moment torch starts loading
     def find_spec(self, name, path=None, target=None):
         if name == "torch":
@@ -345,9 +349,13 @@ runpy.run_module("vae_tutorial", run_name="__main__", alter_sys=True)
 """
 
 
-def test_ctrl_c_while_the_imports_load_is_one_line():
+@pytest.mark.parametrize("parent", ["default", "ignores SIGINT"])
+def test_ctrl_c_while_the_imports_load_is_one_line(parent):
+    """Also when the tests run with SIGINT ignored (``nohup python -m pytest &``): the child
+    starts with SIGINT ignored then, and must set it as a terminal has it."""
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if parent != "default" else None
     result = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_IMPORTING], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
+                            text=True, timeout=300, preexec_fn=ignore)
     err = result.stderr.strip()
     assert result.returncode == 130 and _one_line(err) and "interrupted" in err
 
@@ -387,7 +395,7 @@ import json, sys
 from vae_tutorial import data, train
 from vae_tutorial.__main__ import main
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support.runs import train_or_load
+from vae_tutorial.runs import train_or_load
 small = train.TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,)), epochs=1)
 api = train_or_load(small, data.load_mnist(sys.argv[1], quiet=True), progress=False)
 offline = main(["train", "--epochs", "1", "--hidden-dims", "16", "--latent-dim", "2", "--out", sys.argv[2]])

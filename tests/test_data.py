@@ -6,7 +6,8 @@ import torch
 
 from conftest import OFFLINE_DIGITS, flat, make_split, write_idx_dataset
 from vae_tutorial import data
-from vae_tutorial.support import idx, sources
+from vae_tutorial.data import sources
+from vae_tutorial.support import idx
 from vae_tutorial.support.errors import DataError
 
 

@@ -5,6 +5,8 @@ library error (KeyError, IndexError, a matplotlib or scikit-learn ValueError).""
 
 from __future__ import annotations
 
+import copy
+
 import inspect
 import math
 
@@ -19,8 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from vae_tutorial import book, data, latent, likelihood, metrics, plots, show, widgets  # noqa: E402
 from vae_tutorial.models import Classifier, ModelConfig  # noqa: E402
 from vae_tutorial.support.errors import TutorialError  # noqa: E402
-from vae_tutorial.support.runs import build  # noqa: E402
-from vae_tutorial.train import History  # noqa: E402
+from vae_tutorial.runs import build  # noqa: E402
+from vae_tutorial.fitting import History  # noqa: E402
 
 VAE = build(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,)), seed=0).eval()
 AE = build(ModelConfig(kind="ae", latent_dim=2, hidden_dims=(16,)), seed=0).eval()
@@ -49,7 +51,7 @@ STEPS = History(step_reconstruction=[50.0, 40.0], step_kl=[1.0, 2.0])
 
 
 def _diverged(model):
-    twin = build(model.config, seed=0).eval()
+    twin = copy.deepcopy(model).eval()
     with torch.no_grad():
         for p in twin.parameters():
             p.mul_(1e30)                             # finite weights whose outputs overflow
@@ -89,8 +91,8 @@ REFUSED = {
     "metrics.cluster_report: no models": lambda: metrics.cluster_report({}, DIGITS),
     "metrics.cluster_report: not an ImageData": lambda: metrics.cluster_report({"vae": VAE}, X),
     "metrics.prior_report: no models": lambda: metrics.prior_report({}, DIGITS, JUDGE),
-    "metrics.judge_config: not an ImageData": lambda: metrics.judge_config("mnist"),
-    "metrics.judge_for: not an ImageData": lambda: metrics.judge_for("mnist"),
+    "book.judge_config: not an ImageData": lambda: book.judge_config("mnist"),
+    "book.judge: not an ImageData": lambda: book.judge("mnist"),
     "metrics.judge_samples: no images": lambda: metrics.judge_samples(JUDGE, NONE),
     "metrics.judge_samples: threshold 2": lambda: metrics.judge_samples(JUDGE, X, threshold=2.0),
     "metrics.Judge.read: NaN images": lambda: JUDGE.read(NAN_IMAGES),
@@ -333,6 +335,7 @@ def _public(module) -> list[str]:
 
 
 NOT_USERS_DATA = {"data.ImageData.describe",   # takes nothing but itself
+                  "show.lesson",               # takes nothing: the package's own code
                   "metrics.degree_table"}      # takes nothing: the book's own words of degree
 
 

@@ -9,7 +9,7 @@ import torch
 from vae_tutorial import latent
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import build
+from vae_tutorial.runs import build
 
 
 def _model(kind="vae", latent_dim=5):

@@ -12,7 +12,7 @@ from torch import nn
 from vae_tutorial import likelihood, models
 from vae_tutorial.losses import vae_loss
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import build
+from vae_tutorial.runs import build
 
 GRID = torch.linspace(-12, 12, 24001, dtype=torch.float64)
 
@@ -31,7 +31,7 @@ def tiny_vae(mu: float, sigma: float, seed: int = 0) -> models.VAE:
         for head, value in ((vae.fc_mu, mu), (vae.fc_logvar, 2 * math.log(sigma))):
             head.weight.zero_()
             head.bias.fill_(value)
-        hidden, out = _linears(vae.decoder)
+        hidden, out = _linears(vae.decode_logits)
         hidden.weight.fill_(1.0)
         hidden.bias.fill_(20.0)
         out.weight.copy_(0.08 * torch.randn(784, 1, generator=g))
@@ -47,7 +47,7 @@ def binary_images(n: int, seed: int) -> torch.Tensor:
 @torch.no_grad()
 def by_quadrature(vae: models.VAE, x: torch.Tensor, mu: float, sigma: float) -> tuple[float, float]:
     """(log p(x), ELBO) for one image, integrated on GRID."""
-    logits = vae.decoder(GRID.float()[:, None]).double()                 # (G, 1, 28, 28)
+    logits = vae.decode_logits(GRID.float()[:, None]).double()                 # (G, 1, 28, 28)
     log_px_z = (x.double() * logits - nn.functional.softplus(logits)).flatten(1).sum(1)
     log_pz = -0.5 * (math.log(2 * math.pi) + GRID ** 2)
     dz = float(GRID[1] - GRID[0])
@@ -89,8 +89,8 @@ def test_the_elbo_is_the_books_negative_elbo_with_its_sign_flipped():
     torch.manual_seed(1)
     with torch.no_grad():
         logits, mu, logvar = vae(x)
-        book = vae_loss(logits, x, mu, logvar, "bce", beta=1.0).total
-    assert abs(ours.item() + book.item()) < 0.5  # two single-sample averages over 400 images
+        books = vae_loss(logits, x, mu, logvar, "bce", beta=1.0).total
+    assert abs(ours.item() + books.item()) < 0.5  # two single-sample averages over 400 images
 
 
 def test_one_sample_is_the_elbo_in_expectation_and_more_samples_climb_towards_log_px(case):
@@ -155,7 +155,7 @@ def test_a_seed_fixes_the_draws():
 
 def test_bad_input_says_what_to_do():
     vae, x = tiny_vae(0.0, 1.0), binary_images(2, seed=0)
-    ae = models.build_model(models.ModelConfig(kind="ae"))
+    ae = models.Autoencoder()
     with pytest.raises(ConfigError, match="needs a VAE"):
         likelihood.importance_sampled_log_likelihood(ae, x)
     with pytest.raises(ConfigError, match="k .samples per image. must be a whole number >= 1"):

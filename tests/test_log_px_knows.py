@@ -8,7 +8,7 @@ import torch
 from vae_tutorial import data, metrics
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import build
+from vae_tutorial.runs import build
 
 
 def test_auroc_is_the_chance_that_an_inside_score_beats_an_outside_one():

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from vae_tutorial import data, latent, metrics
+from vae_tutorial import book, data, latent, metrics
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support import runs
+from vae_tutorial import runs
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support.runs import build as build_model
+from vae_tutorial.runs import build as build_model
 
 
 def _clusters(n=300, spread=0.1, seed=0):
@@ -61,10 +61,10 @@ def test_the_judge_learns_with_the_same_fit_and_is_cached(mnist_root, monkeypatc
     d = data.load_mnist(mnist_root, quiet=True)
     calls, real = [], runs.fit
     monkeypatch.setattr(runs, "fit", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
-    first = metrics.judge_for(d, epochs=30)
+    first = book.judge(d, epochs=30)
     assert first.accuracy > 0.5  # the synthetic classes are squares at different places
     assert len(calls) == 1 and calls[0].model.kind == "classifier"   # train.fit, as for the VAEs
-    again = metrics.judge_for(d, epochs=30)
+    again = book.judge(d, epochs=30)
     assert again.accuracy == first.accuracy and len(calls) == 1
 
 
@@ -121,7 +121,7 @@ def test_classifier_training_ignores_the_global_random_state(mnist_root, isolate
         torch.manual_seed(global_seed)  # a chapter's earlier cells leave the global RNG anywhere
         for cached in (isolated_cache / "models").glob("judge-*"):
             cached.unlink()
-        weights.append(metrics.judge_for(d, epochs=3).model.state_dict())
+        weights.append(book.judge(d, epochs=3).model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
@@ -379,6 +379,6 @@ def test_hesitations_count_the_judges_two_best_guesses_as_unordered_pairs():
 
 def test_a_judge_seed_gives_another_judge(mnist_root):
     d = data.load_mnist(mnist_root, quiet=True)
-    assert metrics.judge_config(d, seed=1).seed == 1 and metrics.judge_config(d).seed == 0
-    first, other = (metrics.judge_for(d, epochs=2, seed=s).model.state_dict() for s in (0, 1))
+    assert book.judge_config(d, seed=1).seed == 1 and book.judge_config(d).seed == 0
+    first, other = (book.judge(d, epochs=2, seed=s).model.state_dict() for s in (0, 1))
     assert not all(torch.equal(first[k], other[k]) for k in first)

@@ -10,8 +10,8 @@ import torch  # noqa: E402
 from vae_tutorial import plots  # noqa: E402
 from vae_tutorial.support import figures  # noqa: E402
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support.runs import build as build_model  # noqa: E402
-from vae_tutorial.train import History  # noqa: E402
+from vae_tutorial.runs import build as build_model  # noqa: E402
+from vae_tutorial.fitting import History  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,11 @@ import pytest
 import torch
 
 from conftest import flat
-from vae_tutorial import data, latent, train
-from vae_tutorial.models import ModelConfig, build_model
-from vae_tutorial.support import devices, inputs, runs
+from vae_tutorial import data, fitting, latent, train
+from vae_tutorial.models import ModelConfig
+from vae_tutorial.runs import build as build_model
+from vae_tutorial import runs
+from vae_tutorial.support import devices, inputs
 from vae_tutorial.support.errors import ConfigError, TrainingError
 
 SMALL = ModelConfig(kind="vae", latent_dim=2, hidden_dims=(32,))
@@ -23,7 +25,7 @@ def _config(**kw):
 
 def test_short_run_lowers_loss():
     digits = data.load_mnist(quiet=True)
-    history = train.fit(build_model(SMALL), digits, _config(epochs=4, loss="bce"), progress=False)
+    history = fitting.fit(build_model(SMALL), digits, _config(epochs=4, loss="bce"), progress=False)
     assert len(history.train_loss) == 4 and len(history.test_loss) == 4
     assert history.train_loss[-1] < 0.8 * history.train_loss[0]
     assert history.test_loss[-1] < history.test_loss[0]
@@ -35,12 +37,12 @@ def test_same_seed_same_history_bit_for_bit(small_data):
     for _ in range(2):
         torch.manual_seed(123)  # the same init; fit's own randomness comes from config.seed
         model = build_model(SMALL)
-        runs.append((train.fit(model, small_data, _config(), progress=False), model))
+        runs.append((fitting.fit(model, small_data, _config(), progress=False), model))
     assert runs[0][0].train_loss == runs[1][0].train_loss
     assert runs[0][0].test_loss == runs[1][0].test_loss
     assert all(torch.equal(a, b) for a, b in zip(runs[0][1].parameters(), runs[1][1].parameters()))
     torch.manual_seed(123)
-    other = train.fit(build_model(SMALL), small_data, _config(seed=1), progress=False)
+    other = fitting.fit(build_model(SMALL), small_data, _config(seed=1), progress=False)
     assert other.train_loss != runs[0][0].train_loss
 
 
@@ -66,9 +68,9 @@ def test_device_auto_prefers_cuda_then_mps(monkeypatch):
 def test_nan_loss_stops_with_clear_message(small_data):
     model = build_model(SMALL)
     with torch.no_grad():
-        model.decoder[0].weight.fill_(float("nan"))
+        model.decode_logits[0].weight.fill_(float("nan"))
     with pytest.raises(TrainingError, match=r"epoch 1.*smaller learning rate"):
-        train.fit(model, small_data, _config(), progress=False)
+        fitting.fit(model, small_data, _config(), progress=False)
 
 
 @pytest.mark.parametrize("kw, match", [

@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from vae_tutorial import data, latent, plots, widgets
-from vae_tutorial.support import web
+from vae_tutorial.widgets import kernel, static as web
 from vae_tutorial.support.errors import ConfigError
 from vae_tutorial.models import ModelConfig
-from vae_tutorial.support.runs import build as build_model
+from vae_tutorial.runs import build as build_model
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_javascript_ships_as_package_data():
     from setuptools.config.pyprojecttoml import read_configuration
     config = read_configuration(Path(__file__).resolve().parents[1] / "pyproject.toml")
     data_files = config["tool"]["setuptools"]["package-data"]["vae_tutorial"]
-    assert "support/js/*.js" in data_files and "support/js/*.css" in data_files
+    assert "widgets/js/*.js" in data_files and "widgets/js/*.css" in data_files
 
 
 def _code(text: str) -> str:
@@ -268,7 +268,7 @@ def test_sliders_decode_the_point_they_show(vae, small):
     sliders[0].value = 2.5
     assert image.value != before
     z = torch.tensor([[s.value for s in sliders]])
-    assert image.value == widgets._png(latent.decode(vae, z)[0])
+    assert image.value == kernel._png(latent.decode(vae, z)[0])
 
 
 def test_interpolation_runs_from_first_to_second(vae, small):
@@ -277,9 +277,9 @@ def test_interpolation_runs_from_first_to_second(vae, small):
     image = box.children[1]
     start = image.value
     first_of = lambda k: small.images("test")[small.test_labels == k][:1]  # noqa: E731
-    assert start == widgets._png(latent.reconstruct(vae, first_of(1))[0])   # t = 0: the first image
+    assert start == kernel._png(latent.reconstruct(vae, first_of(1))[0])   # t = 0: the first image
     t.value = 1.0
-    assert image.value == widgets._png(latent.reconstruct(vae, first_of(2))[0])   # t = 1: the second
+    assert image.value == kernel._png(latent.reconstruct(vae, first_of(2))[0])   # t = 1: the second
 
 
 def test_kl_explorer_redraws_for_each_slider():

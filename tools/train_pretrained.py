@@ -12,7 +12,7 @@ models trained so far, keyed by their configuration and data like any cache, so 
 1. rebuilds MNIST's 60,000 training digits from the development copy (tools/mnist_standin.py,
    MD5-checked) and takes Fashion-MNIST from Debian's package (the same files torchvision
    downloads);
-2. asks ``book.trained`` / ``metrics.train_classifier`` for every entry of ``book.SHIPPED``,
+2. asks ``book.trained`` / ``book.judge`` for every entry of ``book.SHIPPED`` and the judges,
    with ``pretrained=False`` and an empty cache, so the cache keys are the ones readers compute;
 3. copies each cache entry into ``vae_tutorial/support/pretrained/`` with float16 weights (half the
    size; the rounding changes the held-out -ELBO by a few hundredths of a nat, printed below) and
@@ -43,10 +43,10 @@ def main(dev_root: str, scratch: str | None = None) -> None:
     import torch
 
     from mnist_standin import build_standin
-    from vae_tutorial import book, data, metrics
+    from vae_tutorial import book, data
+    from vae_tutorial.fitting import evaluate_loss
+    from vae_tutorial.runs import step_name, train_or_load
     from vae_tutorial.support import cache
-    from vae_tutorial.support.runs import train_or_load
-    from vae_tutorial.train import evaluate_loss
 
     torch.set_num_threads(os.cpu_count() or 1)
     datasets = {"mnist": data.load_mnist(build_standin(dev_root, scratch / "standin")),
@@ -69,19 +69,20 @@ def main(dev_root: str, scratch: str | None = None) -> None:
         # the labels matter to the conditional VAE only
         before = evaluate_loss(trained.model, d.test_images, "bce", labels=d.test_labels, elbo=True).total
         after = evaluate_loss(rounded.model, d.test_images, "bce", labels=d.test_labels, elbo=True).total
-        manifest.append({"file": trained.path.name, "recipe": name, "overrides": overrides,
+        settings = {k: step_name(v) if k == "step" else v for k, v in overrides.items()}
+        manifest.append({"file": trained.path.name, "recipe": name, "overrides": settings,
                          "first": first, "data": d.identity(), "train_seconds": round(sum(trained.history.seconds), 1),
                          "elbo_change_from_float16": round(after - before, 4)})
-        print(f"{name} {overrides}: -ELBO on its test split (for MNIST inside the training set) {before:.2f} -> "
+        print(f"{name} {settings}: -ELBO on its test split (for MNIST inside the training set) {before:.2f} -> "
               f"{after:.2f} after rounding to float16", flush=True)
     for d in datasets.values():
-        trained = train_or_load(metrics.judge_config(d), d, pretrained=False)
+        trained = train_or_load(book.judge_config(d), d, pretrained=False)
         payload = cache.read(trained.path)
         payload["history"]["test_loss"] = []
         payload["state_dict"] = {k: v.half() for k, v in payload["state_dict"].items()}
         cache.write(out / trained.path.name, payload)
-        assert train_or_load(metrics.judge_config(d), d, verbose=False).origin == "shipped"
-        judge = metrics.judge_for(d)
+        assert train_or_load(book.judge_config(d), d, verbose=False).origin == "shipped"
+        judge = book.judge(d)
         manifest.append({"file": trained.path.name, "recipe": f"judge-{d.name}", "overrides": {},
                          "first": None, "data": d.identity(),
                          "train_seconds": round(sum(trained.history.seconds), 1)})

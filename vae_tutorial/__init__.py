@@ -1,10 +1,17 @@
 """vae_tutorial: the package behind the book "Variational autoencoders, step by step".
 
-The teaching files, each read beside its chapter: ``data`` (MNIST as tensors), ``models`` (the
-autoencoder and the VAE), ``losses`` (reconstruction and KL), ``train`` (the five-step loop) and
-``likelihood`` (the ELBO and log p(x)). What the chapters call to see and measure: ``book`` (the
-book's named models), ``latent``, ``metrics``, ``plots``, ``widgets``. Everything else, from
-data sources to the cache and the browser widgets, is in ``support``.
+A house with floors; each imports only from the floors below it.
+
+- The teaching files, each read beside its chapter: ``models`` (the autoencoder, the VAE and
+  its conditional and convolutional kin, the judge), ``losses`` (reconstruction and KL),
+  ``train`` (the five steps and the loop) and ``likelihood`` (the ELBO and log p(x)).
+- The chapters' helpers: ``data`` (MNIST as tensors), ``fitting`` (the loop run for every
+  epoch, with a seed and a history), ``latent``, ``metrics``, ``plots``, ``show``, ``bugs``
+  (chapter 10), ``exercises``.
+- The recipes and the one cache: ``book`` (the book's named models and the judge) and ``runs``
+  (``train_or_load``, checkpoints); ``widgets`` (everything a reader moves).
+- ``support``: what everything uses (paths, the cache's files, IDX files, errors, messages,
+  devices, seeds, input checks).
 """
 
 import importlib
@@ -13,13 +20,13 @@ import importlib
 # costs nothing until PyTorch is needed, so the command line can catch Ctrl-C while it loads.
 _EXPORTS = {
     "Autoencoder": "models", "VAE": "models", "ModelConfig": "models",
-    "TrainConfig": "train", "fit": "train",
-    "train_or_load": "support.runs", "TrainedModel": "support.runs",
+    "TrainConfig": "train", "fit": "fitting",
+    "train_or_load": "runs", "TrainedModel": "runs",
     "TutorialError": "support.errors", "DataError": "support.errors",
     "TrainingError": "support.errors", "ConfigError": "support.errors",
 }
-_MODULES = ("book", "data", "latent", "likelihood", "losses", "metrics", "models", "plots", "show",
-            "support", "train", "widgets")
+_MODULES = ("book", "bugs", "data", "exercises", "fitting", "latent", "likelihood", "losses",
+            "metrics", "models", "plots", "runs", "show", "support", "train", "widgets")
 
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"

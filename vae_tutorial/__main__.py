@@ -48,8 +48,9 @@ with _ctrl_c_waits():   # PyTorch takes seconds to load
     from .support.messages import printable
     from .support.paths import (FolderInUse, atomic_write_together, folder_lock, unwritable_reason,
                                 write_new_file)
-    from .support.runs import TrainedModel, build, load_checkpoint, memory_as_error, payload_of
-    from .train import TrainConfig, evaluate_loss, fit
+    from .fitting import evaluate_loss, fit
+    from .runs import TrainedModel, build, load_checkpoint, memory_as_error, payload_of
+    from .train import TrainConfig
 
 
 def _print(text: str, file=None) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from . import bugs
 from .data import ImageData, load_dataset
+from .metrics.judge import Judge
 from .models import ModelConfig
+from .runs import TrainedModel, train_or_load
 from .support import inputs
 from .support.errors import ConfigError
-from .support.runs import TrainedModel, train_or_load
 from .train import TrainConfig
 
 # The offline digits are 4,000 images, full MNIST 60,000: about the same number of
@@ -31,8 +33,8 @@ RECIPES: dict[str, TrainConfig] = {
     "ae-2d": TrainConfig(model=ModelConfig(kind="ae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-2d": TrainConfig(model=ModelConfig(kind="vae", latent_dim=2, hidden_dims=(96, 48))),
     "vae-bce": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5), loss="bce"),
-    # the book's VAE for SHORT_EPOCHS: chapter 10 trains its bugs (TrainConfig.bug) and their fixes
-    # with it, chapter 8's sweep its latent sizes (with loss="bce")
+    # the book's VAE for SHORT_EPOCHS: chapter 10 trains its bugs (a buggy step, step=...) and
+    # their fixes with it, chapter 8's sweep its latent sizes (with loss="bce")
     "vae-short": TrainConfig(model=ModelConfig(kind="vae", latent_dim=5)),
     # The conditional VAE (chapter 11): the BCE-trained VAE told each digit's label, so the two
     # share one loss and their held-out -ELBOs compare. Its latent numbers hold only the style:
@@ -57,7 +59,7 @@ LATENT_SIZES = (1, 2, 5, 10, 20)   # chapter 8's sweep
 # Chapter 10's two bugs that make the loss fall without limit blow up within a few dozen steps:
 # one epoch over this many training images (20 batches of 128) shows it, before any overflow.
 BUG_STEPS_IMAGES = 2560
-FREE_BITS = 0.5   # nats per latent dimension, chapter 10's cure for posterior collapse
+FREE_BITS = bugs.FREE_BITS   # nats per latent dimension, chapter 10's cure for posterior collapse
 SHIPPED: list[tuple[str, dict, str, int | None]] = [
     ("ae", {}, "mnist", None), ("vae", {}, "mnist", None), ("vae-bce", {}, "mnist", None),
     ("vae", {"beta": 0.0}, "mnist", None), ("vae", {"beta": 10.0}, "mnist", None),
@@ -72,13 +74,13 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
       for n in LATENT_SIZES],
     # chapter 10: the bugs, their fix, and posterior collapse with and without free bits
     ("vae-short", {}, "mnist", None),
-    ("vae-short", {"bug": "mean-over-pixels"}, "mnist", None),
-    ("vae-short", {"bug": "logvar-as-sigma"}, "mnist", None),
-    ("vae-short", {"bug": "kl-sign-flipped", "epochs": 1}, "mnist", BUG_STEPS_IMAGES),
-    ("vae-short", {"bug": "bce-on-minus-one-to-one", "loss": "bce", "epochs": 1}, "mnist",
+    ("vae-short", {"step": bugs.mean_over_pixels_step}, "mnist", None),
+    ("vae-short", {"step": bugs.logvar_as_sigma_step}, "mnist", None),
+    ("vae-short", {"step": bugs.kl_sign_flipped_step, "epochs": 1}, "mnist", BUG_STEPS_IMAGES),
+    ("vae-short", {"step": bugs.minus_one_to_one_step, "loss": "bce", "epochs": 1}, "mnist",
      BUG_STEPS_IMAGES),
     ("vae-short", {"beta": 10.0}, "mnist", None),
-    ("vae-short", {"beta": 10.0, "free_bits": FREE_BITS}, "mnist", None),
+    ("vae-short", {"beta": 10.0, "step": bugs.free_bits_step}, "mnist", None),
 ]
 
 
@@ -97,11 +99,12 @@ def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     return replace(base, **overrides)
 
 
-def trained(name: str, data: ImageData | None = None, pretrained: bool = True,
+def trained(name: str, data: ImageData | None = None, pretrained: bool = True, step=None,
             **overrides) -> TrainedModel:
     """Recipe ``name`` for ``data``, on the CPU: the package's shipped weights when they were
     trained on exactly this data, else this machine's cache, else trained now (with a progress
-    bar). ``pretrained=False`` skips the shipped weights. One line says which it was."""
+    bar). ``pretrained=False`` skips the shipped weights; ``step``: a training step other than
+    the model's own (chapter 10's ``bugs``). One line says which it was."""
     if name not in RECIPES:
         config(name, data)   # one line naming the recipes there are
     if data is None:
@@ -112,4 +115,20 @@ def trained(name: str, data: ImageData | None = None, pretrained: bool = True,
     except TypeError as err:   # an override that is no TrainConfig field
         raise ConfigError(f"book.trained({name!r}, ...): {err}; the settings are the fields of "
                           f"train.TrainConfig") from None
-    return train_or_load(chosen, data, pretrained=pretrained)
+    return train_or_load(chosen, data, pretrained=pretrained, step=step)
+
+
+def judge_config(data: ImageData, epochs: int | None = None, seed: int = 0) -> TrainConfig:
+    """The judge's recipe: 784 -> 256 -> 10, Adam 1e-3, batches of 128; 4 epochs over a full
+    training set, 25 over the 4,000 offline digits (about the same number of steps)."""
+    inputs.image_data(data, "the judge")
+    return TrainConfig(model=ModelConfig(kind="classifier", hidden_dims=(256,)), dataset=data.name,
+                       epochs=epochs or (4 if data.is_full else 25), seed=seed)
+
+
+def judge(data: ImageData, epochs: int | None = None, seed: int = 0) -> Judge:
+    """The judge for ``data``: from the one cache of trained models (the shipped weights, then
+    this machine's), else trained now on ``data``'s real training images (``epochs``, ``seed``:
+    other than the recipe's). Its accuracy is measured on ``data``'s held-out images every time."""
+    trained = train_or_load(judge_config(data, epochs, seed), data, verbose=False)
+    return Judge.measured(trained.model, data)

@@ -1,11 +1,11 @@
-"""Chapter 10's deliberate bugs: the mistakes VAE learners make most,
-written into the VAE's training step on purpose, so that the chapter can
-train each one and show what goes wrong.
+"""Chapter 10's deliberate bugs, and one cure: the mistakes VAE learners make
+most, each written into the book's code on purpose, so that the chapter can
+train it and show what goes wrong.
 
-The book's own models never come here (their TrainConfig.bug is "").
-Each bug is the book's code with one line changed, marked BUG; the
-chapter shows it. train.batch_loss hands a batch here when config.bug
-names one of BUGS.
+Each bug is the book's code with one line changed, marked BUG; the chapter
+shows it. Each becomes a training step (``train.vae_step`` with the one piece
+swapped) that the chapter passes in: ``book.trained("vae-short", digits,
+step=bugs.kl_sign_flipped_step)``. The book's own models never come here.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .losses import LossTerms, kl_divergence, reconstruction_loss, vae_loss
+from .losses import LossTerms, kl_divergence, kl_per_latent, reconstruction_loss, vae_loss
+from .train import vae_step
 
-BUGS = ("mean-over-pixels", "kl-sign-flipped", "logvar-as-sigma",
-        "bce-on-minus-one-to-one")
+FREE_BITS = 0.5   # nats per latent number, the cure for posterior collapse
 
 
 def vae_loss_mean_over_pixels(logits, x, mu, logvar, kind="mse",
@@ -44,17 +44,46 @@ def minus_one_to_one(x):
     return 2 * x - 1
 
 
-def batch_loss(model, x, config) -> LossTerms:
-    """train.batch_loss for a VAE, with config.bug in it."""
-    if config.bug == "bce-on-minus-one-to-one":
-        x = minus_one_to_one(x)
-    mu, logvar = model.encode(x)                            # 1. encode
-    if config.bug == "logvar-as-sigma":
-        z = reparameterize(mu, logvar)                      # 2. sample
-    else:
-        z = model.reparameterize(mu, logvar)
-    logits = model.decoder(z)                               # 3. decode
-    loss = {"mean-over-pixels": vae_loss_mean_over_pixels,
-            "kl-sign-flipped": vae_loss_kl_sign_flipped,
-            }.get(config.bug, vae_loss)
-    return loss(logits, x, mu, logvar, config.loss, config.beta)  # 4.
+def vae_loss_with_free_bits(logits, x, mu, logvar, kind="mse", beta=1.0,
+                            free_bits=FREE_BITS) -> LossTerms:
+    """The cure, not a bug: each latent number's first ``free_bits`` nats of
+    KL (averaged over the batch) cost nothing, so the KL cannot push a
+    number all the way onto the prior: "free bits" (Kingma et al.,
+    "Improved variational inference with inverse autoregressive flow",
+    2016). The KL reported is the true one."""
+    rec = reconstruction_loss(logits, x, kind)
+    per_latent = kl_per_latent(mu, logvar).mean(0)       # (latent,)
+    charged = per_latent.clamp(min=free_bits).sum()
+    return LossTerms(rec + beta * charged, rec, kl_divergence(mu, logvar))
+
+
+# ---------------------------------------------------------------- as steps
+# train.vae_step, each with one piece swapped: step(model, x, y, kind, beta)
+
+def mean_over_pixels_step(model, x, y, kind="mse", beta=1.0):
+    logits, mu, logvar = model(x)
+    return vae_loss_mean_over_pixels(logits, x, mu, logvar, kind, beta)
+
+
+def kl_sign_flipped_step(model, x, y, kind="mse", beta=1.0):
+    logits, mu, logvar = model(x)
+    return vae_loss_kl_sign_flipped(logits, x, mu, logvar, kind, beta)
+
+
+def logvar_as_sigma_step(model, x, y, kind="mse", beta=1.0):
+    mu, logvar = model.encode(x)
+    logits = model.decode_logits(reparameterize(mu, logvar))
+    return vae_loss(logits, x, mu, logvar, kind, beta)
+
+
+def minus_one_to_one_step(model, x, y, kind="bce", beta=1.0):
+    return vae_step(model, minus_one_to_one(x), y, kind, beta)
+
+
+def free_bits_step(model, x, y, kind="mse", beta=1.0):
+    logits, mu, logvar = model(x)
+    return vae_loss_with_free_bits(logits, x, mu, logvar, kind, beta)
+
+
+STEPS = (mean_over_pixels_step, kl_sign_flipped_step, logvar_as_sigma_step,
+         minus_one_to_one_step, free_bits_step)

@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 
 from . import latent, likelihood, losses, metrics
-from .models import VAE, Autoencoder, ModelConfig
+from .models import VAE, Autoencoder
 from .support.errors import ConfigError
-from .train import TrainConfig, batch_loss
+from .train import vae_step
 
 __all__ = ["check", "diagnose", "Verdict", "EXERCISES"]
 
@@ -217,7 +217,7 @@ def _encoder_cases(case: int) -> tuple:
 
 
 def _reference_encoder(latent_dim: int) -> torch.nn.Module:
-    ae = Autoencoder(ModelConfig(kind="ae", latent_dim=latent_dim))
+    ae = Autoencoder(latent_dim)
     return torch.nn.Sequential(ae.encoder, ae.fc_z)
 
 
@@ -488,7 +488,7 @@ KL = Exercise(
 
 # --------------------------------------------------------------------------- 07: one training step
 
-_STEP_MODEL = ModelConfig(kind="vae", latent_dim=3, hidden_dims=(32, 16))
+_STEP_MODEL = {"latent_dim": 3, "hidden_dims": (32, 16)}
 
 
 def _step_cases(case: int) -> tuple:
@@ -501,7 +501,7 @@ def _run_step(step, args):
     case, x = args
     with torch.random.fork_rng():
         torch.manual_seed(case)
-        model = VAE(_STEP_MODEL)
+        model = VAE(**_STEP_MODEL)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         returned = [_as_tensor(step(model, optimizer, x)) for _ in range(2)]
     if any(r is None for r in returned):
@@ -511,8 +511,8 @@ def _run_step(step, args):
 
 
 def _book_step(model, optimizer, x, loss=None):
-    """The book's step (train.fit's loop body): steps 1-4 in batch_loss, then step 5."""
-    terms = (loss or batch_loss)(model, x, None, TrainConfig())
+    """The book's step (train.train_epoch's loop body): steps 1-4 in vae_step, then step 5."""
+    terms = (loss or vae_step)(model, x, None)
     optimizer.zero_grad()
     terms.total.backward()
     optimizer.step()
@@ -538,7 +538,7 @@ def _mse(logits, x):
 
 def _decoded_mu(model, optimizer, x):
     mu, logvar = model.encode(x)
-    total = _mse(model.decoder(mu), x) + losses.kl_divergence(mu, logvar)
+    total = _mse(model.decode_logits(mu), x) + losses.kl_divergence(mu, logvar)
     optimizer.zero_grad()
     total.backward()
     optimizer.step()
@@ -566,7 +566,7 @@ TRAIN_STEP = Exercise(
                              _step_with(lambda l, x, m, v: F.mse_loss(torch.sigmoid(l), x)
                                         + losses.kl_divergence(m, v))),
     },
-    "Same loss and same weights as train.fit's step, twice in a row.",
+    "Same loss and same weights as train.train_epoch's step, twice in a row.",
     rtol=1e-3, atol=1e-5)
 
 
@@ -576,7 +576,7 @@ def _interp_cases(case: int) -> tuple:
     g = _gen(case)
     with torch.random.fork_rng():
         torch.manual_seed(case)
-        model = VAE(ModelConfig(latent_dim=4, hidden_dims=(32, 16))).eval()
+        model = VAE(latent_dim=4, hidden_dims=(32, 16)).eval()
     a, b = _pictures(2, g)
     return model, a, b, 5 + case
 
@@ -622,8 +622,8 @@ INTERPOLATE = Exercise(
                       "torch.linspace(0, 1, steps)",
                       _interp_with(t=lambda steps: torch.linspace(0, 1, steps + 2)[1:-1])),
         "logits": ("these are logits, not images: decode with model.decode (which applies "
-                   "the sigmoid), not model.decoder",
-                   lambda model, a, b, steps: _interp_with(decode=model.decoder)(model, a, b, steps)),
+                   "the sigmoid), not model.decode_logits",
+                   lambda model, a, b, steps: _interp_with(decode=model.decode_logits)(model, a, b, steps)),
         "reversed": ("the path runs from b to a: start at the first image",
                      lambda model, a, b, steps: _interp_with()(model, b, a, steps)),
     },
@@ -732,8 +732,8 @@ RECONSTRUCT = Exercise(
         "sampled-z": ("the reconstruction changes from one run to the next: it decodes a sampled "
                       "z. At test time decode mu (model.encode(x)[0])", None),
         "logits": ("these are logits, not images: decode with model.decode (which applies the "
-                   "sigmoid), not model.decoder",
-                   lambda model, x: model.decoder(model.encode(x)[0])),
+                   "sigmoid), not model.decode_logits",
+                   lambda model, x: model.decode_logits(model.encode(x)[0])),
     },
     "The same reconstruction every time, from mu.")
 

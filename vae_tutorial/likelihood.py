@@ -20,7 +20,7 @@ from typing import NamedTuple, Sequence
 
 import torch
 
-from .losses import kl_divergence, kl_per_latent, reconstruction_loss
+from .losses import kl_per_latent, reconstruction_loss
 from .models import VAE
 from .support import inputs
 from .support.errors import ConfigError
@@ -88,12 +88,12 @@ def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int
         mu, logvar = model.encode(x)                                      # (B, d) each
         eps = torch.randn((k, *mu.shape), generator=gen).to(device)       # (K, B, d)
         z = mu + (0.5 * logvar).exp() * eps
-        logits = model.decoder(z.flatten(0, 1)).unflatten(0, (k, len(x)))  # (K, B, 1, 28, 28)
+        logits = model.decode_logits(z.flatten(0, 1)).unflatten(0, (k, len(x)))  # (K, B, 1, 28, 28)
         log_px_z = _bernoulli_log_prob(logits, x)                         # (K, B)
         log_pz = -0.5 * (_LOG_2PI + z ** 2).sum(-1)
         log_qz = _log_normal(z, mu, logvar)
         parts.append(((log_px_z + log_pz - log_qz).T, log_px_z.T,
-                      kl_divergence(mu, logvar, reduction="none")))
+                      kl_per_latent(mu, logvar).sum(1)))
     model.train(was_training)
     weights = LogWeights(*(torch.cat(p).double().cpu() for p in zip(*parts)))
     for part in weights:
@@ -186,7 +186,6 @@ def kl_per_dimension(model: VAE, images: torch.Tensor, batch_size: int = 1000) -
     no information about the image (an "inactive unit"). When all of them are near zero the
     posterior has collapsed onto the prior (posterior collapse)."""
     images = _check(model, images, 1, batch_size)
-    device = next(model.parameters()).device
     total = torch.zeros(model.latent_dim, dtype=torch.float64)
     for start in range(0, len(images), batch_size):
         mu, logvar = model.encode(images[start:start + batch_size])

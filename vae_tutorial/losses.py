@@ -15,12 +15,10 @@ import torch.nn.functional as F
 
 
 def reconstruction_loss(logits, x, kind="mse", reduction="mean"):
-    """How far the rebuilt images are from ``x``, summed over pixels and
-    averaged over the batch (``reduction="none"``: one number per image).
-
-    ``logits``: the decoder's output, (B, 1, 28, 28); ``x``: the images.
-    "mse": squared error of sigmoid(logits); "bce": binary cross-entropy
-    in nats, from the logits (more exact than the log of a sigmoid)."""
+    """How far the rebuilt images are from x: "mse", the squared error of
+    sigmoid(logits), or "bce", binary cross-entropy in nats from the logits
+    (more exact than the log of a sigmoid). Summed over pixels, averaged
+    over the batch (reduction="none": one number per image)."""
     if kind == "mse":
         per_pixel = F.mse_loss(torch.sigmoid(logits), x, reduction="none")
     else:
@@ -31,18 +29,15 @@ def reconstruction_loss(logits, x, kind="mse", reduction="mean"):
 
 
 def kl_per_latent(mu, logvar):
-    """KL( N(mu_j, sigma_j²) || N(0, 1) ) per image and latent dimension j:
-    (B, latent). logvar = log sigma². The formula's derivation: Kingma and
-    Welling, "Auto-Encoding Variational Bayes" (2014), appendix B."""
+    """KL( N(mu_j, sigma_j²) || N(0, 1) ) per image and latent number j, in
+    nats: (B, latent). Kingma and Welling (2014), appendix B."""
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
 
 
-def kl_divergence(mu, logvar, reduction="mean"):
-    """KL( N(mu, sigma²) || N(0, I) ) in nats, summed over the latent
-    dimensions, averaged over the batch (``reduction="none"``: per image).
-    Zero only at mu = 0, sigma = 1."""
-    per_image = kl_per_latent(mu, logvar).sum(1)
-    return per_image.mean() if reduction == "mean" else per_image
+def kl_divergence(mu, logvar):
+    """KL( N(mu, sigma²) || N(0, I) ), summed over the latent numbers and
+    averaged over the batch. Zero only at mu = 0, sigma = 1."""
+    return kl_per_latent(mu, logvar).sum(1).mean()
 
 
 class LossTerms(NamedTuple):
@@ -53,24 +48,10 @@ class LossTerms(NamedTuple):
     kl: torch.Tensor
 
 
-def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0,
-             free_bits=0.0) -> LossTerms:
-    """The VAE's loss: reconstruction + beta * KL. With beta = 1 and
-    kind = "bce" it is the negative ELBO (chapter "The probabilistic
-    view").
-
-    free_bits > 0: each latent dimension's first free_bits nats of KL
-    (averaged over the batch) cost nothing, so the KL cannot push a
-    dimension all the way onto the prior: "free bits" (Kingma et al.,
-    "Improved variational inference with inverse autoregressive flow",
-    2016), a cure for posterior collapse (chapter "When a VAE
-    misbehaves")."""
+def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0) -> LossTerms:
+    """reconstruction + beta * KL: with beta 1 and BCE, the negative ELBO."""
     rec = reconstruction_loss(logits, x, kind)
     kl = kl_divergence(mu, logvar)
-    if free_bits:
-        per_dim = kl_per_latent(mu, logvar).mean(0)       # (latent,)
-        penalty = per_dim.clamp(min=free_bits).sum()
-        return LossTerms(rec + beta * penalty, rec, kl)
     return LossTerms(rec + beta * kl, rec, kl)
 
 

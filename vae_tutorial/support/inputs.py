@@ -10,13 +10,14 @@ what was wrong and how to fix it, and good input arrives in the form the models 
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
 import torch
 
 from .devices import device_of
-from .errors import ConfigError, DataError, TrainingError
+from .errors import ConfigError, TrainingError
 
 SEED_LIMIT = 2**63            # torch's generators take seeds below this
 IMAGE_SHAPE = (1, 28, 28)
@@ -55,8 +56,6 @@ def check_model_config(config) -> None:
 
 def check_train_config(config) -> None:
     """Refuse a ``train.TrainConfig`` (and its model) that cannot train, in one line."""
-    from ..bugs import BUGS   # here, not at the top: bugs.py comes after this module in the flow
-
     check_model_config(config.model)
     checks = [
         (config.dataset in DATASET_NAMES, f"dataset must be 'mnist' or 'fashion-mnist', got {config.dataset!r}"),
@@ -67,11 +66,6 @@ def check_train_config(config) -> None:
         (_number(config.lr, positive=True), f"lr (learning rate) must be a number > 0, got {config.lr!r}"),
         (_whole(config.seed, 0) and config.seed < SEED_LIMIT,
          f"seed must be a whole number from 0 to 2**63 - 1, got {config.seed!r}"),
-        (_number(config.free_bits, positive=False),
-         f"free_bits must be a number of nats >= 0, got {config.free_bits!r}"),
-        (config.bug in ("", *BUGS), f"bug must be one of {BUGS} (or \"\" for none), got {config.bug!r}"),
-        (not config.bug or config.model.kind == "vae", f"the bugs of chapter 10 are in a VAE's "
-                                                      f"training step; this model is a {config.model.kind!r}"),
     ]
     for ok, message in checks:
         if not ok:
@@ -111,32 +105,6 @@ def number(value, what: str, *, above: float | None = None, at_least: float | No
 
 
 # --------------------------------------------------------------------------- data sets
-
-def check_dataset(d) -> None:
-    """Refuse an ``ImageData`` that would train silently wrong: empty, not uint8, bad labels."""
-    for split in ("train", "test"):
-        images, labels = getattr(d, f"{split}_images"), getattr(d, f"{split}_labels")
-        where = f"{d.name} {split}_images"
-        if not isinstance(images, torch.Tensor) or not isinstance(labels, torch.Tensor):
-            raise DataError(f"{where} and {split}_labels must be torch tensors")
-        if images.is_floating_point() and bool(torch.isnan(images).any()):
-            raise DataError(f"{where} holds NaN pixel values. Drop or repair those images before "
-                            f"training; pixels must be whole numbers 0-255 (uint8).")
-        if images.dtype != torch.uint8 or images.dim() != 3 or tuple(images.shape[1:]) != (28, 28):
-            raise DataError(
-                f"{where} must be a uint8 tensor of shape (N, 28, 28), got {images.dtype} of shape "
-                f"{tuple(images.shape)}. For floats in [0, 1] use (x * 255).round().to(torch.uint8); "
-                f"for (N, 1, 28, 28) use x.squeeze(1).")
-        if len(images) == 0:
-            raise DataError(f"{where} holds no images; a model cannot be trained or tested on an "
-                            f"empty split. Check the files (or the subset) you gave.")
-        if labels.dim() != 1 or len(labels) != len(images) or labels.dtype != torch.int64:
-            raise DataError(f"{d.name} {split}_labels must be int64 of shape ({len(images)},), got "
-                            f"{labels.dtype} of shape {tuple(labels.shape)}")
-        if int(labels.min()) < 0 or int(labels.max()) >= len(d.class_names):
-            raise DataError(f"{d.name} {split}_labels must lie in 0..{len(d.class_names) - 1}, found "
-                            f"{int(labels.min())}..{int(labels.max())}")
-
 
 # --------------------------------------------------------------------------- tensors
 
@@ -196,8 +164,7 @@ def latents(z, model: torch.nn.Module, what: str = "latent points") -> torch.Ten
 def model_labels(y, n: int, model: torch.nn.Module, what: str = "labels") -> torch.Tensor | None:
     """The labels a conditional VAE takes with ``n`` images or latent points: (n,) int64 in
     0..9 on its device (one number stands for all n). None for the other models, which take none."""
-    conditional = getattr(getattr(model, "config", None), "kind", None) == "cvae"
-    if not conditional:
+    if not conditional(model):
         if y is not None:
             raise ConfigError(f"{what}: only the conditional VAE takes labels; this is a "
                               f"{type(model).__name__}. Leave labels out.")
@@ -219,12 +186,18 @@ def model_labels(y, n: int, model: torch.nn.Module, what: str = "labels") -> tor
     return y.to(device=device_of(model), dtype=torch.long)
 
 
+def conditional(model) -> bool:
+    """Whether ``model`` is a conditional VAE: one whose encoder takes each image's label."""
+    encode = getattr(model, "encode", None)
+    return encode is not None and len(inspect.signature(encode).parameters) == 2
+
+
 def vae(model, what: str) -> None:
     """Refuse anything but an (unconditional) VAE where mu and sigma are needed."""
     if not hasattr(model, "reparameterize"):
         raise ConfigError(f"{what} needs a VAE (an encoder that outputs mu and sigma); got "
                           f"{type(model).__name__}")
-    if getattr(model.config, "kind", None) == "cvae":
+    if conditional(model):
         raise ConfigError(f"{what} needs a VAE that takes images alone; the conditional VAE "
                           f"scores images with their labels (train.evaluate_loss(..., labels=...))")
 
@@ -320,9 +293,7 @@ def labels(y, n: int, what: str = "labels", classes: int | None = None) -> torch
 
 def image_data(d, what: str) -> None:
     """Refuse anything but a ``data.ImageData`` where a data set is needed."""
-    from ..data import ImageData   # here, not above: data.py imports this module
-
-    if not isinstance(d, ImageData):
+    if type(d).__name__ != "ImageData" or not hasattr(d, "identity"):
         raise ConfigError(f"{what} needs a data set (data.load_mnist() gives one), got "
                           f"{type(d).__name__}")
 

@@ -1,0 +1,146 @@
+"""What log p(x) knows ("Is this even a digit?"): how well a model's log p(x) tells its own data
+from other data (:func:`auroc`, :func:`detection_report`), how complex an image is (:func:`ink`,
+:func:`png_nats`), and the input-complexity correction of Serrà et al. (2020).
+
+Scores come as nested dicts: model name -> data set name -> (N,) one score per image, higher
+meaning "more likely under this model".
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import torch
+
+from ..likelihood import importance_sampled_log_likelihood
+from ..support import inputs
+from ..support.errors import ConfigError
+
+
+def log_likelihoods(models: dict, sets: dict, k: int = 100, seed: int = 0) -> dict:
+    """log p(x) of every image of every set under every model, in nats: the importance-sampled
+    estimate of ``likelihood`` with ``k`` samples per image. ``models``: name -> VAE;
+    ``sets``: name -> (N, 1, 28, 28) images. Returns {model: {set: (N,)}}."""
+    inputs.named(sets, "log_likelihoods", "data set name -> images")
+    return {m: {s: importance_sampled_log_likelihood(model, x, k=k, seed=seed)
+                for s, x in sets.items()}
+            for m, model in inputs.named(models, "log_likelihoods", "name -> VAE").items()}
+
+
+def auroc(inside, outside) -> float:
+    """How well a score tells ``inside`` (N,) from ``outside`` (M,), when it should be higher for
+    inside: the area under the ROC curve, which is the chance that a random inside score beats
+    a random outside one (ties count half). 1.0 separates them perfectly, 0.5 is a coin toss,
+    and below 0.5 the score ranks them the wrong way round."""
+    a, b = inputs.values(inside, None, "inside scores"), inputs.values(outside, None, "outside scores")
+    if not len(a) or not len(b):
+        raise ConfigError("auroc needs at least one inside and one outside score")
+    beats = (a[:, None] > b[None, :]).double().mean() + 0.5 * (a[:, None] == b[None, :]).double().mean()
+    return float(beats)
+
+
+def own_data_auroc(scores: dict, own: str) -> float:
+    """One model's scores ({set: (N,)}): how well they tell its own held-out data, the set named
+    ``own``, from every other set pooled (:func:`auroc`)."""
+    inputs.named(scores, "own_data_auroc", "set -> scores")
+    others = [torch.as_tensor(v) for name, v in scores.items() if name != own]
+    if own not in scores or not others:
+        raise ConfigError(f"own_data_auroc needs the scores of {own!r} and of at least one other "
+                          f"set; got {', '.join(scores)}")
+    return auroc(scores[own], torch.cat(others))
+
+
+def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F821
+    """One row per kind of score ({row: {model: {set: (N,)}}}), one column per model: the
+    AUROC of "is this from the model's own data?" (:func:`own_data_auroc`), ``own`` naming each
+    model's data set."""
+    import pandas as pd
+
+    inputs.named(scores, "detection_report", "row -> {model: {set: scores}}")
+    lacking = {m for per_model in scores.values() for m in per_model} - set(own)
+    if lacking:
+        raise ConfigError(f"own must name each model's own data set; it names none for "
+                          f"{', '.join(map(str, lacking))}")
+    table = {row: {model: own_data_auroc(per_set, own[model]) for model, per_set in per_model.items()}
+             for row, per_model in scores.items()}
+    return pd.DataFrame(table).T
+
+
+def _uint8(images) -> np.ndarray:
+    """Images as (N, 28, 28) uint8 0-255, from uint8 or from floats in [0, 1]."""
+    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
+    x = inputs.images(x).mul(255).round().to(torch.uint8)                # checked, uint8 too
+    return x.reshape(len(x), 28, 28).numpy()
+
+
+def ink(images) -> torch.Tensor:
+    """(N,) how much ink each image holds: the sum of its pixel values in [0, 1] (a black pixel
+    counts 1, a mid-grey one 0.5)."""
+    return inputs.images(images).double().flatten(1).sum(1)
+
+
+def png_nats(images, black_and_white: bool = False, draws: int = 8, seed: int = 0) -> torch.Tensor:
+    """(N,) each image's compressed length in nats: the size of the PNG file Pillow writes at its
+    strongest compression, in bytes times 8 ln 2. How complex an image is, as Serrà et al. (2020)
+    measure it: a generic compressor that knows nothing of digits or clothes (the PNG header adds
+    the same to every image).
+
+    By default the 8-bit greyscale picture, every grey level paid for. With ``black_and_white``,
+    the mean over ``draws`` black-and-white copies in which each pixel is ink with probability
+    its grey value (drawn from ``seed``): the pictures the VAE's Bernoulli decoder scores (it
+    reads a grey pixel as a coin that lands ink that often), so the length counts what log p(x)
+    counts."""
+    from PIL import Image
+
+    def sizes(pictures: np.ndarray, mode: str) -> torch.Tensor:
+        out = []
+        for picture in pictures:
+            buf = io.BytesIO()
+            Image.fromarray(picture, mode="L").convert(mode).save(buf, format="PNG", optimize=True)
+            out.append(len(buf.getvalue()))
+        return torch.tensor(out, dtype=torch.float64) * 8 * math.log(2)
+
+    if not black_and_white:
+        return sizes(_uint8(images), "L")
+    inputs.count(draws, "draws", low=1)
+    x = inputs.images(images).double().reshape(-1, 28, 28)
+    gen = torch.Generator().manual_seed(inputs.seed(seed))
+    copies = [(torch.rand(x.shape, generator=gen, dtype=torch.float64) < x).numpy() for _ in range(draws)]
+    return torch.stack([sizes(c.astype(np.uint8) * 255, "1") for c in copies]).mean(0)
+
+
+def complexity_corrected(log_px: dict, lengths: dict) -> dict:
+    """Serrà et al.'s input-complexity correction, as a score that is higher for "more like the
+    model's own data": log p(x) + L(x), with L(x) the image's compressed length in nats
+    (:func:`png_nats`). It is minus their S(x) = -log p(x) - L(x): how many nats the model saves
+    over a generic compressor, a likelihood ratio against the compressor. ``log_px``:
+    {model: {set: (N,)}}; ``lengths``: {set: (N,)}. Returns {model: {set: (N,)}}."""
+    lengths = inputs.scores(lengths, "lengths")
+    inputs.named(log_px, "complexity_corrected", "model -> {set: log p(x)}")
+    return {m: {s: v + lengths[s] for s, v in inputs.scores(per, f"log p(x) under {m!r}", like=lengths).items()}
+            for m, per in log_px.items()}
+
+
+def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":  # noqa: F821
+    """How closely each model's log p(x) follows how complex an image is: Spearman's rank
+    correlation (-1 to 1) over all images of all sets together. ``scores``: {model: {set: (N,)}};
+    ``measures``: {measure name: {set: (N,)}} (e.g. :func:`ink`, :func:`png_nats`). One row
+    per model, one column per measure."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    inputs.named(measures, "complexity_correlations", "measure -> {set: values}")
+    measures = {name: inputs.scores(per, f"measure {name!r}") for name, per in measures.items()}
+    rows = {}
+    for model, per_set in inputs.named(scores, "complexity_correlations", "model -> {set: log p(x)}").items():
+        rows[model] = {}
+        for measure, per in measures.items():
+            ours = inputs.scores(per_set, f"log p(x) under {model!r}", like=per)
+            x, y = torch.cat(list(ours.values())), torch.cat([per[n] for n in ours])
+            if x.min() == x.max() or y.min() == y.max():
+                raise ConfigError(f"log p(x) under {model!r} or {measure!r} is the same for every image: "
+                                  f"no ranking to correlate")
+            rows[model][measure] = float(spearmanr(x, y).statistic)
+    return pd.DataFrame(rows).T
