@@ -280,18 +280,12 @@ def test_an_independent_answer_passes_so_the_books_function_is_right(name):
 # --------------------------------------------------------------------------- the chapters' solutions
 
 def _solution_cells() -> list[tuple[str, str]]:
-    """(chapter, source) of every solution code cell: the code cells between a markdown cell
-    opening ```{solution-start} and the next one closing it with ```{solution-end}."""
-    found = []
-    for path in sorted(BOOK.glob("*.ipynb")):
-        inside = False
-        for cell in json.loads(path.read_text())["cells"]:
-            text = "".join(cell["source"])
-            if cell["cell_type"] == "markdown":
-                inside = ("{solution-start}" in text or inside) and "{solution-end}" not in text
-            elif inside:
-                found.append((path.stem, text))
-    return found
+    """(chapter, source) of every solution code cell: the code cells tagged ``solution`` (the
+    book makes each run of them the hidden solution of the exercise above, book/_ext/tagged_cells.py)."""
+    return [(path.stem, "".join(cell["source"]))
+            for path in sorted(BOOK.glob("*.ipynb"))
+            for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "code" and "solution" in cell["metadata"].get("tags", [])]
 
 
 SOLUTIONS = [(chapter, src) for chapter, src in _solution_cells() if "exercises.check(" in src]
