@@ -46,9 +46,9 @@ def minus_one_to_one(x):
 
 def vae_loss_with_free_bits(logits, x, mu, logvar, kind="mse", beta=1.0,
                             free_bits=FREE_BITS) -> LossTerms:
-    """The cure, not a bug: each latent number's first ``free_bits`` nats of
-    KL (averaged over the batch) cost nothing, so the KL cannot push a
-    number all the way onto the prior: "free bits" (Kingma et al.,
+    """The cure, not a bug: each latent number's first free_bits nats
+    of KL (averaged over the batch) cost nothing, so the KL cannot push
+    a number all the way onto the prior: "free bits" (Kingma et al.,
     "Improved variational inference with inverse autoregressive flow",
     2016). The KL reported is the true one."""
     rec = reconstruction_loss(logits, x, kind)

@@ -49,7 +49,7 @@ class LossTerms(NamedTuple):
 
 
 def vae_loss(logits, x, mu, logvar, kind="mse", beta=1.0) -> LossTerms:
-    """reconstruction + beta * KL: with beta 1 and BCE, the negative ELBO."""
+    """reconstruction + beta * KL (beta 1 and BCE: the negative ELBO)."""
     rec = reconstruction_loss(logits, x, kind)
     kl = kl_divergence(mu, logvar)
     return LossTerms(rec + beta * kl, rec, kl)

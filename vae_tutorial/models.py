@@ -21,12 +21,14 @@ from torch import nn
 
 def mlp(*sizes: int) -> nn.Sequential:
     """Linear layers of the given widths, each followed by a ReLU."""
-    pairs = zip(sizes, sizes[1:])
-    return nn.Sequential(*[m for a, b in pairs for m in (nn.Linear(a, b), nn.ReLU())])
+    layers = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*layers)
 
 
 class Autoencoder(nn.Module):
-    """A plain autoencoder: each image is squeezed into one latent point."""
+    """A plain autoencoder: each image squeezed into one latent point."""
 
     def __init__(self, latent_dim=5, hidden_dims=(256, 128)):
         super().__init__()
@@ -73,8 +75,8 @@ class VAE(nn.Module):
 
     def reparameterize(self, mu, logvar):
         sigma = torch.exp(0.5 * logvar)  # log sigma² keeps sigma positive
-        eps = torch.randn_like(sigma)    # the randomness comes from outside
-        return mu + sigma * eps          # z ~ N(mu, sigma²), with gradients
+        eps = torch.randn_like(sigma)    # the randomness, from outside
+        return mu + sigma * eps          # z ~ N(mu, sigma²), with grads
 
     def decode(self, z):
         return torch.sigmoid(self.decode_logits(z))  # pixels in [0, 1]
@@ -82,7 +84,7 @@ class VAE(nn.Module):
     def forward(self, x):
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar)
-        return self.decode_logits(z), mu, logvar  # rebuilt logits, mu, logvar
+        return self.decode_logits(z), mu, logvar  # logits, mu, logvar
 
 
 # Chapter 9's convolutional bowtie: the same heads, with convolutions that
@@ -135,7 +137,7 @@ class ConditionalVAE(VAE):
     written, not which digit it is. Labels y are (B,) integers 0-9."""
 
     def __init__(self, latent_dim=3, hidden_dims=(256, 128)):
-        nn.Module.__init__(self)    # the VAE's layers, with the label's inputs
+        nn.Module.__init__(self)  # the VAE's layers, and the label's inputs
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(                    # pixels + label
             nn.Flatten(), *mlp(784 + 10, *hidden_dims))
@@ -150,7 +152,7 @@ class ConditionalVAE(VAE):
         return self.fc_mu(h), self.fc_logvar(h)        # (B, latent) each
 
     def decode(self, z, y):
-        zy = torch.cat([z, one_hot(y)], 1)             # how, and which digit
+        zy = torch.cat([z, one_hot(y)], 1)          # how, and which digit
         return torch.sigmoid(self.decode_logits(zy))
 
     def forward(self, x, y):

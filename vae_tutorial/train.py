@@ -42,7 +42,7 @@ class TrainConfig:
 
 
 def vae_step(model, x, y, kind="mse", beta=1.0):
-    """Steps 1 to 4 for a batch of images x; a VAE has no use for labels y."""
+    """Steps 1 to 4 for a batch of images x (a VAE needs no labels y)."""
     logits, mu, logvar = model(x)        # 1. encode, 2. sample, 3. decode
     return vae_loss(logits, x, mu, logvar, kind, beta)   # 4. both losses
 
@@ -53,7 +53,7 @@ def train_epoch(model, optimizer, images, labels, step=vae_step,
     each batch's losses, for whoever wants to watch them."""
     order = torch.randperm(len(images), device=images.device)
     for idx in order.split(batch_size):
-        x = images[idx].unsqueeze(1).float() / 255   # (B, 1, 28, 28) in [0, 1]
+        x = images[idx].unsqueeze(1).float() / 255  # (B, 1, 28, 28), 0-1
         terms = step(model, x, labels[idx])          # steps 1 to 4
         optimizer.zero_grad()
         terms.total.backward()                       # 5. the gradients ...
