@@ -48,9 +48,12 @@ from pathlib import Path
 
 import torch
 
-from claims.chapters import CLAIMS, World
+import claims
+from claims.harness import CLAIMS, World
 from vae_tutorial import data
 from vae_tutorial.support.paths import cache_dir
+
+claims.modules()   # registers every claim in CLAIMS
 
 ROOT = Path(__file__).resolve().parents[1]
 
