@@ -10,16 +10,19 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vae_tutorial import data
-from vae_tutorial.data import sources
-from vae_tutorial.support import errors, idx
-import build_stamp  # book/_ext (pyproject's pythonpath): the Sphinx extension that stamps builds
+# Checked calls nested in others run unchecked; here they are checked too, and one that passes a
+# value needing conversion fails loudly (support/contracts.py). Set before the package loads.
+os.environ.setdefault("VAE_TUTORIAL_CHECK_NESTED", "1")
+
+from vae_tutorial import data  # noqa: E402
+from vae_tutorial.data import sources  # noqa: E402
+from vae_tutorial.support import errors, idx  # noqa: E402
+import build_stamp  # noqa: E402  book/_ext (pyproject's pythonpath): the Sphinx extension that stamps builds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,10 +125,11 @@ def full_disk(request, monkeypatch):
     and then fails; empty files and folders can still be made, as on a real full disk."""
     mounted, full, fds = [], [], set()
     if request.param == "simulated":
-        real_mkstemp, real_fdopen = tempfile.mkstemp, os.fdopen
+        from vae_tutorial.support import paths
+        real_new_file, real_fdopen = paths._new_file, os.fdopen
 
-        def mkstemp(suffix=None, prefix=None, dir=None, text=False):
-            fd, name = real_mkstemp(suffix, prefix, dir, text)
+        def new_file(folder, prefix, suffix):      # every new file the package writes
+            fd, name = real_new_file(folder, prefix, suffix)
             if any(Path(name).resolve().is_relative_to(f) for f in full):
                 fds.add(fd)
             return fd, name
@@ -136,7 +140,7 @@ def full_disk(request, monkeypatch):
                 return _FillsUp(io.FileIO(fd, "w"))
             return real_fdopen(fd, mode, *args, **kwargs)
 
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(paths, "_new_file", new_file)
         monkeypatch.setattr(os, "fdopen", fdopen)
 
     def make(folder: Path) -> Path:

@@ -7,7 +7,6 @@ import torch
 from vae_tutorial import data, fitting, latent, likelihood, losses, metrics, models, train
 from vae_tutorial.models import VAE, ConditionalVAE, ModelConfig
 from vae_tutorial.support.errors import ConfigError
-from vae_tutorial.support import inputs
 from vae_tutorial.runs import build
 
 SMALL = ModelConfig(kind="cvae", latent_dim=3, hidden_dims=(32,))
@@ -71,7 +70,7 @@ def test_fit_trains_it_and_evaluate_loss_needs_its_labels(mnist_root):
     with_labels = fitting.evaluate_loss(cvae, digits.test_images, "bce", labels=digits.test_labels,
                                       elbo=True)
     assert with_labels.total > 0
-    with pytest.raises(ConfigError, match="needs labels"):
+    with pytest.raises(ConfigError, match="labels must be the class .0-9. of each row.*got None"):
         fitting.evaluate_loss(cvae, digits.test_images, "bce", elbo=True)
 
 
@@ -83,23 +82,25 @@ def test_latent_calls_take_labels_for_the_conditional_vae_only():
         torch.testing.assert_close(codes, cvae.encode(x, y)[0])
         torch.testing.assert_close(latent.decode(cvae, codes, 7), cvae.decode(codes, torch.full((4,), 7)))
     assert latent.reconstruct(cvae, x, y).shape == x.shape
-    with pytest.raises(ConfigError, match="needs a label for every image"):
+    with pytest.raises(ConfigError, match="labels must be the class .0-9. of each row.*got None"):
         latent.decode(cvae, codes)
     with pytest.raises(ConfigError, match="only the conditional VAE takes labels"):
         latent.decode(vae, codes, 3)
-    with pytest.raises(ConfigError, match=r"must lie in 0..9, found 0..10"):
+    with pytest.raises(ConfigError, match=r"must be class numbers 0 to 9 \(10 classes\), got classes from 0 to 10"):
         latent.decode(cvae, codes, torch.tensor([0, 10, 1, 2]))
-    with pytest.raises(ConfigError, match=r"must have shape \(4,\)"):
+    with pytest.raises(ConfigError, match=r"must be one class number per item \(4,\)"):
         latent.encodings(cvae, x, y[:3])
-    with pytest.raises(ConfigError, match="whole numbers 0-9"):
-        latent.decode(cvae, codes, torch.tensor([0.0, 1.0, 2.0, 3.0]))
-    with pytest.raises(ConfigError, match="takes images alone"):
+    with pytest.raises(ConfigError, match="labels must be .*got a float32 tensor"):
+        latent.decode(cvae, codes, torch.tensor([0.5, 1.0, 2.0, 3.0]))
+    whole = latent.decode(cvae, codes, torch.tensor([0.0, 1.0, 2.0, 3.0]))     # whole numbers as floats
+    torch.testing.assert_close(whole, latent.decode(cvae, codes, torch.tensor([0, 1, 2, 3])))
+    with pytest.raises(ConfigError, match="model must be a VAE, got a ConditionalVAE"):
         likelihood.importance_sampled_log_likelihood(cvae, x, k=2)
 
 
 def test_a_convolutional_conditional_vae_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="conditional VAE .* is an MLP"):
-        inputs.check_model_config(ModelConfig(kind="cvae", architecture="conv"))
+        build(ModelConfig(kind="cvae", architecture="conv"))
 
 
 class _Reader(torch.nn.Module):
@@ -142,5 +143,5 @@ def test_read_as_asked_counts_per_class_what_the_judge_reads():
     assert (asked.read[9] == 4).all()
     given = metrics.read_as_asked(_Drawer(), judge, z=torch.zeros(3, 2))
     assert given.images.shape == (10, 3, 1, 28, 28) and given.overall == pytest.approx(0.9)
-    with pytest.raises(ConfigError, match="only the conditional VAE takes labels"):
+    with pytest.raises(ConfigError, match="model must be a conditional VAE, got a VAE"):
         metrics.read_as_asked(build(ModelConfig(kind="vae", latent_dim=2, hidden_dims=(8,))), judge)

@@ -1,5 +1,5 @@
 """The calls chapters make with real data: inputs converted or refused in one line, at the
-entry point (``support/inputs.py``), results on the CPU."""
+entry point (declared in their signatures: ``support/contracts.py``), results on the CPU."""
 
 import math
 
@@ -48,10 +48,10 @@ def test_images_of_other_types_are_converted_or_refused_clearly(kind):
 
 
 @pytest.mark.parametrize("x, match", [
-    (torch.rand(4, 3, 32, 32), r"shape \(N, 1, 28, 28\).*got \(4, 3, 32, 32\)"),
-    (torch.rand(4, 1, 28, 28) * 2 - 1, r"must lie in \[0, 1\].*\(x \+ 1\) / 2"),
+    (torch.rand(4, 3, 32, 32), r"\(N, 1, 28, 28\).*got a float32 tensor of shape \(4, 3, 32, 32\)"),
+    (torch.rand(4, 1, 28, 28) * 2 - 1, r"floats in \[0, 1\].*got values from -1.*\(x \+ 1\) / 2"),
     (torch.full((2, 1, 28, 28), math.nan), "NaN or infinite"),
-    ([[0.0] * 784], "must be a torch tensor"),
+    ([[0.0] * 784], "got a list of 1.*pass a torch tensor"),
 ])
 def test_wrong_images_get_one_clear_line(x, match):
     with pytest.raises(ConfigError, match=match):
@@ -60,9 +60,9 @@ def test_wrong_images_get_one_clear_line(x, match):
 
 def test_wrong_latent_points_get_one_clear_line():
     model = _model(latent_dim=5)
-    with pytest.raises(ConfigError, match=r"shape \(N, 5\).*got \(4, 3\)"):
+    with pytest.raises(ConfigError, match=r"\(N, 5\).*got a float32 tensor of shape \(4, 3\)"):
         latent.decode(model, torch.rand(4, 3))
-    with pytest.raises(ConfigError, match=r"got \(5,\).*z\[None\]"):
+    with pytest.raises(ConfigError, match=r"shape \(5,\).*z\[None\]"):
         latent.decode(model, torch.rand(5))
     with pytest.raises(ConfigError, match="NaN or infinite"):
         latent.decode(model, torch.tensor([[math.inf, 0, 0, 0, 0]]))
@@ -78,14 +78,14 @@ def test_latent_points_of_other_types_are_converted():
 @pytest.mark.parametrize("n", [-1, 2.5, "3", True])
 def test_sample_refuses_a_bad_count(n):
     model = _model(latent_dim=2)
-    with pytest.raises(ConfigError, match=r"n \(how many points\) must be a whole number >= 0"):
+    with pytest.raises(ConfigError, match=r"latent.sample: n must be a whole number >= 0"):
         latent.sample(model, n)
     assert latent.sample(model, 0).shape == (0, 1, 28, 28)
 
 
 def test_the_judge_is_no_latent_model():
     judge = build(ModelConfig(kind="classifier", hidden_dims=(256,)))
-    with pytest.raises(ConfigError, match="needs an autoencoder or a VAE; got Classifier"):
+    with pytest.raises(ConfigError, match="model must be a plain autoencoder or a VAE, got a Classifier"):
         latent.sample(judge, 3)
 
 

@@ -111,7 +111,7 @@ def test_log_mean_exp_is_stable_far_from_zero():
     assert out[0].item() == pytest.approx(-1000.0)
     assert out[1].item() == pytest.approx(-1000.0 + math.log((1 + math.exp(-1)) / 2))
     assert likelihood.log_mean_exp(log_w, k=1).tolist() == [-1000.0, -1000.0]
-    with pytest.raises(ConfigError, match="between 1 and the 2 samples"):
+    with pytest.raises(ConfigError, match="k must be a whole number from 1 to 2, got 3"):
         likelihood.log_mean_exp(log_w, k=3)
 
 
@@ -156,14 +156,21 @@ def test_a_seed_fixes_the_draws():
 def test_bad_input_says_what_to_do():
     vae, x = tiny_vae(0.0, 1.0), binary_images(2, seed=0)
     ae = models.Autoencoder()
-    with pytest.raises(ConfigError, match="needs a VAE"):
+    with pytest.raises(ConfigError, match="model must be a VAE, got an Autoencoder"):
         likelihood.importance_sampled_log_likelihood(ae, x)
-    with pytest.raises(ConfigError, match="k .samples per image. must be a whole number >= 1"):
+    with pytest.raises(ConfigError, match="k must be a whole number >= 1, got 0"):
         likelihood.importance_sampled_log_likelihood(vae, x, k=0)
-    with pytest.raises(ConfigError, match=r"floats in .0, 1. \(or uint8 0-255\), got torch.int64"):
+    with pytest.raises(ConfigError, match=r"floats in .0, 1. or uint8 0-255.*got an int64 tensor.*x.float\(\) / 255"):
         likelihood.importance_sampled_log_likelihood(vae, x.long())
-    with pytest.raises(ConfigError, match="holds no images"):
+    with pytest.raises(ConfigError, match="images must be .*at least 1, got a float32 tensor of shape .0, 1, 28, 28."):
         likelihood.bound_table(vae, x[:0])
+    with pytest.raises(ConfigError, match="k must be at most about .* here .the work must fit in"):
+        likelihood.importance_sampled_log_likelihood(vae, x, k=10**9)     # before anything is drawn
+    for bad in (float("nan"), float("inf"), -float("inf")):               # NaN or infinite log weights
+        with pytest.raises(ConfigError, match="log_w must be points .* holding NaN or infinite values"):
+            likelihood.log_mean_exp(torch.tensor([[0.0, bad]]))
+        with pytest.raises(ConfigError, match="log_w must be points .* holding NaN or infinite values"):
+            likelihood.iwae_bound(torch.tensor([[0.0, bad]]), 1)
     uint8 = likelihood.importance_sampled_log_likelihood(vae, (x * 255).to(torch.uint8), k=5)
     torch.testing.assert_close(uint8, likelihood.importance_sampled_log_likelihood(vae, x, k=5))
 

@@ -146,7 +146,7 @@ def test_every_figure_fits_the_book_column():
                plots.image_rows({"a": x, "b": x}), plots.error_maps(x[:8], x[:8], [1.0] * 8, "e"),
                plots.tsne_pair(torch.randn(40, 5), torch.randn(40, 5), np.arange(40) % 10, ("a", "b")),
                plots.loss_curves(h), plots.loss_per_step([1, 2], [2, 1]), plots.bowtie([784, 256, 5, 256, 784]),
-               plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784]), plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc")]
+               plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784]), plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], ["a", "b", "c"])]
     for fig in figures:
         assert fig.get_size_inches()[0] <= plots.BOOK_WIDTH + 1e-9, fig.axes[0].get_title()
 
@@ -305,7 +305,7 @@ def test_every_text_is_readable_on_a_phone():
                                                "Shirt", "Sneaker", "Bag", "Ankle boot"], title="t"),
             plots.loss_curves(h), plots.loss_per_step([1, 2], [2, 1]),
             plots.bowtie([784, 256, 5, 256, 784]), plots.vae_bowtie([784, 256, 128, 5, 128, 256, 784]),
-            plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], "abc", title="t"),
+            plots.kl_panels([(0, 1)] * 4), plots.encoding_bars(x[:3], torch.randn(3, 5), [1, 2, 3], ["a", "b", "c"], title="t"),
             plots.manifold(build_model(ModelConfig(latent_dim=2, hidden_dims=(16,))), n=5)]
     for fig in made:
         fig.canvas.draw()

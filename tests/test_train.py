@@ -8,7 +8,7 @@ from vae_tutorial import data, fitting, latent, train
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.runs import build as build_model
 from vae_tutorial import runs
-from vae_tutorial.support import devices, inputs
+from vae_tutorial.support import devices
 from vae_tutorial.support.errors import ConfigError, TrainingError
 
 SMALL = ModelConfig(kind="vae", latent_dim=2, hidden_dims=(32,))
@@ -80,7 +80,7 @@ def test_nan_loss_stops_with_clear_message(small_data):
 ])
 def test_bad_train_config(kw, match, small_data):
     with pytest.raises(ConfigError, match=match):
-        inputs.check_train_config(_config(**kw))
+        fitting.TRAIN_CONFIG.validate(_config(**kw), "config")
     with pytest.raises(ConfigError, match=match):   # where users hand settings in
         runs.train_or_load(_config(**kw), small_data, progress=False)
 

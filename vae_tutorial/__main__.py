@@ -41,14 +41,13 @@ with _ctrl_c_waits():   # PyTorch takes seconds to load
 
     from .data import load_dataset
     from .models import ModelConfig
-    from .support import inputs
     from .support.cache import serialize
     from .support.devices import pick_device
     from .support.errors import TrainingError, TutorialError
     from .support.messages import printable
-    from .support.paths import (FolderInUse, atomic_write_together, folder_lock, unwritable_reason,
-                                write_new_file)
-    from .fitting import evaluate_loss, fit
+    from .support.paths import (FolderInUse, atomic_write_together, finish_replacing, folder_lock,
+                                unwritable_reason, write_new_file)
+    from .fitting import TRAIN_CONFIG, evaluate_loss, fit
     from .runs import TrainedModel, build, load_checkpoint, memory_as_error, payload_of
     from .train import TrainConfig
 
@@ -107,7 +106,7 @@ def _train(args: argparse.Namespace) -> None:
                           architecture=args.architecture),
         dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, seed=args.seed)
-    inputs.check_train_config(config)
+    TRAIN_CONFIG.validate(config, "config")
     device = pick_device(args.device)
     model = build(config.model, seed=config.seed)   # a model too large for memory: refused here
     _check_out_folder(args.out)              # before minutes of training, not after
@@ -120,6 +119,7 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _train_into(args: argparse.Namespace, config: TrainConfig, device, model) -> None:
+    finish_replacing(args.out)               # a run killed while it renamed its pair into place
     if (args.out / "model.pt").exists() and not args.overwrite:
         raise TutorialError(f"--out {args.out} already holds a trained model.pt; choose another "
                             f"folder, or pass --overwrite to replace it")
@@ -176,6 +176,7 @@ def _save_or_rescue(out: Path, model: bytes, metrics: str) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> None:
+    finish_replacing(args.checkpoint.parent)
     trained = load_checkpoint(args.checkpoint, device=pick_device(args.device))
     with redirect_stdout(sys.stderr):  # keep stdout pure JSON (where the data came from is in it)
         data = load_dataset(trained.config.dataset, args.data_dir, quiet=True)

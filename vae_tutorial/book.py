@@ -12,8 +12,9 @@ from . import bugs
 from .data import ImageData, load_dataset
 from .metrics.judge import Judge
 from .models import ModelConfig
+from .fitting import Step
 from .runs import TrainedModel, train_or_load
-from .support import inputs
+from .support.contracts import Choice, Count, Seed, boundary, checked
 from .support.errors import ConfigError
 from .train import TrainConfig
 
@@ -84,12 +85,9 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
 ]
 
 
-def config(name: str, data: ImageData, **overrides) -> TrainConfig:
+def config(name: Choice(RECIPES), data: ImageData, **overrides) -> TrainConfig:
     """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size).
     ``overrides``: fields of TrainConfig, and ``latent_dim``, the model's latent size."""
-    if name not in RECIPES:
-        raise ConfigError(f"no recipe {name!r}; the book has {', '.join(RECIPES)}")
-    inputs.image_data(data, f"book.config({name!r}, ...)")
     base = RECIPES[name]
     if "latent_dim" in overrides:
         base = replace(base, model=replace(base.model, latent_dim=overrides.pop("latent_dim")))
@@ -99,36 +97,35 @@ def config(name: str, data: ImageData, **overrides) -> TrainConfig:
     return replace(base, **overrides)
 
 
-def trained(name: str, data: ImageData | None = None, pretrained: bool = True, step=None,
+def trained(name: Choice(RECIPES), data: ImageData | None = None, pretrained: bool = True, step: Step = None,
             **overrides) -> TrainedModel:
     """Recipe ``name`` for ``data``, on the CPU: the package's shipped weights when they were
     trained on exactly this data, else this machine's cache, else trained now (with a progress
     bar). ``pretrained=False`` skips the shipped weights; ``step``: a training step other than
     the model's own (chapter 10's ``bugs``). One line says which it was."""
-    if name not in RECIPES:
-        config(name, data)   # one line naming the recipes there are
-    if data is None:
-        data = load_dataset(RECIPES[name].dataset)
-    inputs.image_data(data, f"book.trained({name!r}, ...)")
+    data = load_dataset(RECIPES[name].dataset) if data is None else data
     try:
         chosen = config(name, data, **overrides)
     except TypeError as err:   # an override that is no TrainConfig field
         raise ConfigError(f"book.trained({name!r}, ...): {err}; the settings are the fields of "
                           f"train.TrainConfig") from None
-    return train_or_load(chosen, data, pretrained=pretrained, step=step)
+    with boundary():           # settings made from the reader's overrides: checked as theirs
+        return train_or_load(chosen, data, pretrained=pretrained, step=step)
 
 
-def judge_config(data: ImageData, epochs: int | None = None, seed: int = 0) -> TrainConfig:
+def judge_config(data: ImageData, epochs: Count(1) = None, seed: Seed = 0) -> TrainConfig:
     """The judge's recipe: 784 -> 256 -> 10, Adam 1e-3, batches of 128; 4 epochs over a full
     training set, 25 over the 4,000 offline digits (about the same number of steps)."""
-    inputs.image_data(data, "the judge")
     return TrainConfig(model=ModelConfig(kind="classifier", hidden_dims=(256,)), dataset=data.name,
                        epochs=epochs or (4 if data.is_full else 25), seed=seed)
 
 
-def judge(data: ImageData, epochs: int | None = None, seed: int = 0) -> Judge:
+def judge(data: ImageData, epochs: Count(1) = None, seed: Seed = 0) -> Judge:
     """The judge for ``data``: from the one cache of trained models (the shipped weights, then
     this machine's), else trained now on ``data``'s real training images (``epochs``, ``seed``:
     other than the recipe's). Its accuracy is measured on ``data``'s held-out images every time."""
     trained = train_or_load(judge_config(data, epochs, seed), data, verbose=False)
     return Judge.measured(trained.model, data)
+
+
+checked(globals())

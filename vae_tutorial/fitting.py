@@ -18,9 +18,12 @@ import torch
 from tqdm.auto import tqdm
 
 from .losses import LossTerms
-from .models import Autoencoder, Classifier, ConditionalVAE
+from .models import Autoencoder, Classifier, ConditionalVAE, ModelConfig
+from .data import ImageData
+from .support.contracts import (Choice, Count, Fields, Images, Is, Model, ModelLabels, Real, Satisfies,
+                                Seed, SequenceOf, checked)
 from .support.devices import pick_device  # noqa: F401  (where fit runs: CUDA, MPS or the CPU)
-from .support.errors import ConfigError, TrainingError
+from .support.errors import TrainingError
 from .support.seeds import seeded
 from .train import (TrainConfig, autoencoder_step, classifier_step, conditional_vae_step,
                     train_epoch, vae_step)
@@ -58,7 +61,21 @@ class History:
         return asdict(self)
 
 
-def step_for(model, kind: str = "mse", beta: float = 1.0):
+AnyModel = Model("ae", "vae", "cvae", "classifier")
+Step = Satisfies(lambda step: callable(step) and hasattr(step, "__qualname__"),
+                 "a function step(model, x, y, kind, beta) such as bugs.kl_sign_flipped_step")
+Loss = Choice("mse", "bce")
+# What a configuration may hold, field by field: a model that can be built, a run that can train.
+MODEL_CONFIG = Is(ModelConfig) & Fields(
+    kind=Choice("ae", "vae", "cvae", "classifier"), architecture=Choice("mlp", "conv"),
+    latent_dim=Count(1), hidden_dims=Is(tuple) & SequenceOf(Count(1))) & Satisfies(
+    lambda c: c.kind != "cvae" or c.architecture == "mlp", "an MLP: the conditional VAE (kind 'cvae') is an MLP")
+TRAIN_CONFIG = Is(TrainConfig) & Fields(
+    model=MODEL_CONFIG, dataset=Choice("mnist", "fashion-mnist"), loss=Loss, beta=Real(at_least=0),
+    epochs=Count(1), batch_size=Count(1), lr=Real(above=0), seed=Seed)
+
+
+def step_for(model: AnyModel, kind: Loss = "mse", beta: Real(at_least=0) = 1.0):
     """The step that trains ``model`` (each kind of model brings its own), with the
     reconstruction loss ``kind`` and the KL's weight ``beta``: ``step(model, x, y)``."""
     if isinstance(model, Classifier):
@@ -78,8 +95,8 @@ def _batch_sizes(n: int, batch_size: int) -> torch.Tensor:
     return sizes
 
 
-def fit(model, data, config: TrainConfig, step=None, device="cpu", progress: bool = True,
-        on_epoch=None) -> History:
+def fit(model: AnyModel, data: ImageData, config: TRAIN_CONFIG, step: Step = None, device="cpu",
+        progress: bool = True, on_epoch=None) -> History:
     """Train ``model`` on ``data``'s training images for ``config.epochs`` epochs; return its
     History. ``step(model, x, y, kind, beta)``: steps 1 to 4 for a batch (default: the model's
     own, :func:`step_for`), given ``config``'s loss and beta. ``on_epoch(epoch, history)`` runs
@@ -89,6 +106,7 @@ def fit(model, data, config: TrainConfig, step=None, device="cpu", progress: boo
     model.to(device).train()
     images = data.train_images.to(device)        # moved to the device once
     labels = data.train_labels.to(device)
+    held_out = data.images("test").to(device)
     # fused: Adam updates all weights in one kernel, not layer by layer
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     history, sizes = History(), _batch_sizes(len(images), config.batch_size)
@@ -99,15 +117,15 @@ def fit(model, data, config: TrainConfig, step=None, device="cpu", progress: boo
             for terms in train_epoch(model, optimizer, images, labels, step, config.batch_size):
                 steps.append(torch.stack(terms).detach())
                 bar.update()
-            held_out = evaluate_loss(model, data.test_images, config.loss, config.beta,
-                                     labels=data.test_labels, seed=config.seed).total
-            history.add_epoch(torch.stack(steps).double().cpu(), sizes, held_out,
+            loss = evaluate_loss(model, held_out, config.loss, config.beta,
+                                 labels=data.test_labels, seed=config.seed).total
+            history.add_epoch(torch.stack(steps).double().cpu(), sizes, loss,
                               time.perf_counter() - started)
             loss = history.train_loss[-1]
             if not math.isfinite(loss):
                 raise TrainingError(f"the loss became {loss} in epoch {epoch}; try a smaller "
                                     f"learning rate (now {config.lr}) or beta")
-            bar.set_postfix(loss=f"{loss:.1f}", held_out=f"{held_out:.1f}")
+            bar.set_postfix(loss=f"{loss:.1f}", held_out=f"{history.test_loss[-1]:.1f}")
             if on_epoch is not None:
                 on_epoch(epoch, history)
     bar.close()
@@ -115,25 +133,25 @@ def fit(model, data, config: TrainConfig, step=None, device="cpu", progress: boo
 
 
 @torch.no_grad()
-def evaluate_loss(model, images, kind: str = "mse", beta: float = 1.0, labels=None,
-                  elbo: bool = False, batch_size: int = 1000, seed: int = 0) -> LossTerms:
-    """The loss per image, averaged over uint8 ``images`` (N, 28, 28), with the model's own step.
+def evaluate_loss(model: AnyModel, images: Images(least=1), kind: Loss = "mse", beta: Real(at_least=0) = 1.0,
+                  labels: ModelLabels("images", ignored=True) = None, elbo: bool = False,
+                  batch_size: Count(1) = 1000, seed: Seed = 0) -> LossTerms:
+    """The loss per image, averaged over ``images`` (N, 1, 28, 28), with the model's own step.
 
     ``elbo=True``: the negative ELBO in nats (BCE + KL, beta 1), whatever ``kind`` the model was
     trained with: the book's yardstick for VAEs. Sampling comes from ``seed``; the judge and the
     conditional VAE need the ``labels``."""
-    if labels is None and isinstance(model, ConditionalVAE):
-        raise ConfigError("the conditional VAE needs labels=... to score")
     was_training, device = model.training, next(model.parameters()).device
     model.eval()
     step = step_for(model, "bce" if elbo else kind, 1.0 if elbo else beta)
-    if labels is None:
-        labels = torch.zeros(len(images), dtype=torch.long)
+    labels = torch.zeros(len(images), dtype=torch.long) if labels is None else labels
     totals = torch.zeros(3, dtype=torch.float64)
     with seeded(seed, device):
-        for idx in torch.arange(len(images)).split(batch_size):
-            x = images[idx].to(device).unsqueeze(1).float() / 255
-            terms = step(model, x, labels[idx].to(device))
-            totals += torch.stack(terms).double().cpu() * len(idx)
+        for x, y in zip(images.split(batch_size), labels.split(batch_size)):
+            terms = step(model, x.to(device), y.to(device))
+            totals += torch.stack(terms).double().cpu() * len(x)
     model.train(was_training)
     return LossTerms(*(totals / len(images)).tolist())
+
+
+checked(globals())

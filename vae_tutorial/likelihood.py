@@ -16,33 +16,24 @@ book's yardstick uses (``losses.negative_elbo``), whatever loss the model was tr
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import torch
 
 from .losses import kl_per_latent, reconstruction_loss
-from .models import VAE
-from .support import inputs
-from .support.errors import ConfigError
+from .support.contracts import Count, Finite, Images, Is, Points, SequenceOf, Seed, VAEModel, checked
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _check(model, images, k: int, batch_size: int) -> torch.Tensor:
-    """The entry check of every function here: a VAE, sensible counts, images in [0, 1]
-    (returned as (N, 1, 28, 28) floats on the model's device)."""
-    inputs.vae(model, "the likelihood (a plain autoencoder defines no p(x))")
-    if not inputs._whole(k, 1):
-        raise ConfigError(f"k (samples per image) must be a whole number >= 1, got {k!r}")
-    if not inputs._whole(batch_size, 1):
-        raise ConfigError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    return inputs.images(images, model, allow_empty=False)
+def _weights_bytes(k: int, batch_size: int, n: int) -> int:
+    """Memory :func:`log_weights` needs for ``k`` samples per image: four (K, B, 784) floats
+    per batch (logits, targets, the BCE and its sum), and (N, K) doubles kept for each of n."""
+    return k * (4 * batch_size * 784 * 4 + 24 * n)
 
 
-def _check_log_w(log_w) -> None:
-    if not isinstance(log_w, torch.Tensor) or log_w.dim() != 2:
-        raise ConfigError(f"log_w must be a tensor (N, K), log_weights(...).log_w gives one; got "
-                          f"{tuple(log_w.shape) if isinstance(log_w, torch.Tensor) else type(log_w).__name__}")
+# samples per image: as many as fit in memory
+K = Count(1, fits=lambda k, batch_size, images: _weights_bytes(k, batch_size, len(images)))
 
 
 def _log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -69,22 +60,21 @@ class LogWeights(NamedTuple):
 
 
 @torch.no_grad()
-def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int = 20,
-                seed: int = 0) -> LogWeights:
+def log_weights(model: VAEModel, images: Images(least=1), k: K = 1000, batch_size: Count(1) = 20,
+                seed: Seed = 0) -> Finite("log weights"):
     """Draw ``k`` latent points per image from q(z|x) and score them.
 
     ``images``: (N, 1, 28, 28) floats in [0, 1]. Runs ``batch_size`` images (so
     ``batch_size * k`` decoder passes) at a time on the model's device; returns CPU tensors.
     The draws come from ``seed``: same seed and batch size, same numbers.
     """
-    images = _check(model, images, k, batch_size)
     device = next(model.parameters()).device
-    gen = torch.Generator().manual_seed(inputs.seed(seed))   # drawn on the CPU: the same eps on any device
+    gen = torch.Generator().manual_seed(seed)   # drawn on the CPU: the same eps on any device
     was_training = model.training
     model.eval()
     parts: list[tuple[torch.Tensor, ...]] = []
     for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size]                              # (B, 1, 28, 28)
+        x = images[start:start + batch_size].to(device)                   # (B, 1, 28, 28)
         mu, logvar = model.encode(x)                                      # (B, d) each
         eps = torch.randn((k, *mu.shape), generator=gen).to(device)       # (K, B, d)
         z = mu + (0.5 * logvar).exp() * eps
@@ -95,39 +85,26 @@ def log_weights(model: VAE, images: torch.Tensor, k: int = 1000, batch_size: int
         parts.append(((log_px_z + log_pz - log_qz).T, log_px_z.T,
                       kl_per_latent(mu, logvar).sum(1)))
     model.train(was_training)
-    weights = LogWeights(*(torch.cat(p).double().cpu() for p in zip(*parts)))
-    for part in weights:
-        inputs.finite_result(part, "log weights")
-    return weights
+    return LogWeights(*(torch.cat(p).double().cpu() for p in zip(*parts)))
 
 
-def log_mean_exp(log_w: torch.Tensor, k: int | None = None) -> torch.Tensor:
+def log_mean_exp(log_w: Points(), k: Count(1, lambda log_w: log_w.shape[1]) = None) -> torch.Tensor:
     """log (1/k) sum_{j<k} exp(log_w[:, j]) per row, stably (log-sum-exp): (N, K) -> (N,).
     With ``k`` smaller than K, only the first ``k`` samples count."""
-    _check_log_w(log_w)
     k = log_w.shape[1] if k is None else k
-    _check_k(log_w, k)
     return torch.logsumexp(log_w[:, :k], dim=1) - math.log(k)
 
 
-def _check_k(log_w: torch.Tensor, k: int) -> None:
-    _check_log_w(log_w)
-    if not inputs._whole(k, 1) or k > log_w.shape[1]:
-        raise ConfigError(f"k must be a whole number between 1 and the {log_w.shape[1]} samples "
-                          f"drawn, got {k!r}")
-
-
-def iwae_bound(log_w: torch.Tensor, k: int) -> torch.Tensor:
+def iwae_bound(log_w: Points(), k: Count(1, lambda log_w: log_w.shape[1])) -> torch.Tensor:
     """The k-sample estimate averaged over the K // k disjoint groups of k draws that
     ``log_w`` (N, K) holds: (N,). Same expectation as ``log_mean_exp(log_w, k)``, less noise."""
-    _check_k(log_w, k)
     groups = log_w.shape[1] // k
     grouped = log_w[:, :groups * k].reshape(len(log_w), groups, k)
     return (torch.logsumexp(grouped, dim=2) - math.log(k)).mean(1)
 
 
-def importance_sampled_log_likelihood(model: VAE, images: torch.Tensor, k: int = 1000,
-                                      batch_size: int = 20, seed: int = 0) -> torch.Tensor:
+def importance_sampled_log_likelihood(model: VAEModel, images: Images(least=1), k: K = 1000,
+                                      batch_size: Count(1) = 20, seed: Seed = 0) -> torch.Tensor:
     """Estimate of log p(x) per image, in nats, from ``k`` importance samples: (N,).
 
     In expectation a lower bound on log p(x) that tightens as ``k`` grows; k = 1 gives the
@@ -135,17 +112,14 @@ def importance_sampled_log_likelihood(model: VAE, images: torch.Tensor, k: int =
     return log_mean_exp(log_weights(model, images, k, batch_size, seed).log_w)
 
 
-def elbo(weights: LogWeights) -> torch.Tensor:
+def elbo(weights: Is(LogWeights)) -> torch.Tensor:
     """The ELBO per image, in nats, from drawn samples: mean_k log p(x|z_k) - KL(q(z|x) || p(z)),
     the reconstruction term averaged over all K samples and the KL exact: (N,)."""
-    if not isinstance(weights, LogWeights):
-        raise ConfigError(f"elbo needs the LogWeights that log_weights(...) returns, got "
-                          f"{type(weights).__name__}")
     return weights.log_px_z.mean(1) - weights.kl
 
 
-def elbo_per_image(model: VAE, images: torch.Tensor, k: int = 100, batch_size: int = 100,
-                   seed: int = 0) -> torch.Tensor:
+def elbo_per_image(model: VAEModel, images: Images(least=1), k: K = 100, batch_size: Count(1) = 100,
+                   seed: Seed = 0) -> torch.Tensor:
     """The ELBO per image in nats, its reconstruction term averaged over ``k`` draws: (N,).
     Its negative is the book's "negative ELBO per image" (``losses.negative_elbo``), with
     less sampling noise."""
@@ -165,29 +139,28 @@ class BoundTable(NamedTuple):
         return self.estimates[max(self.estimates)] - self.elbo
 
 
-def bound_table(model: VAE, images: torch.Tensor, ks: Sequence[int] = (1, 10, 100, 1000),
-                batch_size: int = 20, seed: int = 0) -> BoundTable:
+def bound_table(model: VAEModel, images: Images(least=1), ks: SequenceOf(K) = (1, 10, 100, 1000),
+                batch_size: Count(1) = 20, seed: Seed = 0) -> BoundTable:
     """ELBO and log p(x) estimates for several K from one set of max(ks) draws per image,
     averaged over ``images``. The estimate for K averages the max(ks) // K disjoint groups of
     K draws (:func:`iwae_bound`), so small K are not left to a single noisy draw."""
-    ks = list(ks) if isinstance(ks, (list, tuple, range)) else []
-    if not ks or not all(inputs._whole(k, 1) for k in ks):
-        raise ConfigError("ks must be one or more whole numbers >= 1 (samples per image), e.g. (1, 10, 100)")
     weights = log_weights(model, images, max(ks), batch_size, seed)
     estimates = {k: iwae_bound(weights.log_w, k).mean().item() for k in sorted(ks)}
     return BoundTable(elbo(weights).mean().item(), estimates)
 
 
 @torch.no_grad()
-def kl_per_dimension(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def kl_per_dimension(model: VAEModel, images: Images(least=1), batch_size: Count(1) = 1000) -> torch.Tensor:
     """KL(q(z|x) || N(0, 1)) of each latent dimension, averaged over ``images``: (d,), nats.
 
     A dimension whose KL is near zero has mu ≈ 0 and sigma ≈ 1 for every image: it carries
     no information about the image (an "inactive unit"). When all of them are near zero the
     posterior has collapsed onto the prior (posterior collapse)."""
-    images = _check(model, images, 1, batch_size)
-    total = torch.zeros(model.latent_dim, dtype=torch.float64)
+    device, total = next(model.parameters()).device, torch.zeros(model.latent_dim, dtype=torch.float64)
     for start in range(0, len(images), batch_size):
-        mu, logvar = model.encode(images[start:start + batch_size])
+        mu, logvar = model.encode(images[start:start + batch_size].to(device))
         total += kl_per_latent(mu, logvar).double().sum(0).cpu()          # (B, d) summed over B
-    return total / max(len(images), 1)
+    return total / len(images)
+
+
+checked(globals())

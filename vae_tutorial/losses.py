@@ -13,6 +13,8 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
+from .support.contracts import Choice, Real, Shape, contract
+
 
 def reconstruction_loss(logits, x, kind="mse", reduction="mean"):
     """How far the rebuilt images are from x: "mse", the squared error of
@@ -65,3 +67,16 @@ def classifier_loss(logits, labels) -> LossTerms:
     """The judge's loss: cross-entropy of its ten logits, in nats."""
     ce = F.cross_entropy(logits, labels)
     return LossTerms(ce, ce, torch.zeros_like(ce))
+
+
+# Chapters call these with tensors of their own. What they take is declared here, outside the
+# code the chapters show (which runs alone), and checked at each call from outside the package
+# (support/contracts.py): rebuilt images of another shape than x are refused, never broadcast.
+_IMAGES, _CODES, _KIND = Shape("b *pixels"), Shape("b d"), Choice("mse", "bce")
+reconstruction_loss = contract(reconstruction_loss, logits=_IMAGES, x=_IMAGES, kind=_KIND,
+                               reduction=Choice("mean", "none"))
+kl_per_latent = contract(kl_per_latent, mu=_CODES, logvar=_CODES)
+kl_divergence = contract(kl_divergence, mu=_CODES, logvar=_CODES)
+vae_loss = contract(vae_loss, logits=_IMAGES, x=_IMAGES, mu=_CODES, logvar=_CODES, kind=_KIND,
+                    beta=Real(at_least=0))
+autoencoder_loss = contract(autoencoder_loss, logits=_IMAGES, x=_IMAGES, kind=_KIND)

@@ -13,22 +13,24 @@ Figures are at most ``BOOK_WIDTH`` inches wide: the book's text column shows ima
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
 
 import matplotlib.patheffects as patheffects
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .data import DIGIT_NAMES
 from .latent import decode, prior_radius
 from .losses import kl_divergence
-from .support import inputs
+from .fitting import History
+from .support.contracts import (IMAGE_BYTES, ClassLabels, Colour, Count, Flags, Images, Is, Model, Named,
+                                Numbers, Points, Real, Fields, Satisfies, Scores, Seed, SequenceOf, Texts,
+                                TupleOf, checked)
 from .support.errors import ConfigError
 from .support.figures import describe
-from .fitting import History
-from .models import ConvAutoencoder, ConvVAE
 
 CLASS_COLORS = plt.get_cmap("tab10").colors  # colour of class k: CLASS_COLORS[k]
 SIGMA_COLOR = "tab:purple"                    # sigma and the encoded Gaussian (widgets too)
@@ -36,6 +38,19 @@ BOOK_WIDTH = 7.0  # inches; at the notebook's 100 dpi, about the width of the bo
 # The smallest text in a figure, in points: a figure BOOK_WIDTH wide shrinks to about half its
 # size in a phone's column (375 px), where 10 points come out about 7 pixels tall.
 SMALLEST_TEXT = 10
+# What one figure can show and still be drawn in seconds and read: images (one panel each),
+# columns (7 inches / 50 = 14 pixels a digit), decoded points per side of the manifold.
+MAX_PANELS, MAX_COLUMNS, MAX_GRID = 500, 50, 100
+SHOWN = Images(least=1, most=MAX_PANELS)
+COLUMNS = Count(1, MAX_COLUMNS)
+NAMES = Texts(most=len(CLASS_COLORS))          # class names: one colour each
+SIZES = SequenceOf(Count(1), least=3) & Satisfies(
+    lambda sizes: len(sizes) % 2 == 1, "an odd number of widths, the latent one in the middle, as "
+    "plots.layer_sizes(model) gives them")
+
+
+def _finite(*values) -> bool:
+    return all(math.isfinite(v) for v in values)
 
 
 def _said(title: str | None, text: str) -> str:
@@ -53,11 +68,6 @@ def _span(values) -> str:
     return f"from {_num(values[0])} to {_num(values[-1])}" if len(values) > 1 else _num(values[0])
 
 
-def _numpy(values) -> np.ndarray:
-    """Values the adapter (support/inputs.py) has checked, or the package's own, as numpy."""
-    return values.detach().cpu().numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
-
-
 def _suptitle(fig: Figure, title: str | None) -> None:
     """Lay the axes out first, then put the title above them (never over the first row)."""
     fig.tight_layout(pad=0.3)
@@ -65,18 +75,9 @@ def _suptitle(fig: Figure, title: str | None) -> None:
         fig.suptitle(title, fontsize=11, y=1.0, va="bottom")
 
 
-def _np_images(images: torch.Tensor | np.ndarray, what: str = "images") -> np.ndarray:
-    """(N, 1, 28, 28) / (N, 28, 28), float in [0, 1] or uint8 -> (N, 28, 28) float in [0, 1],
-    checked by the adapter; no images at all are refused (there would be nothing to show)."""
-    if not isinstance(images, torch.Tensor):
-        images = torch.as_tensor(np.asarray(images))
-    return inputs.images(images.detach().cpu(), what=what, allow_empty=False).numpy()[:, 0]
-
-
-def _enough(names: Sequence | None, n: int, what: str) -> None:
-    """``names`` (titles, colours, ...), when given, must cover all ``n`` items."""
-    if names is not None and len(names) < n:
-        raise ConfigError(f"{what} must have one entry per image ({n}), got {len(names)}")
+def _np_images(images: torch.Tensor) -> np.ndarray:
+    """Checked images (N, 1, 28, 28) -> (N, 28, 28) numpy floats, to draw."""
+    return images.cpu().numpy()[:, 0]
 
 
 def _tile_size(ncols: int, largest: float = 1.2) -> float:
@@ -84,17 +85,14 @@ def _tile_size(ncols: int, largest: float = 1.2) -> float:
     return min(largest, BOOK_WIDTH / ncols)
 
 
-def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, title: str | None = None,
-               scale: float | None = None, title_colors: Sequence | None = None,
-               alt: str | None = None, caption_size: float = SMALLEST_TEXT) -> Figure:
+def image_grid(images: SHOWN, ncols: COLUMNS = 10, titles: Texts(least="images") = None, title: str | None = None,
+               scale: Real(above=0) = None, title_colors: SequenceOf(Colour, least="images") = None,
+               alt: str | None = None, caption_size: Real(above=0) = SMALLEST_TEXT) -> Figure:
     """Show images in a grid, optionally with a caption above each (``caption_size`` points).
 
     ``scale`` is inches per image; by default as large as fits the book's width. ``alt``: what
     the images show, for the alt text (by default their number and layout, and the captions)."""
     imgs = _np_images(images)
-    inputs.count(ncols, "ncols", low=1)
-    _enough(titles, len(imgs), "titles")
-    _enough(title_colors, len(imgs), "title_colors")
     nrows = int(np.ceil(len(imgs) / ncols))
     scale = scale or _tile_size(ncols)
     lines = max((str(c).count("\n") + 1 for c in titles), default=1) if titles is not None else 0
@@ -117,8 +115,8 @@ def image_grid(images, ncols: int = 10, titles: Sequence[str] | None = None, tit
     return describe(fig, _said(title, alt))
 
 
-def reconstructions(originals, rebuilt, title: str = "Originals (top) and reconstructions (bottom)",
-                    row_labels: Sequence[str] = ("original", "rebuilt")) -> Figure:
+def reconstructions(originals: SHOWN, rebuilt: SHOWN, title: str = "Originals (top) and reconstructions (bottom)",
+                    row_labels: tuple[str, str] = ("original", "rebuilt")) -> Figure:
     """Two rows: inputs above, what the model made of them below."""
     return image_rows(dict(zip(row_labels, (originals, rebuilt))), title=title)
 
@@ -128,7 +126,7 @@ def _differences(rows: dict) -> str:
     when the first row holds the originals (the other rows then rebuild the same images)."""
     if not str(next(iter(rows))).lower().startswith("original"):
         return ""
-    arrays = [_np_images(v) for v in rows.values()]
+    arrays = list(rows.values())
     first, said = arrays[0], []
     for label, arr in list(zip(rows, arrays))[1:]:
         n = min(len(first), len(arr))
@@ -138,11 +136,10 @@ def _differences(rows: dict) -> str:
     return (" In the images, " + "; ".join(said) + ".") if said else ""
 
 
-def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figure:
+def image_rows(rows: Named(SHOWN, what="row label -> images"), title: str = "",
+               scale: Real(above=0) = None) -> Figure:
     """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
-    if not isinstance(rows, dict) or not rows:
-        raise ConfigError("rows must be a dict of at least one row: {'label': images}")
-    rows = {label: _np_images(imgs, f"the images of row {label!r}") for label, imgs in rows.items()}
+    rows = {label: _np_images(imgs) for label, imgs in rows.items()}
     n = max(len(v) for v in rows.values())
     label_room = 0.9  # inches left of the first column for the row labels
     scale = scale or min(0.75, (BOOK_WIDTH - label_room) / n)
@@ -165,18 +162,16 @@ def image_rows(rows: dict, title: str = "", scale: float | None = None) -> Figur
     return describe(fig, _said(title, said + _differences(rows)))
 
 
-def error_maps(originals, rebuilt, losses: Sequence[float], title: str, loss_name: str = "MSE",
-               vmax: float | None = None) -> Figure:
+def error_maps(originals: Images(least=1, most=MAX_COLUMNS), rebuilt: Images(n="originals"),
+               losses: Numbers("originals"), title: str, loss_name: str = "MSE",
+               vmax: Real(above=0) = None) -> Figure:
     """Original, reconstruction and the per-pixel squared error, with each image's loss. The
     error maps share one colour scale, 0 to ``vmax`` (by default the largest squared error shown,
     so small errors still show); the colour bar says what it is."""
-    a, b = _np_images(originals, "originals"), _np_images(rebuilt, "rebuilt")
-    n = len(a)
-    if len(b) != n:
-        raise ConfigError(f"originals and rebuilt must be as many images, got {n} and {len(b)}")
-    errors = (a - b) ** 2
+    a, b = _np_images(originals), _np_images(rebuilt)
+    n, errors = len(a), (a - b) ** 2
     vmax = vmax or float(errors.max()) or 1.0
-    losses = inputs.values(losses, n, "losses (one per image)").tolist()
+    losses = losses.tolist()
     fig, axes = plt.subplots(3, n, figsize=(min(n * 1.1, BOOK_WIDTH), 3.7), squeeze=False)
     for i in range(n):
         axes[0, i].imshow(a[i], cmap="gray_r", vmin=0, vmax=1)
@@ -221,12 +216,12 @@ def _label_centres(ax, pts: np.ndarray, lab: np.ndarray, class_names: Sequence[s
                     color="black", path_effects=halo, zorder=5)
 
 
-def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, title: str = "",
-                   ax=None, xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
+def latent_scatter(points: Points(dim=2), labels: ClassLabels("points", "class_names"),
+                   class_names: NAMES = DIGIT_NAMES, title: str = "", ax: Axes = None,
+                   xlabel: str = "latent 1", ylabel: str = "latent 2", legend: bool = True):
     """Scatter of 2-D points coloured by class, each class's name at its centre, with a legend.
     Returns the figure."""
-    pts = inputs.points(points, "points (2-d; for more dimensions use plots.tsne first)", dim=2).numpy()
-    lab = inputs.labels(labels, len(pts), classes=min(len(class_names), len(CLASS_COLORS))).numpy()
+    pts, lab = points.numpy(), labels.numpy()
     alone = ax is None
     if alone:
         _, ax = plt.subplots(figsize=(5.2, 4.4))   # with the legend beside it: within BOOK_WIDTH
@@ -247,8 +242,9 @@ def latent_scatter(points, labels, class_names: Sequence[str] = DIGIT_NAMES, tit
         f"{_scatter_facts(pts, lab)}.")))
 
 
-def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
-                 class_names: Sequence[str] = DIGIT_NAMES, xlabel: str = "latent 1",
+def scatter_pair(points_a: Points(dim=2), points_b: Points(dim=2, n="points_a"),
+                 labels: ClassLabels("points_a", "class_names"), titles: tuple[str, str],
+                 class_names: NAMES = DIGIT_NAMES, xlabel: str = "latent 1",
                  ylabel: str = "latent 2", suptitle: str = "", share_axes: bool = False,
                  prior_circle: bool = False, zoom: bool = False) -> Figure:
     """Two 2-D scatters of the same images side by side, one legend below both.
@@ -280,13 +276,13 @@ def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
     fig.tight_layout(rect=(0, 0.08 if ncol >= 10 else 0.13, 1, 1))
     if suptitle:
         fig.suptitle(suptitle, fontsize=11, y=1.0, va="bottom")
-    lab = _numpy(labels)
+    lab = labels.numpy()
     said = [f"Two scatter plots side by side{', on one scale' if share_axes else ''}, "
             f"{xlabel} across and {ylabel} up: the same {len(lab):,} images, one point each, one "
             f"colour per class, each class's name written at its centre."]
     radius = prior_radius(2, 0.95)
     for side, pts, name in (("Left", points_a, titles[0]), ("Right", points_b, titles[1])):
-        pts = _numpy(pts)
+        pts = pts.numpy()
         fact = f"{side}, {name}: {_scatter_facts(pts, lab)}"
         if prior_circle:
             fact += f"; {(np.linalg.norm(pts, axis=1) <= radius).mean():.0%} inside the circle"
@@ -297,41 +293,31 @@ def scatter_pair(points_a, points_b, labels, titles: tuple[str, str],
     return describe(fig, _said(suptitle, " ".join(said)))
 
 
-def tsne(encodings: torch.Tensor, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
+def tsne(encodings: Points(), seed: Seed = 0, perplexity: Real(above=0) = 30.0) -> np.ndarray:
     """2-D t-SNE of (N, d) encodings (scikit-learn, PCA initialisation, fixed seed)."""
     from sklearn.manifold import TSNE
 
-    x = inputs.points(encodings, "encodings").numpy()
-    inputs.number(perplexity, "perplexity", above=0)
-    if len(x) <= perplexity:
+    if len(encodings) <= perplexity:
         raise ConfigError(f"t-SNE with perplexity {perplexity:g} needs more than {perplexity:g} "
-                          f"points, got {len(x)}; pass more encodings or a smaller perplexity")
-    inputs.seed(seed)
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)
+                          f"points, got {len(encodings)}; pass more encodings or a smaller perplexity")
+    return TSNE(n_components=2, perplexity=perplexity, init="pca",
+                random_state=seed).fit_transform(encodings.numpy())
 
 
-def tsne_pair(encodings_a, encodings_b, labels, titles: tuple[str, str],
-              class_names: Sequence[str] = DIGIT_NAMES, max_points: int = 1000, seed: int = 0,
+def tsne_pair(encodings_a: Points(), encodings_b: Points(n="encodings_a"),
+              labels: ClassLabels("encodings_a", "class_names"), titles: tuple[str, str],
+              class_names: NAMES = DIGIT_NAMES, max_points: Count(1, 20000) = 1000, seed: Seed = 0,
               suptitle: str = "") -> Figure:
     """t-SNE of two models' encodings of the same images, side by side, same settings."""
-    a, b = inputs.points(encodings_a, "encodings_a"), inputs.points(encodings_b, "encodings_b")
-    if len(a) != len(b):
-        raise ConfigError(f"encodings_a and encodings_b must encode the same images, got {len(a)} and {len(b)}")
-    labels = inputs.labels(labels, len(a), classes=len(class_names)).numpy()
-    inputs.count(max_points, "max_points", low=1)
-    keep = np.sort(np.random.default_rng(inputs.seed(seed)).permutation(len(labels))[:max_points])
-    a, b = (tsne(enc[keep], seed=seed) for enc in (a, b))
-    return scatter_pair(a, b, labels[keep], titles, class_names, "t-SNE 1", "t-SNE 2", suptitle)
+    keep = torch.from_numpy(np.sort(np.random.default_rng(seed).permutation(len(labels))[:max_points]))
+    a, b = (torch.from_numpy(tsne(enc[keep], seed=seed)).double() for enc in (encodings_a, encodings_b))
+    return scatter_pair(a, b, labels[keep], list(titles), class_names, "t-SNE 1", "t-SNE 2", suptitle)
 
 
 @torch.no_grad()
-def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
+def manifold(model: Model("ae", "vae", latent_dim=2), n: Count(1, MAX_GRID, fits=lambda n: 3 * n * n * IMAGE_BYTES) = 15,
+             span: Real(above=0) = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
     """Decode an n x n grid of points of a 2-D latent space into one big image."""
-    inputs.latent_model(model, "manifold")
-    inputs.count(n, "n (points per side)", low=1)
-    inputs.number(span, "span", above=0)
-    if model.latent_dim != 2:
-        raise ConfigError(f"manifold() needs a model with latent_dim=2, this one has {model.latent_dim}")
     axis = np.linspace(-span, span, n)
     zz = torch.tensor([[x, y] for y in axis[::-1] for x in axis], dtype=torch.float32)
     imgs = decode(model, zz).numpy().reshape(n, n, 28, 28)
@@ -347,13 +333,11 @@ def manifold(model, n: int = 15, span: float = 2.0, title: str = "Decoded grid o
         f"up); neighbouring images differ little, so the grid morphs from one digit into the next.")))
 
 
-def loss_curves(history: History, title: str = "Training history") -> Figure:
+def loss_curves(history: Is(History, lambda h: h.epochs and _finite(*h.train_loss, *h.test_loss, *h.reconstruction, *h.kl),
+                            "a training History of at least one epoch, finite losses (trained.history)"),
+                title: str = "Training history") -> Figure:
     """Three panels, each on its own axis: the total loss on training and held-out images,
     then its two parts on the training images (reconstruction, KL)."""
-    if not isinstance(history, History) or not history.epochs:
-        raise ConfigError(f"loss_curves needs a training History with at least one epoch "
-                          f"(trained.history), got {type(history).__name__}"
-                          + (" of no epoch" if isinstance(history, History) else ""))
     ep = history.epochs
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(BOOK_WIDTH, 2.9))
     a.plot(ep, history.train_loss, label="training")
@@ -377,12 +361,10 @@ def loss_curves(history: History, title: str = "Training history") -> Figure:
         f"KL {_span([history.kl[0], history.kl[-1]])} nats.")))
 
 
-def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: str = "",
+def loss_per_step(reconstruction: Numbers(least=1), kl: Numbers(least=1), title: str = "",
                   reconstruction_name: str = "reconstruction (MSE)") -> Figure:
     """The two losses of a hand-written training loop, one value per batch, side by side."""
-    for values, what in ((reconstruction, "reconstruction"), (kl, "kl")):
-        if len(values) == 0:
-            raise ConfigError(f"{what} holds no steps to plot")
+    reconstruction, kl = reconstruction.numpy(), kl.numpy()
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.8))
     a.plot(reconstruction, color="tab:green")
     a.set_title(reconstruction_name, fontsize=10)
@@ -392,7 +374,6 @@ def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: s
         ax.set_xlabel("step (one batch)")
     a.set_ylabel("per image")
     _suptitle(fig, title)
-    reconstruction, kl = _numpy(reconstruction).astype(float), _numpy(kl).astype(float)
     tenth = max(1, len(reconstruction) // 10)
     start = lambda v: float(v[:tenth].mean())  # noqa: E731  (a tenth of the steps: less noise)
     end = lambda v: float(v[-tenth:].mean())  # noqa: E731
@@ -403,15 +384,13 @@ def loss_per_step(reconstruction: Sequence[float], kl: Sequence[float], title: s
         f"{_num(start(kl))} at first, {_num(end(kl))} at the end.")))
 
 
-def step_curves(histories: dict, steps: int | None = None, title: str = "") -> Figure:
+def step_curves(histories: Named(Is(History, lambda h: h.step_kl and _finite(*h.step_kl, *h.step_reconstruction),
+                                   "a training History of at least one step, finite losses (trained.history)"),
+                                what="name -> History of a run"),
+                steps: Count(1) = None, title: str = "") -> Figure:
     """The first ``steps`` batches of several training runs (``train.History`` each, one line
     per run): the reconstruction loss (left) and the KL (right, on a log scale, so that a
     KL that explodes and one of a few nats fit on one figure)."""
-    if not all(isinstance(h, History) and h.step_kl
-               for h in inputs.named(histories, "step_curves", "name -> History of a run").values()):
-        raise ConfigError("step_curves needs each run's training History with at least one step "
-                          "(trained.history)")
-    steps = steps if steps is None else inputs.count(steps, "steps", low=1)
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.9))
     for name, h in histories.items():
         rec, kl = h.step_reconstruction[:steps], h.step_kl[:steps]
@@ -436,11 +415,11 @@ def step_curves(histories: dict, steps: int | None = None, title: str = "") -> F
         f"first step to the last shown: {runs}.")))
 
 
-def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
+def kl_bars(kl: Named(Numbers(least=1), what="name -> KL per latent number"),
+            title: str = "KL of each latent number") -> Figure:
     """Grouped bars: the KL of each latent dimension ((d,) nats, e.g.
     ``likelihood.kl_per_dimension``) for each named model. A dimension near 0 is unused."""
-    kl = {name: inputs.values(v, None, f"KL of {name!r}", least=1).numpy()
-          for name, v in inputs.named(kl, "kl_bars", "name -> KL per latent number").items()}
+    kl = {name: v.numpy() for name, v in kl.items()}
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH * 0.7, 2.8))
     width = 0.8 / len(kl)
     for i, (name, v) in enumerate(kl.items()):
@@ -450,39 +429,25 @@ def kl_bars(kl: dict, title: str = "KL of each latent number") -> Figure:
     ax.set_ylabel("KL (nats per image)")
     ax.legend(fontsize=SMALLEST_TEXT)
     ax.set_title(title, fontsize=11)
-    said = "; ".join(f"{name}: " + ", ".join(f"{float(v):.2f}" for v in _numpy(values))
+    said = "; ".join(f"{name}: " + ", ".join(f"{float(v):.2f}" for v in values)
                      for name, values in kl.items())
     return describe(fig, _said(title, (
         f"Groups of bars, one group per latent number, one bar per model: the KL of that latent "
         f"number in nats per image (near 0: the number is unused). The values: {said}.")))
 
 
-def layer_sizes(model) -> list[int]:
+def layer_sizes(model: Model("ae", "vae", mlp=True)) -> list[int]:
     """The widths of an MLP autoencoder's or VAE's bowtie, input to output, read off its own
     Linear layers: e.g. [784, 256, 128, 5, 128, 256, 784]."""
-    inputs.latent_model(model, "layer_sizes")
-    if isinstance(model, (ConvAutoencoder, ConvVAE)):
-        raise ConfigError("layer_sizes describes MLP models only")
     linear = lambda part: [m for m in part.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
     encoder, decoder = linear(model.encoder), linear(model.decode_logits)
     return [encoder[0].in_features] + [m.out_features for m in encoder] + \
         [model.latent_dim] + [m.out_features for m in decoder]
 
 
-def _bowtie_sizes(sizes) -> list[int]:
-    """Layer widths input -> latent -> output: an odd number, at least three, of whole numbers >= 1."""
-    sizes = list(sizes) if isinstance(sizes, (list, tuple)) else None
-    if not sizes or len(sizes) < 3 or len(sizes) % 2 == 0 or not all(inputs._whole(s, 1) for s in sizes):
-        raise ConfigError(f"sizes must be the layer widths from input through the latent layer (in "
-                          f"the middle) to the output, e.g. [784, 256, 5, 256, 784] as "
-                          f"plots.layer_sizes(model) gives them; got {sizes!r}")
-    return sizes
-
-
-def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the real model") -> Figure:
+def bowtie(sizes: SIZES, title: str = "The bowtie: layer widths of the real model") -> Figure:
     """Draw the layers as bars whose height is their width: encoder, latent, decoder
     (``sizes`` as :func:`layer_sizes` reads them off a model)."""
-    sizes = _bowtie_sizes(sizes)
     mid = len(sizes) // 2
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
     heights = np.sqrt(np.array(sizes, dtype=float))  # sqrt so 5 is still visible next to 784
@@ -510,14 +475,12 @@ def bowtie(sizes: Sequence[int], title: str = "The bowtie: layer widths of the r
         f"the decoder widens {' → '.join(map(str, sizes[mid:]))}.")))
 
 
-def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled estimate") -> Figure:
+def bound_curves(tables: Named(Satisfies(lambda t: isinstance(t.estimates, dict) and t.estimates and _finite(
+                     t.elbo, *t.estimates.values()), "likelihood.bound_table(...), finite"), what="name -> bound table"),
+                 title: str = "The ELBO and the importance-sampled estimate") -> Figure:
     """One line per model: the estimate of log p(x) against the number of samples K (log
     axis), the model's ELBO as a dotted line of the same colour. ``tables``: name ->
     ``likelihood.BoundTable`` (anything with ``.elbo`` and ``.estimates``, K -> nats)."""
-    if not isinstance(tables, dict) or not tables or not all(
-            hasattr(t, "elbo") and isinstance(getattr(t, "estimates", None), dict) and t.estimates
-            for t in tables.values()):
-        raise ConfigError("tables must be a dict of at least one name -> likelihood.bound_table(...)")
     fig, ax = plt.subplots(figsize=(BOOK_WIDTH, 3.2))
     for i, (name, table) in enumerate(tables.items()):
         color = f"C{i}"
@@ -544,9 +507,8 @@ def bound_curves(tables: dict, title: str = "The ELBO and the importance-sampled
     return describe(fig, _said(title, " ".join(said)))
 
 
-def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
+def gaussian_vs_standard(mu: float, sigma: Real(above=0), ax: Axes = None) -> Figure:
     """The density N(mu, sigma²) beside N(0, 1), with their KL divergence in the title."""
-    mu, sigma = inputs.number(mu, "mu"), inputs.number(sigma, "sigma", above=0)
     xs = np.linspace(-5, 5, 400)
     pdf = lambda m, s: np.exp(-0.5 * ((xs - m) / s) ** 2) / (s * np.sqrt(2 * np.pi))  # noqa: E731
     if ax is None:
@@ -564,10 +526,9 @@ def gaussian_vs_standard(mu: float, sigma: float, ax=None) -> Figure:
         f"latent values from -5 to 5: KL = {kl:.2f} nats."))
 
 
-def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
+def kl_panels(pairs: SequenceOf(TupleOf(Real(), Real(above=0), what="a pair (mu, sigma), sigma above 0"),
+                               most=MAX_COLUMNS), title: str = "") -> Figure:
     """:func:`gaussian_vs_standard` for several (mu, sigma) pairs, two panels a row."""
-    if len(pairs) == 0:
-        raise ConfigError("pairs must hold at least one (mu, sigma) pair")
     nrows = int(np.ceil(len(pairs) / 2))
     fig, axes = plt.subplots(nrows, 2, figsize=(BOOK_WIDTH, 2.6 * nrows), sharex=True, squeeze=False)
     for ax, (mu, sigma) in zip(axes.flat, pairs):
@@ -581,15 +542,12 @@ def kl_panels(pairs: Sequence[tuple[float, float]], title: str = "") -> Figure:
             ax.get_title().replace(":", ",") for ax in axes.flat[:len(pairs)]) + ".")))
 
 
-def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], title: str = "") -> Figure:
+def encoding_bars(images: Images(least=1, most=MAX_COLUMNS), codes: Points(n="images"),
+                  labels: ClassLabels("images", len(CLASS_COLORS)), names: Texts(n="images"),
+                  title: str = "") -> Figure:
     """A few images (left) and their latent codes as grouped bars (right), one colour per
     class; a repeated class gets a hatched bar."""
-    imgs = _np_images(images)
-    codes = inputs.points(codes, "codes (one per image)", least=len(imgs)).numpy()
-    labels = inputs.labels(labels, len(imgs), "labels (one per image)", len(CLASS_COLORS)).tolist()
-    _enough(names, len(imgs), "names")
-    if len(codes) != len(imgs):
-        raise ConfigError(f"codes must be one per image ({len(imgs)}), got {len(codes)}")
+    imgs, codes, labels = _np_images(images), codes.numpy(), labels.tolist()
     n, d = codes.shape
     fig, (a, b) = plt.subplots(1, 2, figsize=(BOOK_WIDTH, 2.7), gridspec_kw={"width_ratios": [1, 2]})
     a.imshow(np.concatenate(list(imgs), axis=1), cmap="gray_r", vmin=0, vmax=1)
@@ -613,17 +571,14 @@ def encoding_bars(images, codes, labels: Sequence[int], names: Sequence[str], ti
         f"as groups of bars, one colour per class, a repeated class hatched. The values: {codes_said}.")))
 
 
-def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES, ncols: int = 10,
-                sort: bool = True, title: str = "") -> Figure:
+def judged_grid(samples: SHOWN, verdict: Fields("what metrics.judge_samples returns",
+                                                pred=ClassLabels("samples", "class_names"),
+                                                confidence=Numbers("samples"), clear=Flags("samples")),
+                class_names: NAMES = DIGIT_NAMES, ncols: COLUMNS = 10, sort: bool = True, title: str = "") -> Figure:
     """Generated images captioned with the judge's guess (see ``metrics.judge_samples``);
     questionable ones in red and marked "?". With ``sort``, most convincing first, and each
     caption shows, under the guess, the confidence cut (not rounded) to two decimals, so 0.899
     reads 0.89, never a red 0.90. Captions are two short lines, large enough to read on a phone."""
-    n = len(_np_images(samples))
-    if not isinstance(verdict, dict) or not {"pred", "confidence", "clear"} <= set(verdict) or \
-            any(len(verdict[k]) != n for k in ("pred", "confidence", "clear")):
-        raise ConfigError(f"verdict must be what metrics.judge_samples returns for these {n} images")
-    inputs.labels(verdict["pred"], n, "the judge's classes", len(class_names))
     order = verdict["confidence"].argsort(descending=True) if sort else torch.arange(len(samples))
     titles, guesses = [], []
     for i in order.tolist():
@@ -647,13 +602,11 @@ def judged_grid(samples, verdict: dict, class_names: Sequence[str] = DIGIT_NAMES
                       caption_size=SMALLEST_TEXT + 3)
 
 
-def vae_bowtie(sizes: Sequence[int],
-               title: str = "The VAE's bowtie: two numbers per latent dimension") -> Figure:
+def vae_bowtie(sizes: SIZES, title: str = "The VAE's bowtie: two numbers per latent dimension") -> Figure:
     """The bowtie of a VAE (``sizes`` as ``models.layer_sizes`` gives them, e.g.
     [784, 256, 128, 5, 128, 256, 784]): the encoder ends in two heads, mu and sigma, each as
     wide as the latent space; the latent point z = mu + sigma * eps is drawn from them, with
     the noise eps coming from outside; the decoder sees z only. Bar heights are sqrt(width)."""
-    sizes = _bowtie_sizes(sizes)
     mid = len(sizes) // 2
     latent, enc, dec = sizes[mid], sizes[:mid], sizes[mid + 1:]
     h = lambda n: float(np.sqrt(n))  # noqa: E731  (sqrt so 5 is still visible next to 784)
@@ -720,14 +673,14 @@ def _dataset_color(name: str, i: int):
     return DATASET_COLORS.get(name, f"C{i + 2}")
 
 
-def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each model",
+def log_likelihood_histograms(scores: Named(Scores(), what="model name -> {set: scores}"),
+                              title: str = "log p(x) under each model",
                               xlabel: str = "log p(x), nats (higher: more likely)") -> Figure:
     """One panel per model: histograms of its log p(x) (or any score, higher meaning more
     likely) for each data set. ``scores``: model name -> {data set name -> (N,) scores}."""
-    inputs.named(scores, "log_likelihood_histograms", "model name -> {set: scores}")
     fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 2.9), squeeze=False)
     for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
-        values = {s: v.numpy() for s, v in inputs.scores(per_set, f"scores under {model_name!r}").items()}
+        values = {s: v.numpy() for s, v in per_set.items()}
         low = min(np.quantile(v, 0.005) for v in values.values())
         high = max(v.max() for v in values.values())
         bins = np.linspace(low, high, 40)
@@ -741,22 +694,20 @@ def log_likelihood_histograms(scores: dict, title: str = "log p(x) under each mo
         ax.legend(fontsize=SMALLEST_TEXT, loc="upper left")
     _suptitle(fig, title)
     said = "; ".join(f"{model_name}: " + ", ".join(
-        f"{name} median {np.median(_numpy(v).astype(float)):.0f}" for name, v in per_set.items())
+        f"{name} median {np.median(v.numpy()):.0f}" for name, v in per_set.items())
         for model_name, per_set in scores.items())
     return describe(fig, _said(title, (
         f"{len(scores)} panels of overlapping histograms, one per model, one colour per data set, "
         f"of {xlabel}. {said}.")))
 
 
-def complexity_scatter(scores: dict, complexity: dict, title: str = "",
+def complexity_scatter(scores: Named(Scores(like="complexity"), what="model name -> {set: log p(x)}"),
+                       complexity: Scores(), title: str = "",
                        xlabel: str = "compressed size of the image (PNG), nats") -> Figure:
     """One panel per model: log p(x) of each image against how complex it is.
     ``scores``: model name -> {data set -> (N,) log p(x)}; ``complexity``: data set -> (N,)."""
-    complexity = inputs.scores(complexity, "complexity")
-    inputs.named(scores, "complexity_scatter", "model name -> {set: log p(x)}")
     fig, axes = plt.subplots(1, len(scores), figsize=(BOOK_WIDTH, 3.0), squeeze=False, sharex=True)
     for ax, (model_name, per_set) in zip(axes.flat, scores.items()):
-        per_set = inputs.scores(per_set, f"log p(x) under {model_name!r}", like=complexity)
         for i, (name, v) in enumerate(per_set.items()):
             ax.scatter(complexity[name].numpy(), v.numpy(), s=4, alpha=0.5,
                        color=_dataset_color(name, i), label=name, linewidths=0)
@@ -770,3 +721,6 @@ def complexity_scatter(scores: dict, complexity: dict, title: str = "",
         f"{len(scores)} scatter plots, one per model ({', '.join(scores)}): one point per image, "
         f"one colour per data set ({', '.join(sets)}), {xlabel} across and log p(x) in nats up; "
         f"the more complex the image, the lower its log p(x).")))
+
+
+checked(globals())

@@ -16,11 +16,12 @@ from typing import Iterator
 import torch
 
 from .data import ImageData, load_dataset
-from .fitting import History, fit
+from .fitting import MODEL_CONFIG, TRAIN_CONFIG, History, Step, fit
 from .models import (VAE, Autoencoder, Classifier, ConditionalVAE, ConvAutoencoder, ConvVAE,
                      ModelConfig)
-from .support import cache, inputs
-from .support.devices import memory_bytes, out_of_memory, pick_device
+from .support import cache
+from .support.contracts import Fits, Seed, checked
+from .support.devices import out_of_memory, pick_device
 from .support.errors import ConfigError, TrainingError
 from .support.messages import say
 from .support.seeds import seeded
@@ -58,15 +59,10 @@ def config_from_dict(d: dict) -> TrainConfig:
     return TrainConfig(**{k: v for k, v in d.items() if k in known}, model=ModelConfig(**model))
 
 
-def step_name(step) -> str:
+def step_name(step: Step = None) -> str:
     """How a training step is named in cache keys and messages: "" for the model's own (None),
     else its module and name, e.g. "vae_tutorial.bugs.kl_sign_flipped_step"."""
-    if step is None:
-        return ""
-    if not callable(step) or not hasattr(step, "__qualname__"):
-        raise ConfigError(f"step must be a function step(model, x, y, kind, beta) such as "
-                          f"bugs.kl_sign_flipped_step, got {type(step).__name__}")
-    return f"{step.__module__}.{step.__qualname__}"
+    return "" if step is None else f"{step.__module__}.{step.__qualname__}"
 
 
 def _description(config: TrainConfig, data_identity: dict, step: str = "") -> dict:
@@ -115,17 +111,6 @@ def weight_count(config: ModelConfig) -> int:
         return sum(p.numel() for p in _construct(config).parameters())
 
 
-def _check_fits_in_memory(config: ModelConfig) -> None:
-    have = memory_bytes()
-    n = weight_count(config)
-    need = n * TRAINING_BYTES_PER_WEIGHT
-    if have is not None and need > have:
-        raise ConfigError(f"a model with latent_dim={config.latent_dim} and hidden_dims="
-                          f"{','.join(map(str, config.hidden_dims))} has {n:,} weights: training it "
-                          f"needs about {need / 1e9:,.0f} GB of memory, and this machine has "
-                          f"{have / 1e9:,.0f} GB. Choose smaller sizes (the book's are 5 and 256,128).")
-
-
 @contextlib.contextmanager
 def memory_as_error(what: str) -> Iterator[None]:
     """Turn a failed allocation inside the block into one line (a :class:`TrainingError`)."""
@@ -138,12 +123,11 @@ def memory_as_error(what: str) -> Iterator[None]:
                             f"another device") from None
 
 
-def build(config, seed: int | None = None) -> torch.nn.Module:
-    """An untrained model for a checked ``ModelConfig``; with ``seed``, its initial weights
-    come from that seed without touching the caller's random state. A model too large to train
-    in this machine's memory is refused before anything is allocated."""
-    inputs.check_model_config(config)
-    _check_fits_in_memory(config)
+def build(config: MODEL_CONFIG & Fits(lambda config: TRAINING_BYTES_PER_WEIGHT * weight_count(config)),
+          seed: Seed = None) -> torch.nn.Module:
+    """An untrained model for ``config``; with ``seed``, its initial weights come from that seed
+    without touching the caller's random state. A model too large to train in this machine's
+    memory is refused before anything is allocated."""
     with memory_as_error("building the model"):
         if seed is None:
             return _construct(config)
@@ -163,8 +147,7 @@ def _restore(payload: dict, path: Path, origin: str) -> TrainedModel:
     description = payload["description"]
     if description.get("kind") != "model":
         raise ValueError(f"it holds a {description.get('kind')!r}, not a model")
-    config = config_from_dict(description["config"])
-    inputs.check_train_config(config)
+    config = TRAIN_CONFIG.validate(config_from_dict(description["config"]), "its configuration")
     model = _construct(config.model)
     model.load_state_dict(payload["state_dict"])  # strict: every weight present, right shapes
     history = History(**payload["history"])
@@ -199,8 +182,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Tra
     return trained
 
 
-def checkpoint_path(config: TrainConfig, data: ImageData, root: str | Path | None = None,
-                    step=None) -> Path:
+def checkpoint_path(config: TRAIN_CONFIG, data: ImageData, root: str | Path | None = None,
+                    step: Step = None) -> Path:
     """Where this machine's cache keeps the model for ``config`` trained on ``data``."""
     description = _description(config, data.identity(), step_name(step))
     return cache.models_dir(root) / cache.entry_name(_label(config), description)
@@ -217,10 +200,10 @@ def describe(config: TrainConfig, step: str = "") -> str:
     return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset}{trained_by})"
 
 
-def train_or_load(config: TrainConfig, data: ImageData | None = None,
+def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
                   device: str | torch.device = "auto", cache_root: str | Path | None = None,
                   progress: bool = True, verbose: bool = True, pretrained: bool = True,
-                  step=None) -> TrainedModel:
+                  step: Step = None) -> TrainedModel:
     """The model for ``config`` trained on ``data``, on the CPU.
 
     Looked up by configuration (and ``step``, a training step other than the model's own, e.g.
@@ -231,16 +214,11 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
     warning, not the model. Prints one line saying which of these happened (unless
     ``verbose=False``).
     """
-    inputs.check_train_config(config)
     name = step_name(step)
     if step is not None and config.model.kind != "vae":
         raise ConfigError(f"a training step of your own (step=...) is for a VAE; this model is a "
                           f"{config.model.kind!r}")
-    if data is None:
-        data = load_dataset(config.dataset)
-    if not isinstance(data, ImageData):
-        raise ConfigError(f"data must be an ImageData (data.load_mnist() gives one), got "
-                          f"{type(data).__name__}")
+    data = load_dataset(config.dataset) if data is None else data
     if data.name != config.dataset:
         raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
     description = _description(config, data.identity(), name)
@@ -266,3 +244,6 @@ def train_or_load(config: TrainConfig, data: ImageData | None = None,
         say(f"Trained the {describe(config, name)} for {config.epochs} epochs in "
             f"{sum(history.seconds):.1f} s{kept}.")
     return trained
+
+
+checked(globals())

@@ -38,7 +38,7 @@ def source(obj) -> str:
     """The source of a function, method or class of the package, dedented, without a final
     newline: exactly the lines of its file."""
     try:
-        return textwrap.dedent(inspect.getsource(obj)).rstrip("\n")
+        return textwrap.dedent(inspect.getsource(inspect.unwrap(obj))).rstrip("\n")
     except (TypeError, OSError) as err:
         raise ConfigError(f"show.code needs a function, method or class defined in a file, got "
                           f"{obj!r} ({err})") from None
@@ -47,6 +47,7 @@ def source(obj) -> str:
 def where(obj) -> str:
     """"vae_tutorial/models.py, lines 70-98": where to find ``obj`` in the package."""
     try:
+        obj = inspect.unwrap(obj)         # a function checked at the boundary: its own source
         lines, first = inspect.getsourcelines(obj)
         path = inspect.getsourcefile(obj) or "?"
     except (TypeError, OSError) as err:

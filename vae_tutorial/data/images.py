@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from ..support.errors import ConfigError, DataError
-from ..support.inputs import count
+from ..support.contracts import Choice, Count, checked
+from ..support.errors import DataError
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = (
@@ -95,19 +95,12 @@ class ImageData:
     def is_full(self) -> bool:
         return self.variant == "full"
 
-    def images(self, split: str = "test") -> torch.Tensor:
-        """Images of ``split`` ("train" or "test") as floats: (N, 1, 28, 28) in [0, 1]."""
-        return self._split(split)[0].unsqueeze(1).float().div_(255)
+    def images(self, split: Choice("train", "test") = "test", n: Count(0) = None) -> torch.Tensor:
+        """Images of ``split`` as floats: (N, 1, 28, 28) in [0, 1] (the first ``n`` if given)."""
+        return getattr(self, f"{split}_images")[:n].unsqueeze(1).float().div_(255)
 
-    def labels(self, split: str = "test") -> torch.Tensor:
-        return self._split(split)[1]
-
-    def _split(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-        if split == "train":
-            return self.train_images, self.train_labels
-        if split == "test":
-            return self.test_images, self.test_labels
-        raise ConfigError(f"split must be 'train' or 'test', got {split!r}")
+    def labels(self, split: Choice("train", "test") = "test") -> torch.Tensor:
+        return getattr(self, f"{split}_labels")
 
     @property
     def fingerprint(self) -> str:
@@ -123,11 +116,10 @@ class ImageData:
         return {"dataset": self.name, "split": "train", "n": len(self.train_labels),
                 "sha256": self.fingerprint}
 
-    def first(self, n: int) -> "ImageData":
+    def first(self, n: Count(1)) -> "ImageData":
         """This data with only its first ``n`` training images (held-out images unchanged), to
         compare datasets at the same training-set size. Its fingerprint is its own, so its models
         never share a cache entry with the whole set's; with ``n`` >= the training set, itself."""
-        count(n, "n (how many training images)", low=1)
         if n >= len(self.train_labels):
             return self
         return replace(self, train_images=self.train_images[:n], train_labels=self.train_labels[:n],
@@ -137,3 +129,6 @@ class ImageData:
         """One line: which data, how many images, from where."""
         return (f"{self.name} ({self.variant}): {len(self.train_labels):,} train / "
                 f"{len(self.test_labels):,} held-out images, from {self.source}")
+
+
+checked(globals())

@@ -10,28 +10,26 @@ import torch
 
 from ..data import ImageData
 from ..latent import encodings, latent_points, prior_radius
-from ..support import inputs
+from ..support.contracts import (ClassLabels, Count, Images, ImagesAlone, Named, Numbers, Points,
+                                 Real, Seed, checked)
 from ..support.errors import ConfigError
-from .clusters import _codes_and_labels
-from .judge import CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD, Judge, clear_share
+from .judge import CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD, SAMPLES, Judge, clear_share
+
+# Distances are computed ``chunk`` rows at a time: (chunk, M) doubles each.
+CHUNK = Count(1, fits=lambda chunk, codes: 8 * chunk * len(codes))
 
 
-def nearest_distance(points, codes, chunk: int = 1000) -> torch.Tensor:
+def nearest_distance(points: Points(least=0, dim="codes"), codes: Points(), chunk: CHUNK = 1000) -> torch.Tensor:
     """(N,) Euclidean distance from each of ``points`` (N, d) to the nearest of ``codes`` (M, d)."""
-    c = inputs.points(codes, "codes")
-    p = inputs.points(points, "points", least=0, dim=c.shape[1])
-    inputs.count(chunk, "chunk", low=1)
-    parts = [torch.cdist(p[i:i + chunk], c).min(1).values for i in range(0, len(p), chunk)]
+    parts = [torch.cdist(points[i:i + chunk], codes).min(1).values for i in range(0, len(points), chunk)]
     return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.float64)
 
 
-def code_spacing(codes, chunk: int = 1000) -> torch.Tensor:
+def code_spacing(codes: Points(least=2), chunk: CHUNK = 1000) -> torch.Tensor:
     """(M,) distance from each code to its nearest *other* code: how tightly the codes sit."""
-    c = inputs.points(codes, "codes", least=2)
-    inputs.count(chunk, "chunk", low=1)
     out = []
-    for i in range(0, len(c), chunk):
-        d = torch.cdist(c[i:i + chunk], c)
+    for i in range(0, len(codes), chunk):
+        d = torch.cdist(codes[i:i + chunk], codes)
         d[torch.arange(len(d)), torch.arange(i, i + len(d))] = float("inf")  # not itself
         out.append(d.min(1).values)
     return torch.cat(out)
@@ -56,24 +54,23 @@ class Gaps:
     covered: float
 
 
-def inside_prior(codes, mass: float = 0.95) -> float:
+def inside_prior(codes: Points(), mass: Real(above=0, below=1) = 0.95) -> float:
     """Share of ``codes`` (N, d) inside the ball around the origin that holds ``mass`` of
     N(0, I) in d dimensions (radius 2.45 for 95% in 2-D): where random latent points fall."""
-    c = inputs.points(codes, "codes")
-    return float((c.norm(dim=1) <= prior_radius(c.shape[1], mass)).double().mean())
+    return float((codes.norm(dim=1) <= prior_radius(codes.shape[1], mass)).double().mean())
 
 
-def prior_gaps(codes, n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None) -> Gaps:
+def prior_gaps(codes: Points(least=2), n: Count(1, fits=lambda n, codes: 8 * n * (3 * codes.shape[1] + 2)) = CLEAR_N,
+               seed: Seed = CLEAR_SEED, fit_to: Points(least=2, dim="codes") = None) -> Gaps:
     """How well the codes (M, d) fill the region random latent points come from: draw ``n``
     points as :func:`clear_share` does (N(0, I), or the Gaussian fitted to ``fit_to``) and
     measure how far each is from the nearest code, in absolute units and relative to the
     codes' own spacing (see :class:`Gaps`). Use the same number of codes for models you
     compare: spacing shrinks as codes are added."""
-    c = inputs.points(codes, "codes", least=2)
-    points = latent_points(c.shape[1], inputs.count(n, "n (how many random points)", low=1), seed, fit_to)
-    gaps, spacing = nearest_distance(points, c), code_spacing(c)
+    points = latent_points(codes.shape[1], n, seed, fit_to).double()
+    gaps, spacing = nearest_distance(points, codes), code_spacing(codes)
     gap, space = float(gaps.quantile(0.5)), float(spacing.quantile(0.5))
-    return Gaps(spread=float(c.std(0).mean()), gap=gap, spacing=space, gap_ratio=gap / space,
+    return Gaps(spread=float(codes.std(0).mean()), gap=gap, spacing=space, gap_ratio=gap / space,
                 covered=float((gaps <= space).double().mean()))
 
 
@@ -89,8 +86,9 @@ PRIOR_REPORT_ROWS = {  # column of prior_report -> a row label for the chapter's
 }
 
 
-def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N,
-                 seed: int = CLEAR_SEED, n_codes: int = 1000) -> "pandas.DataFrame":  # noqa: F821
+def prior_report(models: Named(ImagesAlone, what="name -> model"), data: ImageData, judge: Judge,
+                 n: SAMPLES = CLEAR_N, seed: Seed = CLEAR_SEED,
+                 n_codes: Count(2) = 1000) -> "pandas.DataFrame":  # noqa: F821
     """Where do the codes live, and what lies between them? One row per model, computed from
     the encodings of the first ``n_codes`` held-out images (the same images for every model),
     with the columns of ``PRIOR_REPORT_ROWS``: spread and centre of the codes, the gaps random
@@ -101,10 +99,9 @@ def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N
     """
     import pandas as pd
 
-    inputs.image_data(data, "prior_report")
-    rows = []
-    for name, model in inputs.named(models, "prior_report").items():
-        codes = encodings(model, data.test_images[:n_codes])
+    rows, images = [], data.images("test", n_codes)
+    for name, model in models.items():
+        codes = encodings(model, images).double()
         gaps = prior_gaps(codes, n, seed)
         rows.append({
             "model": name, "spread": gaps.spread, "centre": float(codes.double().mean(0).norm()),
@@ -116,7 +113,8 @@ def prior_report(models: dict, data: ImageData, judge: "Judge", n: int = CLEAR_N
     return pd.DataFrame(rows).set_index("model")
 
 
-def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRESHOLD) -> dict:
+def between_regions(z: Points(dim="codes"), codes: Points(), labels: ClassLabels("codes"),
+                    confidence: Numbers("z"), threshold: Real(above=0, at_most=1) = CLEAR_THRESHOLD) -> dict:
     """Do questionable samples come from between two class regions?
 
     Each class's region is summarised by its centre, the mean of its ``codes`` (M, d) with
@@ -127,18 +125,14 @@ def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRES
     both for clear (``confidence`` >= ``threshold``) and questionable points: NaN when there is
     no clear, or no questionable, point.
     """
-    c, y = _codes_and_labels(codes, labels, what="codes")
-    z = inputs.points(z, "latent points", dim=c.shape[1])
-    classes = torch.unique(y)
+    classes = torch.unique(labels)
     if len(classes) < 2:
         raise ConfigError("between_regions needs codes of at least two classes: a point lies "
                           "between two regions or nowhere")
-    confidence = inputs.values(confidence, len(z), "confidence (one per latent point)")
-    threshold = inputs.number(threshold, "threshold (confidence)", above=0, at_most=1)
-    centres = torch.stack([c[y == k].mean(0) for k in classes])
+    centres = torch.stack([codes[labels == k].mean(0) for k in classes])
     two = torch.cdist(z, centres).topk(2, largest=False).values  # (N, 2), ascending
     betweenness = two[:, 0] / two[:, 1]
-    gap = nearest_distance(z, c)
+    gap = nearest_distance(z, codes)
     clear = confidence >= threshold
     out = {"betweenness": betweenness, "gap": gap, "clear": clear}
     for name, sel in (("clear", clear), ("questionable", ~clear)):
@@ -148,14 +142,14 @@ def between_regions(z, codes, labels, confidence, threshold: float = CLEAR_THRES
 
 
 @torch.no_grad()
-def nearest_training(images, data: ImageData, chunk: int = 10000) -> tuple[torch.Tensor, torch.Tensor]:
+def nearest_training(images: Images(), data: ImageData,
+                     chunk: Count(1, fits=lambda chunk, images: chunk * (2 * 784 * 4 + 4 * len(images))) = 10000
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """For each of ``images`` ((N, 1, 28, 28) in [0, 1], or uint8): the Euclidean distance, over
     the 784 pixels, to the nearest of ``data``'s training images, and that image's index:
     (N,) and (N,). Distance 0 is an exact copy; how far held-out digits are from their
     nearest training digit says what "new handwriting" looks like (chapter 1's exercise)."""
-    inputs.image_data(data, "nearest_training")
-    inputs.count(chunk, "chunk", low=1)
-    x = inputs.images(images, what="images").flatten(1)                  # (N, 784)
+    x = images.flatten(1)                                                # (N, 784)
     best = torch.full((len(x),), float("inf"))
     index = torch.zeros(len(x), dtype=torch.long)
     for start in range(0, len(data.train_images), chunk):
@@ -164,3 +158,6 @@ def nearest_training(images, data: ImageData, chunk: int = 10000) -> tuple[torch
         closer = d < best
         best[closer], index[closer] = d[closer], i[closer] + start
     return best, index
+
+
+checked(globals())

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..support import inputs
-from ..support.errors import ConfigError
+from ..support.contracts import Choice, Real, checked
 
 
 @dataclass(frozen=True)
@@ -37,19 +36,16 @@ DEGREES: dict[str, Degree] = {
 }
 
 
-def degree(word: str, value: float) -> float:
+def degree(word: Choice(DEGREES), value: Real(infinite=True)) -> float:
     """How far ``value`` (a ratio or a share, see :class:`Degree`) lies inside the range that
     ``word`` stands for (``DEGREES``), in the value's own units: >= 0 when the word fits,
     negative when it does not. E.g. ``degree("far more", 2.5) == 0.5``."""
-    if word not in DEGREES:
-        raise ConfigError(f"no word of degree {word!r}; the book defines {', '.join(DEGREES)}")
-    d, value = DEGREES[word], inputs.number(value, f"the value for {word!r}", infinite=True)
+    d = DEGREES[word]
     return min(value - d.low, d.high - value)
 
 
-def ratio(a: float, b: float) -> float:
+def ratio(a: Real(at_least=0), b: Real(at_least=0)) -> float:
     """a / b for two positive figures (infinite when b is 0 and a is not)."""
-    a, b = inputs.number(a, "a (of a / b)", at_least=0), inputs.number(b, "b (of a / b)", at_least=0)
     return a / b if b else (math.inf if a else 1.0)
 
 
@@ -59,3 +55,6 @@ def degree_table() -> "pandas.DataFrame":  # noqa: F821
 
     return pd.DataFrame({"word": list(DEGREES), "means": [d.means for d in DEGREES.values()]}
                         ).set_index("word")
+
+
+checked(globals())

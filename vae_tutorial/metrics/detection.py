@@ -14,51 +14,50 @@ import math
 import numpy as np
 import torch
 
-from ..likelihood import importance_sampled_log_likelihood
-from ..support import inputs
+from ..likelihood import _weights_bytes, importance_sampled_log_likelihood
+from ..support.contracts import Count, Fits, Flag, Images, Named, Numbers, Scores, Seed, Text, VAEModel, checked
 from ..support.errors import ConfigError
 
 
-def log_likelihoods(models: dict, sets: dict, k: int = 100, seed: int = 0) -> dict:
+def log_likelihoods(models: Named(VAEModel, what="name -> VAE"),
+                    sets: Named(Images(least=1), what="data set name -> images"),
+                    k: Count(1, fits=lambda k, sets: _weights_bytes(k, 20, max(map(len, sets.values())))) = 100,
+                    seed: Seed = 0) -> dict:
     """log p(x) of every image of every set under every model, in nats: the importance-sampled
     estimate of ``likelihood`` with ``k`` samples per image. ``models``: name -> VAE;
     ``sets``: name -> (N, 1, 28, 28) images. Returns {model: {set: (N,)}}."""
-    inputs.named(sets, "log_likelihoods", "data set name -> images")
-    return {m: {s: importance_sampled_log_likelihood(model, x, k=k, seed=seed)
-                for s, x in sets.items()}
-            for m, model in inputs.named(models, "log_likelihoods", "name -> VAE").items()}
+    return {m: {s: importance_sampled_log_likelihood(model, x, k=k, seed=seed) for s, x in sets.items()}
+            for m, model in models.items()}
 
 
-def auroc(inside, outside) -> float:
+def auroc(inside: Numbers(least=1),
+          outside: Numbers(least=1) & Fits(lambda outside, inside: 24 * len(inside) * len(outside))) -> float:
     """How well a score tells ``inside`` (N,) from ``outside`` (M,), when it should be higher for
     inside: the area under the ROC curve, which is the chance that a random inside score beats
     a random outside one (ties count half). 1.0 separates them perfectly, 0.5 is a coin toss,
     and below 0.5 the score ranks them the wrong way round."""
-    a, b = inputs.values(inside, None, "inside scores"), inputs.values(outside, None, "outside scores")
-    if not len(a) or not len(b):
-        raise ConfigError("auroc needs at least one inside and one outside score")
+    a, b = inside, outside
     beats = (a[:, None] > b[None, :]).double().mean() + 0.5 * (a[:, None] == b[None, :]).double().mean()
     return float(beats)
 
 
-def own_data_auroc(scores: dict, own: str) -> float:
+def own_data_auroc(scores: Scores(), own: Text) -> float:
     """One model's scores ({set: (N,)}): how well they tell its own held-out data, the set named
     ``own``, from every other set pooled (:func:`auroc`)."""
-    inputs.named(scores, "own_data_auroc", "set -> scores")
-    others = [torch.as_tensor(v) for name, v in scores.items() if name != own]
+    others = [v for name, v in scores.items() if name != own]
     if own not in scores or not others:
         raise ConfigError(f"own_data_auroc needs the scores of {own!r} and of at least one other "
                           f"set; got {', '.join(scores)}")
     return auroc(scores[own], torch.cat(others))
 
 
-def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F821
+def detection_report(scores: Named(Named(Scores(), what="model -> {set: scores}"), what="row -> {model: {set: scores}}"),
+                     own: Named(Text, what="model -> its own data set")) -> "pandas.DataFrame":  # noqa: F821
     """One row per kind of score ({row: {model: {set: (N,)}}}), one column per model: the
     AUROC of "is this from the model's own data?" (:func:`own_data_auroc`), ``own`` naming each
     model's data set."""
     import pandas as pd
 
-    inputs.named(scores, "detection_report", "row -> {model: {set: scores}}")
     lacking = {m for per_model in scores.values() for m in per_model} - set(own)
     if lacking:
         raise ConfigError(f"own must name each model's own data set; it names none for "
@@ -68,20 +67,15 @@ def detection_report(scores: dict, own: dict) -> "pandas.DataFrame":  # noqa: F8
     return pd.DataFrame(table).T
 
 
-def _uint8(images) -> np.ndarray:
-    """Images as (N, 28, 28) uint8 0-255, from uint8 or from floats in [0, 1]."""
-    x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
-    x = inputs.images(x).mul(255).round().to(torch.uint8)                # checked, uint8 too
-    return x.reshape(len(x), 28, 28).numpy()
-
-
-def ink(images) -> torch.Tensor:
+def ink(images: Images()) -> torch.Tensor:
     """(N,) how much ink each image holds: the sum of its pixel values in [0, 1] (a black pixel
     counts 1, a mid-grey one 0.5)."""
-    return inputs.images(images).double().flatten(1).sum(1)
+    return images.double().flatten(1).sum(1)
 
 
-def png_nats(images, black_and_white: bool = False, draws: int = 8, seed: int = 0) -> torch.Tensor:
+def png_nats(images: Images(), black_and_white: Flag = False,
+             draws: Count(1, fits=lambda draws, images: 9 * 784 * draws * len(images)) = 8,
+             seed: Seed = 0) -> torch.Tensor:
     """(N,) each image's compressed length in nats: the size of the PNG file Pillow writes at its
     strongest compression, in bytes times 8 ln 2. How complex an image is, as Serrà et al. (2020)
     measure it: a generic compressor that knows nothing of digits or clothes (the PNG header adds
@@ -103,27 +97,25 @@ def png_nats(images, black_and_white: bool = False, draws: int = 8, seed: int = 
         return torch.tensor(out, dtype=torch.float64) * 8 * math.log(2)
 
     if not black_and_white:
-        return sizes(_uint8(images), "L")
-    inputs.count(draws, "draws", low=1)
-    x = inputs.images(images).double().reshape(-1, 28, 28)
-    gen = torch.Generator().manual_seed(inputs.seed(seed))
+        return sizes(images.mul(255).round().to(torch.uint8).reshape(-1, 28, 28).numpy(), "L")
+    x = images.double().reshape(-1, 28, 28)
+    gen = torch.Generator().manual_seed(seed)
     copies = [(torch.rand(x.shape, generator=gen, dtype=torch.float64) < x).numpy() for _ in range(draws)]
     return torch.stack([sizes(c.astype(np.uint8) * 255, "1") for c in copies]).mean(0)
 
 
-def complexity_corrected(log_px: dict, lengths: dict) -> dict:
+def complexity_corrected(log_px: Named(Scores(like="lengths"), what="model -> {set: log p(x)}"),
+                         lengths: Scores()) -> dict:
     """Serrà et al.'s input-complexity correction, as a score that is higher for "more like the
     model's own data": log p(x) + L(x), with L(x) the image's compressed length in nats
     (:func:`png_nats`). It is minus their S(x) = -log p(x) - L(x): how many nats the model saves
     over a generic compressor, a likelihood ratio against the compressor. ``log_px``:
     {model: {set: (N,)}}; ``lengths``: {set: (N,)}. Returns {model: {set: (N,)}}."""
-    lengths = inputs.scores(lengths, "lengths")
-    inputs.named(log_px, "complexity_corrected", "model -> {set: log p(x)}")
-    return {m: {s: v + lengths[s] for s, v in inputs.scores(per, f"log p(x) under {m!r}", like=lengths).items()}
-            for m, per in log_px.items()}
+    return {m: {s: v + lengths[s] for s, v in per.items()} for m, per in log_px.items()}
 
 
-def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":  # noqa: F821
+def complexity_correlations(scores: Named(Scores(), what="model -> {set: log p(x)}"),
+                            measures: Named(Scores(), what="measure -> {set: values}")) -> "pandas.DataFrame":  # noqa: F821
     """How closely each model's log p(x) follows how complex an image is: Spearman's rank
     correlation (-1 to 1) over all images of all sets together. ``scores``: {model: {set: (N,)}};
     ``measures``: {measure name: {set: (N,)}} (e.g. :func:`ink`, :func:`png_nats`). One row
@@ -131,16 +123,18 @@ def complexity_correlations(scores: dict, measures: dict) -> "pandas.DataFrame":
     import pandas as pd
     from scipy.stats import spearmanr
 
-    inputs.named(measures, "complexity_correlations", "measure -> {set: values}")
-    measures = {name: inputs.scores(per, f"measure {name!r}") for name, per in measures.items()}
     rows = {}
-    for model, per_set in inputs.named(scores, "complexity_correlations", "model -> {set: log p(x)}").items():
+    for model, ours in scores.items():
         rows[model] = {}
         for measure, per in measures.items():
-            ours = inputs.scores(per_set, f"log p(x) under {model!r}", like=per)
+            if any(name not in per or len(per[name]) != len(v) for name, v in ours.items()):
+                raise ConfigError(f"measure {measure!r} must score every image of every set of {model!r}")
             x, y = torch.cat(list(ours.values())), torch.cat([per[n] for n in ours])
             if x.min() == x.max() or y.min() == y.max():
                 raise ConfigError(f"log p(x) under {model!r} or {measure!r} is the same for every image: "
                                   f"no ranking to correlate")
             rows[model][measure] = float(spearmanr(x, y).statistic)
     return pd.DataFrame(rows).T
+
+
+checked(globals())

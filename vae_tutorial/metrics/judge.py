@@ -11,19 +11,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from ..latent import decode, latent_points
 from ..models import Classifier
-from ..support import inputs
-from ..support.errors import ConfigError
+from ..support.contracts import (IMAGE_BYTES, ClassLabels, Count, Finite, Flags, Images, ImagesAlone,
+                                 Latents, Model, Points, Real, Fields, Seed, checked)
 
 
 # The book's one definition of "clear share": 1,000 random latent points (seed 0), decoded,
 # and a sample counts as clear when the judge is at least 90% sure of it.
 CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD = 1000, 0, 0.9
 JUDGED_CLASSES = 10   # the judge's classes (models.Classifier): digits or garments
+SAMPLES = Count(1, fits=lambda n: 4 * n * IMAGE_BYTES)   # images decoded and judged at once
+THRESHOLD = Real(above=0, at_most=1)
 
 
 @dataclass
@@ -45,23 +46,21 @@ class Judge:
         return judge
 
     @torch.no_grad()
-    def probabilities(self, images) -> torch.Tensor:
+    def probabilities(self, images: Images(like="self.model")) -> Finite("judge's probabilities"):
         """(N, 1, 28, 28) images -> (N, classes) class probabilities, on the CPU."""
         self.model.eval()
-        probabilities = self.model(inputs.images(images, self.model)).softmax(1).cpu()
-        return inputs.finite_result(probabilities, "judge's probabilities")
+        return self.model(images.to(next(self.model.parameters()).device)).softmax(1).cpu()
 
-    def read(self, images) -> tuple[torch.Tensor, torch.Tensor]:
+    def read(self, images: Images(like="self.model")) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, 1, 28, 28) images -> the class it reads in each (N,) and its confidence (N,)."""
         confidence, predicted = self.probabilities(images).max(1)
         return predicted, confidence
 
 
-def judge_samples(judge: "Judge", images: torch.Tensor, threshold: float = CLEAR_THRESHOLD) -> dict:
+def judge_samples(judge: Judge, images: Images(least=1), threshold: THRESHOLD = CLEAR_THRESHOLD) -> dict:
     """Classify generated images: predicted class, confidence, and the share that is "clear"
     (confidence >= ``threshold``) vs "questionable"."""
-    inputs.number(threshold, "threshold (confidence)", above=0, at_most=1)
-    pred, conf = judge.read(inputs.images(images, allow_empty=False))
+    pred, conf = judge.read(images)
     clear = conf >= threshold
     return {"pred": pred, "confidence": conf, "clear": clear, "clear_share": float(clear.float().mean())}
 
@@ -80,57 +79,51 @@ class ClearShare:
     def __float__(self) -> float:
         return self.share
 
-    def first(self, k: int) -> tuple[torch.Tensor, dict]:
+    def first(self, k: Count(1)) -> tuple[torch.Tensor, dict]:
         """The first ``k`` images and their verdict, e.g. to show a grid of a few of them
         (``plots.judged_grid(*result.first(100))``); the share stays that of all ``n``."""
-        inputs.count(k, "k (how many images)", low=1)
         verdict = {key: v[:k] for key, v in self.verdict.items() if isinstance(v, torch.Tensor)}
         verdict["clear_share"] = float(verdict["clear"].float().mean())
         return self.images[:k], verdict
 
 
 @torch.no_grad()
-def clear_share(model, judge: "Judge", n: int = CLEAR_N, seed: int = CLEAR_SEED, fit_to=None,
-                threshold: float = CLEAR_THRESHOLD) -> ClearShare:
+def clear_share(model: ImagesAlone, judge: Judge, n: SAMPLES = CLEAR_N, seed: Seed = CLEAR_SEED,
+                fit_to: Points(least=2, dim="model.latent_dim") = None, threshold: THRESHOLD = CLEAR_THRESHOLD
+                ) -> ClearShare:
     """Decode ``n`` random latent points (see :func:`latent_points`; N(0, I) unless
     ``fit_to`` codes are given) and let ``judge`` call each image: the share it recognises with
     confidence >= ``threshold`` is the clear share. Same arguments, same number: every chapter
     calls this with the defaults, so each model has one clear share in the whole book."""
-    inputs.latent_model(model, "clear_share")
-    inputs.count(n, "n (how many random points)", low=1)
     z = latent_points(model.latent_dim, n, seed, fit_to)
     images = decode(model, z)
     verdict = judge_samples(judge, images, threshold)
     return ClearShare(verdict["clear_share"], z, images, verdict)
 
 
-def top_two_share(judge: "Judge", images: torch.Tensor) -> torch.Tensor:
+def top_two_share(judge: Judge, images: Images()) -> torch.Tensor:
     """(N,) the judge's probability mass on its two best guesses: near 1 when it hesitates
     between two classes only, lower when it sees no class it knows."""
     return judge.probabilities(images).topk(2, dim=1).values.sum(1)
 
 
-def hesitations(judge: "Judge", images: torch.Tensor, top: int = 3) -> list[tuple[str, str, int]]:
+def hesitations(judge: Judge, images: Images(), top: Count(1) = 3) -> list[tuple[str, str, int]]:
     """The pairs of classes the judge most often hesitates between in ``images`` (N, 1, 28, 28):
     each image's two best guesses, as an unordered pair; the ``top`` most common pairs as
     (class, class, how many images), most common first."""
-    inputs.count(top, "top (how many pairs)", low=1)
     best_two = judge.probabilities(images).topk(2, dim=1).indices.sort(dim=1).values
     counts = Counter(map(tuple, best_two.tolist()))
     names = judge.class_names
     return [(names[a], names[b], n) for (a, b), n in counts.most_common(top)]
 
 
-def class_split(verdict: dict, classes) -> tuple[float, float]:
+def class_split(verdict: Fields("what metrics.judge_samples returns", pred=ClassLabels(classes=JUDGED_CLASSES),
+                                clear=Flags()), classes: ClassLabels(classes=JUDGED_CLASSES)) -> tuple[float, float]:
     """Of the questionable and of the clear samples in ``verdict`` (see :func:`judge_samples`),
     the share the judge assigns to one of ``classes`` (class numbers, e.g. pullover, coat and
     shirt: 2, 4, 6): (share among questionable, share among clear), each NaN when there is no
     such sample."""
-    if not isinstance(verdict, dict) or not {"pred", "clear"} <= set(verdict):
-        raise ConfigError("verdict must be what metrics.judge_samples returns (a dict with 'pred' "
-                          "and 'clear')")
-    wanted = list(classes) if not isinstance(classes, (str, torch.Tensor, np.ndarray)) else classes
-    chosen = torch.isin(verdict["pred"], inputs.labels(wanted, len(wanted), "classes", JUDGED_CLASSES))
+    chosen = torch.isin(verdict["pred"], classes)
     clear = verdict["clear"]
     share = lambda sel: float(chosen[sel].float().mean()) if sel.any() else float("nan")  # noqa: E731
     return share(~clear), share(clear)
@@ -152,16 +145,18 @@ class AskedFor:
 
 
 @torch.no_grad()
-def read_as_asked(model, judge: "Judge", n: int = 100, seed: int = CLEAR_SEED, z=None) -> AskedFor:
+def read_as_asked(model: Model("cvae"), judge: Judge, n: Count(1, fits=lambda n: 10 * 2 * n * IMAGE_BYTES) = 100,
+                  seed: Seed = CLEAR_SEED, z: Latents() = None) -> AskedFor:
     """Ask a conditional VAE for every class: ``n`` random points from N(0, I) (seed ``seed``,
     as :func:`latent_points` draws them), or the latent points ``z`` (n, latent) given (e.g. the
     encodings of held-out images), each decoded under every label; the judge reads them all.
     The share of each row read as the class asked for is the model's answer to "draw me a 7"."""
-    inputs.latent_model(model, "read_as_asked")
-    inputs.model_labels(0, 1, model, "read_as_asked's labels")   # refuses a model that takes no labels
-    z = latent_points(model.latent_dim, n, seed) if z is None else inputs.latents(z, model).cpu()
+    z = latent_points(model.latent_dim, n, seed) if z is None else z
     classes = len(judge.class_names)
-    images = torch.stack([decode(model, z, k) for k in range(classes)])     # (classes, n, 1, 28, 28)
+    images = torch.stack([decode(model, z, torch.full((len(z),), k)) for k in range(classes)])  # (classes, n, 1, 28, 28)
     read = judge.read(images.flatten(0, 1))[0].view(classes, len(z))
     share = (read == torch.arange(classes)[:, None]).float().mean(1)
     return AskedFor(images, read, share)
+
+
+checked(globals())

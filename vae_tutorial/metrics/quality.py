@@ -4,40 +4,36 @@ and chapter 10's checkup of a VAE (:func:`checkup`)."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from ..data import ImageData
 from ..fitting import evaluate_loss
 from ..latent import decode, encodings
 from ..likelihood import kl_per_dimension
-from ..support import inputs
+from ..support.contracts import Images, Is, Named, Real, TupleOf, VAEModel, checked
 from ..support.errors import ConfigError
 from .judge import Judge, clear_share, judge_samples
 
 
-def stroke_edges(images) -> torch.Tensor:
+def stroke_edges(images: Images()) -> torch.Tensor:
     """(N, 1, 28, 28) bool: the pixels on the edge of a stroke, those whose 3 x 3 neighbourhood
     holds both stroke (>= 0.5) and background (< 0.5). ``images``: (N, 1, 28, 28) in [0, 1]."""
-    stroke = (inputs.images(images) >= 0.5).float()
+    stroke = (images >= 0.5).float()
     grown = torch.nn.functional.max_pool2d(stroke, 3, stride=1, padding=1)
     shrunk = -torch.nn.functional.max_pool2d(-stroke, 3, stride=1, padding=1)
     return grown != shrunk
 
 
-def edge_share(originals, rebuilt) -> float:
+def edge_share(originals: Images(least=1), rebuilt: Images(n="originals")) -> float:
     """Of the squared error between ``originals`` and ``rebuilt`` (both (N, 1, 28, 28) in
     [0, 1]), the share that lies on the edges of the originals' strokes (:func:`stroke_edges`)."""
-    x, r = inputs.images(originals, what="originals", allow_empty=False), inputs.images(rebuilt, what="rebuilt")
-    if r.shape != x.shape:
-        raise ConfigError(f"rebuilt must hold one image per original ({len(x)}), got {len(r)}")
-    err = (x - r).pow(2)
+    err = (originals - rebuilt).pow(2)
     if not err.sum():
         raise ConfigError("rebuilt equals originals: there is no error whose share to measure")
-    return float(err[stroke_edges(x)].sum() / err.sum())
+    return float(err[stroke_edges(originals)].sum() / err.sum())
 
 
-def bce_floor(images) -> float:
+def bce_floor(images: Images(least=1)) -> float:
     """The lowest binary cross-entropy any reconstruction can reach on ``images``, in nats
     per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x).
 
@@ -45,13 +41,13 @@ def bce_floor(images) -> float:
     reconstruction. The floor is 0 for pure black-and-white pictures and grows with every
     grey pixel. ``images``: (N, 28, 28) uint8 or (N, 1, 28, 28) floats in [0, 1].
     """
-    x = inputs.images(torch.as_tensor(np.asarray(images)) if not isinstance(images, torch.Tensor) else images,
-                      allow_empty=False).double()
+    x = images.double()
     h = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
     return float(h.flatten(1).sum(1).mean())
 
 
-def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
+def dataset_report(rows: Named(TupleOf(VAEModel, Is(ImageData), Is(Judge), what="(model, data, judge)"),
+                               what="name -> (model, data, judge)")) -> "pandas.DataFrame":  # noqa: F821
     """Compare VAEs trained on different datasets on what can be compared. ``rows``: name ->
     (model, data, judge) with ``judge`` a :class:`JudgedClassifier` for that dataset. Columns:
 
@@ -65,10 +61,11 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     import pandas as pd
 
     out = []
-    for name, (model, data, judge) in inputs.named(rows, "dataset_report", "name -> (model, data, judge)").items():
-        elbo = evaluate_loss(model, data.test_images, "bce", elbo=True).total
-        floor = bce_floor(data.test_images)
-        real = judge_samples(judge, data.images("test"))["clear_share"]
+    for name, (model, data, judge) in rows.items():
+        x = data.images("test")
+        elbo = evaluate_loss(model, x, "bce", elbo=True).total
+        floor = bce_floor(x)
+        real = judge_samples(judge, x)["clear_share"]
         generated = clear_share(model, judge).share
         out.append({"data": name, "held-out -ELBO": elbo, "BCE floor": floor, "-ELBO above floor": elbo - floor,
                     "judge accuracy": judge.accuracy, "clear, real images": real,
@@ -77,7 +74,8 @@ def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
     return pd.DataFrame(out).set_index("data")
 
 
-def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01) -> "pandas.DataFrame":  # noqa: F821
+def checkup(models: Named(VAEModel, what="name -> VAE"), data: ImageData, judge: Judge,
+            in_use: Real(at_least=0) = 0.01) -> "pandas.DataFrame":  # noqa: F821
     """What chapter 10 measures of each VAE (one row per model, on ``data``'s held-out images):
 
     - the held-out negative ELBO in nats (BCE + KL, always measured the correct way);
@@ -89,10 +87,8 @@ def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01)
     """
     import pandas as pd
 
-    inputs.image_data(data, "checkup")
     x, rows = data.images("test"), []
-    for name, model in inputs.named(models, "checkup", "name -> VAE").items():
-        inputs.vae(model, "checkup")
+    for name, model in models.items():
         kl = kl_per_dimension(model, x)
         codes = encodings(model, x)
         with torch.no_grad():
@@ -100,9 +96,12 @@ def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01)
                                for b in x.split(2000)])
         read, _ = judge.read(decode(model, codes))
         rows.append({"model": name,
-                     "held-out -ELBO": evaluate_loss(model, data.test_images, elbo=True).total,
+                     "held-out -ELBO": evaluate_loss(model, x, elbo=True).total,
                      "KL (nats)": float(kl.sum()), "latent numbers in use": int((kl > in_use).sum()),
                      "spread of mu": float(codes.std(0).mean()), "mean sigma": float(sigma.mean()),
                      "reconstructions read right": float((read == data.test_labels).float().mean()),
                      "clear samples": clear_share(model, judge).share})
     return pd.DataFrame(rows).set_index("model")
+
+
+checked(globals())

@@ -10,8 +10,10 @@ and the file it was to replace as it was.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +25,8 @@ OFFLINE_ENV = "VAE_TUTORIAL_OFFLINE"
 
 # A temporary file left by a save that was killed: ".NAME.<pid>.<random>.tmp"
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
+# The renames of files written together, noted before they start: ".FIRST.together"
+_TOGETHER = ".together"
 STALE_AFTER_S = 3600.0  # a live save takes milliseconds; an hour-old temporary is litter
 
 
@@ -102,10 +106,22 @@ def _write_whole(fd: int, write: Callable[[BinaryIO], object]) -> None:
         os.fsync(f.fileno())
 
 
+def _new_file(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """A new file ``folder/prefix<random>suffix``, open for writing, with the permissions the
+    umask gives new files (mkstemp's are 0600: a cache shared by a group would be unreadable)."""
+    while True:
+        name = str(folder / f"{prefix}{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), name
+        except FileExistsError:
+            continue
+
+
 def _temporary_beside(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
+    finish_replacing(path.parent)
     remove_stale_temporaries(path.parent)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    return _new_file(path.parent, f".{path.name}.{os.getpid()}.", ".tmp")
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
@@ -119,27 +135,47 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
 
 def atomic_write_together(files: dict[Path, Callable[[BinaryIO], object]]) -> list[Path]:
     """Write several files that belong together (a model and its metrics): all of them, or
-    none. Each is written whole to a temporary first; only when all are, the old files after
-    the first are removed and the new ones renamed into place, first to last. So whatever
-    happens, the files present come from one writer: the old set, the new set, or the new
-    first files without the later ones, never a new model beside old metrics. Raises
-    ``OSError`` (the old files untouched, no temporaries left) when one cannot be written."""
+    none. Each is written whole to a temporary first; then the renames are noted in a file
+    beside them (written whole, renamed into place), done, and the note removed. A process
+    killed during the renames leaves the note and the temporaries not yet renamed, and the
+    next write in that folder (or :func:`finish_replacing`) does the rest: so the files come
+    from one writer, the old set or the new one, never a new model beside old metrics for
+    longer than that. Raises ``OSError`` (the old files untouched, no temporaries left) when
+    one cannot be written."""
     written: list[tuple[str, Path]] = []
+    renaming = False
     try:
         for path, write in files.items():
             fd, tmp = _temporary_beside(Path(path))
             written.append((tmp, Path(path)))
             _write_whole(fd, write)
-        for _, path in written[1:]:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+        note = written[0][1].parent / f".{written[0][1].name}{_TOGETHER}"
+        if len(written) > 1:
+            fd, tmp = _temporary_beside(note)
+            _write_whole(fd, lambda f: f.write(json.dumps([[Path(t).name, p.name] for t, p in written]).encode()))
+            os.replace(tmp, note)
+        renaming = True          # from here on, a failure leaves the rest to finish_replacing
         for tmp, path in written:
             os.replace(tmp, path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(note)
     finally:
-        for tmp, _ in written:
-            if os.path.exists(tmp):
+        for tmp, _ in written if not renaming else ():
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     return [path for _, path in written]
+
+
+def finish_replacing(folder: str | Path) -> None:
+    """Do the renames a killed :func:`atomic_write_together` noted in ``folder`` and did not
+    finish, so the files written together are all in place (a folder that cannot be read or
+    written is left as it is)."""
+    with contextlib.suppress(OSError, ValueError):
+        for note in Path(folder).glob(f".*{_TOGETHER}"):
+            for tmp, name in json.loads(note.read_text()):
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(Path(folder) / tmp, Path(folder) / name)
+            note.unlink()
 
 
 def write_new_file(folder: str | Path, prefix: str, suffix: str,
@@ -147,7 +183,7 @@ def write_new_file(folder: str | Path, prefix: str, suffix: str,
     """A new file in ``folder`` with a unique name (``prefix``...``suffix``), filled by
     ``write``. Raises ``OSError`` when it cannot be written whole, and then leaves no file, not
     even an empty one."""
-    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    fd, name = _new_file(Path(folder), prefix, suffix)
     try:
         _write_whole(fd, write)
     except BaseException:

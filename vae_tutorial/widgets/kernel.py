@@ -9,9 +9,10 @@ import io
 import numpy as np
 import torch
 
+from ..data import ImageData
 from ..latent import class_means, decode, encodings
 from ..plots import gaussian_vs_standard
-from ..support import inputs
+from ..support.contracts import ClassIndex, ImagesAlone, Real, checked
 from ..support.errors import ConfigError
 from .static import SLIDER_RANGE
 
@@ -27,15 +28,11 @@ def _png(image: torch.Tensor, scale: int = 6) -> bytes:
     return buf.getvalue()
 
 
-def latent_sliders(model, data=None, start: int | None = None):
+def latent_sliders(model: ImagesAlone, data: ImageData | None = None, start: ClassIndex() = None):
     """One slider per latent dimension, decoded live into an image; with ``data``, a picker
     sets the sliders to a class's mean encoding. Returns an ipywidgets box."""
     import ipywidgets as w
 
-    inputs.latent_model(model, "latent_sliders")
-    if data is not None:
-        inputs.image_data(data, "latent_sliders")
-        start = inputs.class_index(start if start is not None else 0, data, "start")
     means = class_means(model, data) if data is not None else None
     sliders = [w.FloatSlider(value=0.0, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
                              description=f"z{i + 1}", continuous_update=True)
@@ -71,15 +68,13 @@ def latent_sliders(model, data=None, start: int | None = None):
     return w.HBox([w.VBox(controls), image])
 
 
-def interpolation(model, data, first: int = 0, second: int = 1):
+def interpolation(model: ImagesAlone, data: ImageData, first: ClassIndex() = 0, second: ClassIndex() = 1):
     """A slider from one chosen held-out image to another (two pickers choose the classes)."""
     import ipywidgets as w
 
-    inputs.latent_model(model, "interpolation")
-    inputs.image_data(data, "interpolation")
     images, labels = data.images("test"), data.test_labels
     for k, what in ((first, "first"), (second, "second")):
-        if not bool((labels == inputs.class_index(k, data, what)).any()):
+        if not bool((labels == k).any()):
             raise ConfigError(f"the held-out images hold no {data.class_names[k]} ({what}={k}) to start from")
     pick = lambda k: int((labels == k).nonzero()[0])  # noqa: E731  first held-out image of class k
     options = [(n, k) for k, n in enumerate(data.class_names)]
@@ -98,14 +93,12 @@ def interpolation(model, data, first: int = 0, second: int = 1):
     return w.HBox([w.VBox([a, b, t]), image])
 
 
-def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
+def kl_explorer(mu: Real(at_least=-3, at_most=3) = 1.0, sigma: Real(at_least=0.1, at_most=3) = 0.5):
     """Sliders for mu and sigma of one latent dimension; shows N(mu, sigma²) beside N(0, 1)
     and their KL divergence, drawn to a PNG (the same in every Jupyter front end)."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
 
-    inputs.number(mu, "mu", at_least=-3, at_most=3)        # what the sliders span
-    inputs.number(sigma, "sigma", at_least=0.1, at_most=3)
     mu_s = w.FloatSlider(value=mu, min=-3, max=3, step=0.1, description="μ")
     sigma_s = w.FloatSlider(value=sigma, min=0.1, max=3, step=0.05, description="σ")
     image = w.Image(format="png")
@@ -126,3 +119,6 @@ def kl_explorer(mu: float = 1.0, sigma: float = 0.5):
     sigma_s.observe(render, names="value")
     render()
     return w.VBox([w.HBox([mu_s, sigma_s]), image])
+
+
+checked(globals())

@@ -46,10 +46,12 @@ from torch import nn
 
 from matplotlib.colors import to_hex
 
+from ..data import ImageData
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
-from ..models import VAE, Autoencoder, ConditionalVAE, ConvAutoencoder, ConvVAE
+from ..models import VAE, ConditionalVAE
 from ..plots import CLASS_COLORS, DATASET_COLORS, SIGMA_COLOR
-from ..support import inputs
+from ..support.contracts import (ClassIndex, Choice, Count, EveryClass, Is, Model, Named, Real, Satisfies,
+                                 Scores, Seed, SequenceOf, checked)
 from ..support.errors import ConfigError
 
 JS_DIR = Path(__file__).with_name("js")
@@ -63,6 +65,11 @@ JS_FILES = ("registry.js", "weights.js", "mlp.js", "likelihood.js", "raster.js",
 CSS_FILE = "widgets.css"
 
 FORMATS = ("float32", "float16", "int8")
+FORMAT, PART = Choice(FORMATS), Choice("encoder", "decoder")
+MLP = Model("ae", "vae", "cvae", mlp=True)      # what the page can run
+WITH_EVERY_CLASS = Is(ImageData) & EveryClass("test")  # the pickers show a held-out image of each class
+MAX_MAP_POINTS = 10_000       # held-out encodings on a latent map (int16 each, in the page)
+MAX_PAD_SAMPLES = 1_000       # log p(x) samples the page draws for every pointer move
 MAX_PIXEL_ERROR = 2 / 255      # how far a rounded model's images may stray from float32's
 SLIDER_RANGE = 3.0             # latent values beyond ±3 are rare under N(0, 1)
 PRIOR_RING_MASS = 0.95         # the maps' dashed circle holds this share of N(0, I), as the figures'
@@ -146,14 +153,11 @@ def _b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
 
 
-def mlp_layers(model, part: str) -> list[tuple[torch.Tensor, torch.Tensor, str]]:
+def mlp_layers(model: MLP, part: PART) -> list[tuple[torch.Tensor, torch.Tensor, str]]:
     """The layers of an MLP model's ``part`` ("encoder" or "decoder") as the page runs them:
     (weight (out, in), bias (out,), activation) in order. The activation is "relu", "none" (the
     encoder's last layer: z, or mu and log-variance stacked as one layer of 2 x latent outputs)
     or "sigmoid" (the decoder's last: ``decode`` applies it)."""
-    if isinstance(model, (ConvAutoencoder, ConvVAE)) or not isinstance(model, (Autoencoder, VAE)):
-        raise ConfigError("the in-browser widgets run MLP autoencoders and VAEs only "
-                          "(architecture='mlp'); build the model with ModelConfig(architecture='mlp')")
     if part == "encoder":
         heads = [model.fc_mu, model.fc_logvar] if hasattr(model, "fc_mu") else [model.fc_z]
         modules = [m for m in model.encoder.modules() if not list(m.children())]
@@ -175,7 +179,7 @@ def mlp_layers(model, part: str) -> list[tuple[torch.Tensor, torch.Tensor, str]]
     return [tuple(layer) for layer in layers]
 
 
-def round_weights(weight: np.ndarray, fmt: str) -> tuple[dict, np.ndarray]:
+def round_weights(weight, fmt: FORMAT) -> tuple[dict, np.ndarray]:
     """(out, in) float32 weights -> (what the page stores, the float32 weights it rebuilds).
 
     float16: every weight rounded to half precision. int8: each row scaled by its largest
@@ -186,16 +190,14 @@ def round_weights(weight: np.ndarray, fmt: str) -> tuple[dict, np.ndarray]:
     if fmt == "float16":
         half = w.astype("<f2")
         return {"w": _b64(half)}, half.astype(np.float32)
-    if fmt == "int8":
-        scale = (np.abs(w).max(axis=1) / 127).astype(np.float32)
-        scale[scale == 0] = 1
-        q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8)
-        # float32 * float32 rounds exactly as the page's Float32Array does
-        return {"w": _b64(q), "scale": _b64(scale.astype("<f4"))}, q.astype(np.float32) * scale[:, None]
-    raise ConfigError(f"weight format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    scale = (np.abs(w).max(axis=1) / 127).astype(np.float32)                # int8
+    scale[scale == 0] = 1
+    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8)
+    # float32 * float32 rounds exactly as the page's Float32Array does
+    return {"w": _b64(q), "scale": _b64(scale.astype("<f4"))}, q.astype(np.float32) * scale[:, None]
 
 
-def net_spec(model, part: str, fmt: str = "int8") -> list[dict]:
+def net_spec(model: MLP, part: PART, fmt: FORMAT = "int8") -> list[dict]:
     """The encoder or decoder as the page receives it: one dict per Linear layer
     ({in, out, act, format, w, b[, scale]}, arrays little-endian in base64)."""
     spec = []
@@ -206,7 +208,7 @@ def net_spec(model, part: str, fmt: str = "int8") -> list[dict]:
     return spec
 
 
-def rounded(model, fmt: str):
+def rounded(model: MLP, fmt: FORMAT):
     """A copy of ``model`` whose Linear weights are exactly those the page rebuilds from ``fmt``."""
     copy_ = copy.deepcopy(model).cpu().eval()
     for linear in (m for m in copy_.modules() if isinstance(m, nn.Linear)):
@@ -216,20 +218,21 @@ def rounded(model, fmt: str):
 
 
 @torch.no_grad()
-def rounding_error(model, data, fmt: str, n: int = 1000, seed: int = 0) -> dict:
+def rounding_error(model: Model("ae", "vae", mlp=True), data: ImageData, fmt: FORMAT,
+                   n: Count(1, MAX_MAP_POINTS) = 1000, seed: Seed = 0) -> dict:
     """How far the images of the model rounded to ``fmt`` stray from the float32 model's, in
     [0, 1] pixel units: the largest difference over ``n`` held-out reconstructions
     ("reconstruction") and over the decodes of ``n`` points from N(0, I) ("decoded"); and the
     largest difference of the encodings ("encoding", mu for a VAE)."""
     model, twin = rounded(model, "float32"), rounded(model, fmt)   # CPU copies: the caller's stays
-    x = data.images("test")[:n]
+    x = data.images("test", n)
     z = latent_points(model.latent_dim, n, seed)
     return {"reconstruction": (reconstruct(model, x) - reconstruct(twin, x)).abs().max().item(),
             "decoded": (decode(model, z) - decode(twin, z)).abs().max().item(),
             "encoding": (encodings(model, x) - encodings(twin, x)).abs().max().item()}
 
 
-def pick_format(model, data=None) -> str:
+def pick_format(model: Model("ae", "vae", mlp=True), data: ImageData | None = None) -> str:
     """The smallest format whose images stay within MAX_PIXEL_ERROR of the float32 model's:
     int8, else float16, else float32 (float16 without data to check against). The book's
     models need float16: int8 with per-row scales puts their images 5 to 20 grey levels off."""
@@ -382,10 +385,6 @@ def _encodings(model, images: torch.Tensor) -> np.ndarray:
 def _examples(data) -> tuple[str, str, dict]:
     """The first held-out image of each class, as uint8 (the pickers' images)."""
     labels = data.test_labels.numpy()
-    missing = [name for k, name in enumerate(data.class_names) if not (labels == k).any()]
-    if missing:
-        raise ConfigError(f"the held-out images hold no {', '.join(missing)}, so the page has no "
-                          f"example to show for it; use a held-out split with every class")
     first = [int(np.flatnonzero(labels == k)[0]) for k in range(len(data.class_names))]
     images = data.test_images[first].numpy().astype(np.uint8)
     return _data_item(f"{data.name}-examples", {
@@ -396,13 +395,11 @@ def _examples(data) -> tuple[str, str, dict]:
 def _points(model, data, n: int, seed: int) -> tuple[tuple, float]:
     """Held-out encodings of a 2-d model (at most ``n``, int16 in the page) and the half-width
     of a square map around the origin that shows nearly all of them."""
-    if model.latent_dim != 2:
-        raise ConfigError(f"a latent map needs a model with latent_dim=2, got {model.latent_dim}")
     labels = data.test_labels.numpy()
     idx = np.arange(len(labels))
     if len(idx) > n:
         idx = np.sort(np.random.default_rng(seed).choice(idx, n, replace=False))
-    pts = _encodings(model, data.test_images[idx])
+    pts = _encodings(model, data.images("test")[idx])
     scale = float(np.abs(pts).max()) / 32767 or 1.0
     item = _data_item(f"{_kind(model)}2d-points", {
         "points": {"dtype": "int16", "scale": scale, "b64": _b64(np.round(pts / scale).astype("<i2"))},
@@ -417,8 +414,8 @@ def _format_note(formats: dict, items) -> str:
     return f"weights in the page: {kb:.0f} kB ({' and '.join(kinds)}); no kernel needed"
 
 
-def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
-               title: str = "Draw a digit: the encoder runs in your browser") -> StaticWidget:
+def draw_digit(vae: Model("vae", mlp=True), data: WITH_EVERY_CLASS, map_vae: Model("vae", latent_dim=2, mlp=True) = None,
+               *, fmt: FORMAT = None, title: str = "Draw a digit: the encoder runs in your browser") -> StaticWidget:
     """A drawing pad whose strokes become a 28 x 28 image (:func:`rasterize`), encoded by
     ``vae`` in the page: its mu and sigma as bars, and the image decoded from mu. With
     ``map_vae`` (a VAE with a 2-d latent space), the encoded Gaussian of that model is drawn
@@ -427,10 +424,6 @@ def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
 
     ``fmt``: the weights' format in the page ("int8", "float16", "float32"); by default int8
     where it keeps the images within 2/255 of the float32 model's, else float16."""
-    inputs.image_data(data, "draw_digit")
-    for model in (vae, map_vae):
-        if model is not None and _kind(model) != "vae":
-            raise ConfigError("draw_digit needs VAEs (it shows mu and sigma); got a plain autoencoder")
     formats = {"vae": fmt or pick_format(vae, data)}
     items = [_net_item(vae, "encoder", formats["vae"]), _net_item(vae, "decoder", formats["vae"]),
              _examples(data)]
@@ -451,15 +444,14 @@ def draw_digit(vae, data, map_vae=None, *, fmt: str | None = None,
     return StaticWidget("drawDigit", options, items)
 
 
-def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
+def latent_maps(ae: Model("ae", latent_dim=2, mlp=True), vae: Model("vae", latent_dim=2, mlp=True),
+                data: ImageData, *, n_points: Count(1, MAX_MAP_POINTS) = 2000, fmt: FORMAT = None,
                 titles: tuple[str, str] = ("plain autoencoder", "VAE (mu)"),
                 title: str = "Point anywhere on the two maps: each decodes the point under the pointer"
                 ) -> StaticWidget:
     """Two 2-d latent maps side by side (``ae`` and ``vae``, both with latent_dim=2): held-out
     encodings as coloured points, and under the pointer the image each decoder makes of exactly
     that point, computed in the page. Click to pin a point; arrow keys move it."""
-    inputs.image_data(data, "latent_maps")
-    inputs.count(n_points, "n_points", low=1)
     items, maps, formats = [], [], {}
     for model, label in ((ae, titles[0]), (vae, titles[1])):
         formats[label] = fmt or pick_format(model, data)
@@ -477,19 +469,14 @@ def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
     return StaticWidget("latentMaps", options, items)
 
 
-def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: bool | None = None,
-                    start: int | None = None, fmt: str | None = None,
+def decoder_sliders(model: Model("ae", "vae", mlp=True), data: WITH_EVERY_CLASS = None, *,
+                    draw: bool | None = None, examples: bool | None = None, start: ClassIndex() = None,
+                    fmt: FORMAT = None,
                     title: str = "Move the sliders: the decoder runs in your browser") -> StaticWidget:
     """One slider per latent number, decoded in the page. With ``data``: buttons jump to each
     class's mean encoding, and (``examples``, on by default) the page's encoder can start the
     sliders at the encoding of a held-out image; ``draw`` (on by default for digits) adds a
     pad whose drawing is encoded the same way. ``start``: the class the sliders start at."""
-    if data is not None:
-        inputs.image_data(data, "decoder_sliders")
-        if start is not None:
-            inputs.class_index(start, data, "start")
-    elif start is not None:
-        raise ConfigError("decoder_sliders needs data to start at a class's mean encoding")
     fmt = fmt or pick_format(model, data)
     items = [_net_item(model, "decoder", fmt)]
     options = {"title": title, "decoder": items[0][1], "latent": model.latent_dim,
@@ -515,25 +502,21 @@ def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: boo
     return StaticWidget("decoderSliders", options, items)
 
 
-def kl_explorer(mu: float = 1.0, sigma: float = 0.5,
+def kl_explorer(mu: float = 1.0, sigma: Real(above=0) = 0.5,
                 title: str = "Move μ and σ: the KL divergence is computed in your browser") -> StaticWidget:
     """Sliders for mu and sigma of one latent dimension: N(mu, sigma²) (solid) over N(0, 1)
     (dashed) and their KL divergence, the formula of losses.kl_divergence, in the page."""
-    mu, sigma = inputs.number(mu, "mu"), inputs.number(sigma, "sigma", above=0)
     return StaticWidget("klExplorer", {"title": title, "mu": mu, "sigma": sigma}, [])
 
 
-def conditional_sliders(cvae, data, *, start: int = 7, fmt: str | None = None,
+def conditional_sliders(cvae: Model("cvae"), data: WITH_EVERY_CLASS, *, start: ClassIndex() = 7,
+                        fmt: FORMAT = None,
                         title: str = "Ask for a digit: the conditional VAE runs in your browser"
                         ) -> StaticWidget:
     """The conditional VAE in the page: buttons choose the digit asked for, one slider per latent
     number sets the hand, and a row shows that hand writing every digit. A drawing (or a held-out
     digit), encoded with the label the reader gives it, moves the sliders to its mu: the reader's
     own hand, every digit. ``start``: the digit asked for at first."""
-    if _kind(cvae) != "cvae":
-        raise ConfigError("conditional_sliders needs a conditional VAE (ModelConfig(kind='cvae'))")
-    inputs.image_data(data, "conditional_sliders")
-    start = inputs.class_index(start, data, "start")
     fmt = fmt or _pick_format_conditional(cvae, data)
     items = [_net_item(cvae, "encoder", fmt), _net_item(cvae, "decoder", fmt), _examples(data)]
     options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
@@ -573,8 +556,12 @@ def _several_examples(datasets: Sequence) -> tuple[tuple[str, str, dict], list[s
     return item, names
 
 
-def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: int = 8,
-                   seed: int = 0, fmt: str = "int8",
+def likelihood_pad(models: Named(Model("vae", mlp=True), what="name -> VAE") & Satisfies(
+                       lambda models: len({m.latent_dim for m in models.values()}) == 1,
+                       "VAEs of one latent size (they share the noise)"),
+                   log_px: Named(Scores(), what="model name -> {set: log p(x)}", keys_of="models"),
+                   datasets: SequenceOf(WITH_EVERY_CLASS, least=0, hint="a list, even of one: [data]") = (),
+                   *, k: Count(1, MAX_PAD_SAMPLES) = 8, seed: Seed = 0, fmt: FORMAT = "int8",
                    title: str = "Draw anything: how likely does each model find it?") -> StaticWidget:
     """A drawing pad, and under it, for every VAE of ``models`` (name -> VAE), the importance-
     sampled estimate of log p(x) of the drawing (``likelihood.importance_sampled_log_likelihood``
@@ -587,26 +574,12 @@ def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: in
     ``fmt``: the weights' format in the page. int8 by default: two VAEs in float16 would fill a
     page's 2.5 MB on their own; int8 moves held-out log p(x) by a few nats at most, far less
     than the spread the histograms show."""
-    inputs.named(models, "likelihood_pad", "name -> VAE")
-    if set(models) != set(inputs.named(log_px, "likelihood_pad's log_px", "model name -> {set: log p(x)}")):
-        raise ConfigError(f"log_px must hold the scores of every model in models ({', '.join(models)}); "
-                          f"got {', '.join(log_px)}")
-    if not inputs._whole(k, 1):
-        raise ConfigError(f"k (samples per image) must be a whole number >= 1, got {k!r}")
-    for name, model in models.items():
-        if _kind(model) != "vae":
-            raise ConfigError(f"likelihood_pad needs VAEs (log p(x) needs mu and sigma); {name!r} is not one")
-    for d in datasets:
-        inputs.image_data(d, "likelihood_pad's datasets")
-    dims = {model.latent_dim for model in models.values()}
-    if len(dims) != 1:
-        raise ConfigError("likelihood_pad's models must share one latent size (they share the noise)")
-    eps = torch.randn((k, dims.pop()), generator=torch.Generator().manual_seed(inputs.seed(seed)))
+    dim = next(iter(models.values())).latent_dim
+    eps = torch.randn((k, dim), generator=torch.Generator().manual_seed(seed))
     items, entries = [], []
     for name, model in models.items():
         encoder, decoder = _net_item(model, "encoder", fmt), _net_item(model, "decoder", fmt)
-        checked = inputs.scores(log_px[name], f"log_px of {name!r}")
-        values = {s: v.numpy().astype(np.float32) for s, v in checked.items()}
+        values = {s: v.numpy().astype(np.float32) for s, v in log_px[name].items()}
         scores = _data_item(f"log-px-{name}", {s: {"dtype": "float32", "b64": _b64(v.astype("<f4"))}
                                                 for s, v in values.items()})
         items += [encoder, decoder, scores]
@@ -622,3 +595,6 @@ def likelihood_pad(models: dict, log_px: dict, datasets: Sequence = (), *, k: in
                        f"each model: encoder {_sizes(first, 'encoder')}, decoder "
                        f"{_sizes(first, 'decoder')}; " + _format_note({"m": fmt}, items))
     return StaticWidget("likelihoodPad", options, items)
+
+
+checked(globals())
