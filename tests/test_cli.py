@@ -417,3 +417,33 @@ def test_a_cache_folder_that_cannot_be_read_is_worked_around(mnist_root, tmp_pat
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"api": "trained", "offline": 0, "with_data": 0}
     assert "Traceback" not in result.stderr and "nothing is cached" in " ".join(result.stderr.split())
+
+
+# ---------------------------------------------------------------- issue 28: train --overwrite killed between its renames
+
+_KILLED_TRAIN = """
+import os, signal, sys
+calls, real = [0], os.replace
+def replace(a, b):                  # the third rename of the save: metrics.json, after model.pt
+    calls[0] += 1
+    if calls[0] == 3 and str(b).endswith("metrics.json"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(a, b)
+os.replace = replace
+from vae_tutorial.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_train_overwrite_killed_between_its_two_renames_loses_nothing(mnist_root, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(TRAIN + ["--seed", "1", "--data-dir", str(mnist_root), "--out", str(out)]) == 0
+    killed = subprocess.run([sys.executable, "-c", _KILLED_TRAIN, *TRAIN, "--seed", "2", "--overwrite",
+                             "--data-dir", str(mnist_root), "--out", str(out)], capture_output=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == -signal.SIGKILL
+    assert load_checkpoint(out / "model.pt").config.seed == 2          # the new model is in place
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(out / "model.pt"), "--data-dir", str(mnist_root)]) == 0
+    assert json.loads((out / "metrics.json").read_text())["config"]["seed"] == 2   # and its metrics
+    assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "model.pt"]

@@ -6,6 +6,7 @@ library error (KeyError, IndexError, a matplotlib or scikit-learn ValueError).""
 from __future__ import annotations
 
 import copy
+import importlib
 
 import inspect
 import math
@@ -344,3 +345,244 @@ def test_every_public_function_is_tried_here(module):
     tried = {case.split(":")[0] for case in {**REFUSED, **EMPTY_IS_FINE}}
     missing = [f for f in _public(MODULES[module]) if f not in tried and f not in NOT_USERS_DATA]
     assert missing == [], f"add a hostile call of each to REFUSED or EMPTY_IS_FINE: {missing}"
+
+
+# ---------------------------------------------------------------- issue 28: the probe's 40 cases, and their families
+
+import time  # noqa: E402
+
+from vae_tutorial import fitting, losses  # noqa: E402
+from vae_tutorial.runs import step_name  # noqa: E402
+from vae_tutorial.support.figures import alt_text  # noqa: E402
+from vae_tutorial.widgets import static  # noqa: E402
+
+U8 = (X * 255).round().to(torch.uint8)[:, 0]         # the six images as uint8 (N, 28, 28)
+NO_THREES = data.ImageData("mnist", DIGITS.train_images, DIGITS.train_labels, DIGITS.test_images[:3],
+                           torch.tensor([0, 1, 2]), "full", "tests", data.DIGIT_NAMES)
+LOG_PX = {"vae": {"digits": torch.tensor([-90.0, -95.0])}}
+
+# The probe's cases (its numbering: PLAN-28 of the first draft), each now one line.
+ISSUE_28 = {
+    "1 reconstruction_loss of (8, 1, 28, 28) logits and (8, 28, 28) images": lambda: losses.reconstruction_loss(
+        torch.zeros(8, 1, 28, 28), torch.rand(8, 28, 28), "mse"),
+    "1 the same in vae_loss": lambda: losses.vae_loss(torch.zeros(8, 1, 28, 28), torch.rand(8, 28, 28),
+                                                      torch.zeros(8, 2), torch.zeros(8, 2)),
+    "1 a reconstruction loss that does not exist": lambda: losses.reconstruction_loss(X, X, "MSE"),
+    "3 evaluate_loss of no images": lambda: fitting.evaluate_loss(VAE, NONE),
+    "4 log_mean_exp of NaN log weights": lambda: likelihood.log_mean_exp(torch.tensor([[0.0, NAN]])),
+    "4 log_mean_exp of infinite log weights": lambda: likelihood.log_mean_exp(torch.tensor([[0.0, math.inf]])),
+    "5 iwae_bound of NaN log weights": lambda: likelihood.iwae_bound(torch.tensor([[NAN, 0.0]]), 1),
+    "5 iwae_bound of -inf log weights": lambda: likelihood.iwae_bound(torch.tensor([[-math.inf, 0.0]]), 1),
+    "6 a misspelt training step": lambda: step_name("kl-sign-flip"),
+    "6 a misspelt training step, to book.trained": lambda: book.trained("vae-short", DIGITS, step="kl-sign-flip"),
+    "7 a NaN in the losses an error map shows": lambda: plots.error_maps(X[:2], X[:2], [NAN, 1.0], "t"),
+    "7 a NaN in the losses per step": lambda: plots.loss_per_step([1.0, NAN], [1.0, 2.0]),
+    "8 likelihood_pad with k = 10**9": lambda: widgets.likelihood_pad({"vae": VAE}, LOG_PX, k=10**9),
+    "9 importance sampling with k = 10**9": lambda: likelihood.importance_sampled_log_likelihood(VAE, X, k=10**9),
+    "10 10**9 samples": lambda: latent.sample(VAE, 10**9),
+    "11 10**10 latent points": lambda: latent.latent_points(1000, 10**10),
+    "12 a manifold of 3000 x 3000": lambda: plots.manifold(VAE, n=3000),
+    "13 an image grid of 20000 columns": lambda: plots.image_grid(X, ncols=20000),
+    "14 conditional-VAE labels out of range": lambda: fitting.evaluate_loss(CVAE, X, labels=torch.full((6,), 12)),
+    "15 conditional-VAE labels that are not whole": lambda: fitting.evaluate_loss(CVAE, X, labels=torch.rand(6)),
+    "16 too few conditional-VAE labels": lambda: fitting.evaluate_loss(CVAE, X, labels=torch.arange(3)),
+    "16 no conditional-VAE labels": lambda: fitting.evaluate_loss(CVAE, X),
+    "17 an image grid of scale -1": lambda: plots.image_grid(X, scale=-1),
+    "18 a colour that is not a colour": lambda: plots.image_grid(X, titles=list("abcdef"), title_colors=["nope"] * 6),
+    "19 a latent scatter with 11 class names": lambda: plots.latent_scatter(CODES[:3], [0, 1, 2],
+                                                                            [str(k) for k in range(11)]),
+    "20 error maps of vmax -1": lambda: plots.error_maps(X[:2], X[:2], [1.0, 2.0], "t", vmax=-1),
+    "21 kl panels of sigma -1": lambda: plots.kl_panels([(0.0, -1.0)]),
+    "21 kl panels of one pair, not a list of them": lambda: plots.kl_panels((0.0, 1.0)),
+    "22 encoding bars of codes for other images": lambda: plots.encoding_bars(X[:2], CODES[:3], [0, 1], ["a", "b"]),
+    "22 encoding bars of names as one string": lambda: plots.encoding_bars(X[:2], CODES[:2], [0, 1], "ab"),
+    "23 a scatter pair of one title": lambda: plots.scatter_pair(CODES[:3], CODES[:3], [0, 1, 2], ("a",)),
+    "23 a scatter pair of points of two lengths": lambda: plots.scatter_pair(CODES[:3], CODES[:4], [0, 1, 2], ("a", "b")),
+    "23 a scatter pair told 'yes'": lambda: plots.scatter_pair(CODES[:3], CODES[:3], [0, 1, 2], ("a", "b"), zoom="yes"),
+    "24 a judged grid of 0 columns": lambda: plots.judged_grid(X, VERDICT, ncols=0),
+    "24 a judged grid of a verdict of other images": lambda: plots.judged_grid(X[:2], VERDICT),
+    "24 a judged grid of a verdict without confidences": lambda: plots.judged_grid(X, {"pred": VERDICT["pred"]}),
+    "25 draw_digit(None, ...)": lambda: widgets.draw_digit(None, DIGITS),
+    "26 decoder_sliders(None)": lambda: widgets.decoder_sliders(None),
+    "27 likelihood_pad with held-out data missing a class": lambda: widgets.likelihood_pad(
+        {"vae": VAE}, LOG_PX, [NO_THREES]),
+    "28 likelihood_pad given one data set, not a list": lambda: widgets.likelihood_pad({"vae": VAE}, LOG_PX, DIGITS),
+    "29 latent_maps with one title": lambda: widgets.latent_maps(AE, VAE, DIGITS, titles=("one",)),
+    "30 interpolate between two lists": lambda: latent.interpolate(VAE, [0.0] * 784, [1.0] * 784),
+}
+
+
+@pytest.mark.parametrize("case", ISSUE_28)
+def test_each_case_of_the_probe_ends_in_one_line_at_once(case):
+    started = time.perf_counter()
+    with pytest.raises(TutorialError) as refused:
+        ISSUE_28[case]()
+    assert "\n" not in str(refused.value) and time.perf_counter() - started < 5, str(refused.value)
+
+
+def test_case_2_float_images_score_as_their_uint8_pixels():
+    """evaluate_loss took uint8 (N, 28, 28) and scored floats as if they were 0-255."""
+    as_uint8 = fitting.evaluate_loss(VAE, U8, "bce", elbo=True)
+    for same in (U8.float() / 255, (U8.float() / 255)[:, None], U8[:, None], U8.numpy()):
+        assert fitting.evaluate_loss(VAE, same, "bce", elbo=True) == pytest.approx(as_uint8)
+    with pytest.raises(TutorialError, match="got values from 0 to 255; for 0-255 floats use x / 255"):
+        fitting.evaluate_loss(VAE, U8.float())
+
+
+def test_case_7_no_alt_text_says_nan():
+    """Every number a figure's alt text reads is finite: NaN and infinity are refused before."""
+    h = History([3.0, 2.0], [2.0, 1.0], [1.0, 1.0], [3.0, 2.0], [1.0, 1.0], [50.0, 40.0], [1.0, 2.0])
+    table = likelihood.bound_table(VAE, X, ks=(1, 2))
+    figures = [plots.loss_curves(h), plots.step_curves({"a": h}), plots.loss_per_step([1.0, 2.0], [0.5, 1.0]),
+               plots.kl_bars({"vae": [0.5, 0.0]}), plots.error_maps(X[:2], X[:2], [1.0, 2.0], "t"),
+               plots.bound_curves({"vae": table}), plots.log_likelihood_histograms({"vae": SCORES}),
+               plots.judged_grid(X, VERDICT), plots.latent_scatter(CODES, LABELS)]
+    for fig in figures:
+        assert "nan" not in alt_text(fig).lower() and "inf" not in alt_text(fig).lower(), alt_text(fig)
+    for bad in ({"a": History([NAN], [1.0], [1.0], [1.0], [1.0])}, ):
+        with pytest.raises(TutorialError, match="finite losses"):
+            plots.loss_curves(bad["a"])
+    with pytest.raises(TutorialError, match="finite"):
+        plots.bound_curves({"vae": likelihood.BoundTable(NAN, {1: 1.0})})
+
+
+# Every checked public function with a call that works: the sweep below puts each hostile value in
+# each declared argument in turn. Every outcome must be an answer or one line, never a library's
+# traceback, an allocator's error or a long wait.
+VAE_SMALL = ModelConfig(kind="vae", latent_dim=2, hidden_dims=(16,))
+_H = History([3.0, 2.0], [2.0, 1.0], [1.0, 1.0], [3.0, 2.0], [1.0, 1.0], [50.0, 40.0], [1.0, 2.0])
+_W = likelihood.log_weights(VAE, X[:2], k=4)
+BASE = {
+    "latent.encodings": (latent.encodings, (VAE, X)), "latent.decode": (latent.decode, (VAE, torch.zeros(2, 2))),
+    "latent.reconstruct": (latent.reconstruct, (CVAE, X, 3)), "latent.fitted_gaussian": (latent.fitted_gaussian, (CODES,)),
+    "latent.latent_points": (latent.latent_points, (2, 10, 0, CODES)), "latent.prior_radius": (latent.prior_radius, (2, 0.5)),
+    "latent.sample": (latent.sample, (VAE, 3, 1)), "latent.interpolate": (latent.interpolate, (VAE, X[0], X[1], 3)),
+    "latent.class_means": (latent.class_means, (VAE, DIGITS, "train")),
+    "likelihood.log_weights": (likelihood.log_weights, (VAE, X[:2], 3, 2, 0)),
+    "likelihood.log_mean_exp": (likelihood.log_mean_exp, (_W.log_w, 2)),
+    "likelihood.iwae_bound": (likelihood.iwae_bound, (_W.log_w, 2)), "likelihood.elbo": (likelihood.elbo, (_W,)),
+    "likelihood.importance_sampled_log_likelihood": (likelihood.importance_sampled_log_likelihood, (VAE, X[:2], 3, 2, 0)),
+    "likelihood.elbo_per_image": (likelihood.elbo_per_image, (VAE, X[:2], 3, 2, 0)),
+    "likelihood.bound_table": (likelihood.bound_table, (VAE, X[:2], (1, 2), 2, 0)),
+    "likelihood.kl_per_dimension": (likelihood.kl_per_dimension, (VAE, X, 4)),
+    "fitting.evaluate_loss": (fitting.evaluate_loss, (CVAE, U8, "bce", 1.0, torch.arange(6) % 10, True, 4, 0)),
+    "fitting.step_for": (fitting.step_for, (VAE, "bce", 2.0)),
+    "fitting.fit": (fitting.fit, (copy.deepcopy(VAE), DIGITS, book.config("vae-2d", DIGITS, epochs=1, batch_size=25,
+                                                                          model=VAE_SMALL), None, "cpu", False)),
+    "losses.reconstruction_loss": (losses.reconstruction_loss, (torch.zeros(2, 1, 28, 28), X[:2], "bce", "none")),
+    "losses.kl_per_latent": (losses.kl_per_latent, (torch.zeros(2, 2), torch.zeros(2, 2))),
+    "losses.kl_divergence": (losses.kl_divergence, (torch.zeros(2, 2), torch.zeros(2, 2))),
+    "losses.vae_loss": (losses.vae_loss, (torch.zeros(2, 1, 28, 28), X[:2], torch.zeros(2, 2), torch.zeros(2, 2), "bce", 2.0)),
+    "losses.autoencoder_loss": (losses.autoencoder_loss, (torch.zeros(2, 1, 28, 28), X[:2], "bce")),
+    "data.ImageData.images": (data.ImageData.images, (DIGITS, "train", 3)),
+    "data.ImageData.labels": (data.ImageData.labels, (DIGITS, "train")), "data.ImageData.first": (data.ImageData.first, (DIGITS, 5)),
+    "metrics.knn_accuracy": (metrics.knn_accuracy, (CODES, LABELS, CODES, LABELS, 3)),
+    "metrics.silhouette": (metrics.silhouette, (CODES, LABELS, 20, 0)),
+    "metrics.same_vs_different": (metrics.same_vs_different, (CODES, LABELS, 20, 0)),
+    "metrics.mean_distance_between_classes": (metrics.mean_distance_between_classes, (CODES, LABELS, 20, 0)),
+    "metrics.cluster_report": (metrics.cluster_report, ({"vae": VAE}, DIGITS, 20, 20)),
+    "metrics.relative_distances": (metrics.relative_distances, (VAE, X[:2], X, [0, 1, 2, 0, 1, 2])),
+    "metrics.median_pair": (metrics.median_pair, (CODES,)),
+    "metrics.nearest_distance": (metrics.nearest_distance, (CODES[:3], CODES, 2)),
+    "metrics.code_spacing": (metrics.code_spacing, (CODES, 7)), "metrics.inside_prior": (metrics.inside_prior, (CODES, 0.5)),
+    "metrics.prior_gaps": (metrics.prior_gaps, (CODES, 20, 0, CODES)),
+    "metrics.prior_report": (metrics.prior_report, ({"vae": VAE}, DIGITS, JUDGE, 10, 0, 5)),
+    "metrics.between_regions": (metrics.between_regions, (CODES[:2], CODES, LABELS, [0.5, 0.95], 0.9)),
+    "metrics.nearest_training": (metrics.nearest_training, (X, DIGITS, 7)),
+    "metrics.degree": (metrics.degree, ("most", 0.6)), "metrics.ratio": (metrics.ratio, (3.0, 1.5)),
+    "metrics.log_likelihoods": (metrics.log_likelihoods, ({"vae": VAE}, {"digits": X[:2]}, 2, 0)),
+    "metrics.auroc": (metrics.auroc, ([1.0, 2.0], [0.5])), "metrics.own_data_auroc": (metrics.own_data_auroc, (SCORES, "digits")),
+    "metrics.detection_report": (metrics.detection_report, ({"log p(x)": {"vae": SCORES}}, {"vae": "digits"})),
+    "metrics.ink": (metrics.ink, (X,)), "metrics.png_nats": (metrics.png_nats, (X[:2], True, 2, 0)),
+    "metrics.complexity_corrected": (metrics.complexity_corrected, ({"vae": SCORES}, LENGTHS)),
+    "metrics.complexity_correlations": (metrics.complexity_correlations, ({"vae": SCORES}, {"png": LENGTHS})),
+    "metrics.Judge.probabilities": (metrics.Judge.probabilities, (JUDGE, X)),
+    "metrics.Judge.read": (metrics.Judge.read, (JUDGE, X)),
+    "metrics.judge_samples": (metrics.judge_samples, (JUDGE, X, 0.5)),
+    "metrics.ClearShare.first": (metrics.ClearShare.first, (metrics.clear_share(VAE, JUDGE, n=5), 2)),
+    "metrics.clear_share": (metrics.clear_share, (VAE, JUDGE, 5, 0, CODES, 0.5)),
+    "metrics.top_two_share": (metrics.top_two_share, (JUDGE, X)), "metrics.hesitations": (metrics.hesitations, (JUDGE, X, 2)),
+    "metrics.class_split": (metrics.class_split, (VERDICT, [2, 4])),
+    "metrics.read_as_asked": (metrics.read_as_asked, (CVAE, JUDGE, 3, 0, torch.zeros(2, 2))),
+    "metrics.stroke_edges": (metrics.stroke_edges, (X,)), "metrics.edge_share": (metrics.edge_share, (X, X.flip(0))),
+    "metrics.bce_floor": (metrics.bce_floor, (X,)),
+    "metrics.dataset_report": (metrics.dataset_report, ({"digits": (VAE, DIGITS, JUDGE)},)),
+    "metrics.checkup": (metrics.checkup, ({"vae": VAE}, DIGITS, JUDGE, 0.1)),
+    "plots.image_grid": (plots.image_grid, (X, 3, list("abcdef"), "t", 0.5, ["red"] * 6, "alt", 9)),
+    "plots.reconstructions": (plots.reconstructions, (X, X, "t", ("a", "b"))),
+    "plots.image_rows": (plots.image_rows, ({"a": X, "b": U8}, "t", 0.5)),
+    "plots.error_maps": (plots.error_maps, (X[:2], X[:2], [1.0, 2.0], "t", "MSE", 0.5)),
+    "plots.latent_scatter": (plots.latent_scatter, (CODES, LABELS, ("a", "b", "c"), "t", None, "x", "y", False)),
+    "plots.scatter_pair": (plots.scatter_pair, (CODES, CODES, LABELS, ("a", "b"), ("a", "b", "c"), "x", "y", "s",
+                                                True, True, True)),
+    "plots.tsne": (plots.tsne, (CODES, 0, 5.0)),
+    "plots.tsne_pair": (plots.tsne_pair, (np.vstack([CODES] * 2), np.vstack([CODES] * 2), np.arange(60) % 3, ("a", "b"),
+                                          ("a", "b", "c"), 31, 0, "s")),
+    "plots.manifold": (plots.manifold, (VAE, 3, 1.0, "t")),
+    "plots.loss_curves": (plots.loss_curves, (_H, "t")), "plots.loss_per_step": (plots.loss_per_step, ([1, 2], [2, 1], "t", "r")),
+    "plots.step_curves": (plots.step_curves, ({"a": _H}, 1, "t")), "plots.kl_bars": (plots.kl_bars, ({"a": [1.0, 0.0]}, "t")),
+    "plots.layer_sizes": (plots.layer_sizes, (VAE,)), "plots.bowtie": (plots.bowtie, ([784, 16, 2, 16, 784], "t")),
+    "plots.vae_bowtie": (plots.vae_bowtie, ([784, 16, 2, 16, 784], "t")),
+    "plots.bound_curves": (plots.bound_curves, ({"a": likelihood.BoundTable(-90.0, {1: -95.0, 2: -93.0})}, "t")),
+    "plots.gaussian_vs_standard": (plots.gaussian_vs_standard, (0.5, 2.0)),
+    "plots.kl_panels": (plots.kl_panels, ([(0.0, 1.0), (1.0, 0.5)], "t")),
+    "plots.encoding_bars": (plots.encoding_bars, (X[:2], CODES[:2], [0, 1], ["a", "b"], "t")),
+    "plots.judged_grid": (plots.judged_grid, (X, VERDICT, data.DIGIT_NAMES, 3, False, "t")),
+    "plots.log_likelihood_histograms": (plots.log_likelihood_histograms, ({"vae": SCORES}, "t", "x")),
+    "plots.complexity_scatter": (plots.complexity_scatter, ({"vae": SCORES}, LENGTHS, "t", "x")),
+    "widgets.latent_sliders": (widgets.latent_sliders, (VAE, DIGITS, 3)),
+    "widgets.interpolation": (widgets.interpolation, (VAE, DIGITS, 2, 3)),
+    "widgets.kl_explorer": (widgets.kl_explorer, (0.5, 1.0)),
+    "widgets.static_kl_explorer": (widgets.static_kl_explorer, (0.5, 1.0, "t")),
+    "static.mlp_layers": (static.mlp_layers, (VAE, "encoder")),
+    "static.round_weights": (static.round_weights, (np.ones((2, 3)), "int8")),
+    "static.net_spec": (static.net_spec, (VAE, "decoder", "float16")), "static.rounded": (static.rounded, (VAE, "int8")),
+    "static.rounding_error": (static.rounding_error, (VAE, DIGITS, "int8", 5, 0)),
+    "static.pick_format": (static.pick_format, (VAE, None)),
+    "widgets.draw_digit": (widgets.draw_digit, (VAE, DIGITS, VAE), {"fmt": "int8", "title": "t"}),
+    "widgets.latent_maps": (widgets.latent_maps, (AE, VAE, DIGITS), {"n_points": 5, "fmt": "int8",
+                                                                    "titles": ("a", "b"), "title": "t"}),
+    "widgets.decoder_sliders": (widgets.decoder_sliders, (VAE, DIGITS), {"draw": True, "examples": True, "start": 2,
+                                                                         "fmt": "int8", "title": "t"}),
+    "widgets.conditional_sliders": (widgets.conditional_sliders, (CVAE, DIGITS), {"start": 2, "fmt": "int8", "title": "t"}),
+    "widgets.likelihood_pad": (widgets.likelihood_pad, ({"vae": VAE}, LOG_PX, [DIGITS]),
+                               {"k": 2, "seed": 0, "fmt": "int8", "title": "t"}),
+}
+HOSTILE = (None, NAN, -math.inf, -1, 0, 10**12, 2.5, "x", True, [], {}, torch.zeros(3), np.array([NAN]), object())
+
+
+@pytest.mark.parametrize("name", sorted(BASE))
+def test_every_declared_argument_takes_any_value_in_one_line_or_works(name):
+    fn, args, kwargs = (*BASE[name], {})[:3]
+    fn(*args, **kwargs)                                            # the call works as it is
+    spec = getattr(fn, "__func__", fn).__contract__
+    params = [p for p in spec.sig.parameters if p != "self" or not isinstance(args[0], type(None))]
+    for arg, _ in spec.rules:
+        for bad in HOSTILE:
+            call_args, call_kwargs = list(args), dict(kwargs)
+            if params.index(arg) < len(call_args):
+                call_args[params.index(arg)] = bad
+            else:
+                call_kwargs[arg] = bad
+            started = time.perf_counter()
+            try:
+                fn(*call_args, **call_kwargs)
+            except TutorialError as err:
+                assert "\n" not in str(err), (arg, bad, str(err))
+            finally:
+                plt.close("all")
+            assert time.perf_counter() - started < 30, (arg, bad)   # no runaway work
+
+
+def test_every_checked_function_is_swept():
+    modules = [latent, likelihood, fitting, losses, plots, static, widgets.kernel, data.images,
+               *(importlib.import_module(f"vae_tutorial.metrics.{m}") for m in
+                 ("clusters", "coverage", "degrees", "detection", "judge", "quality"))]
+    swept = {getattr(fn, "__func__", fn) for fn, *_ in BASE.values()}
+    missing = []
+    for module in modules:
+        for obj in [*vars(module).values(), *(m for c in vars(module).values() if inspect.isclass(c)
+                                              for m in vars(c).values())]:
+            if hasattr(obj, "__contract__") and obj.__module__ == module.__name__ and obj not in swept:
+                missing.append(obj.__qualname__)
+    assert not missing, f"add a working call of each to BASE: {missing}"

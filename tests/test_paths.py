@@ -92,3 +92,71 @@ def test_the_cache_folder_needs_no_home(monkeypatch):
 
     monkeypatch.setattr(paths.Path, "home", staticmethod(no_home))
     assert paths.cache_dir().name == "vae-tutorial"
+
+
+# ---------------------------------------------------------------- issue 28: permissions, and kills between renames
+
+import os  # noqa: E402
+import stat  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from vae_tutorial.support import cache  # noqa: E402
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_files_get_the_permissions_the_umask_gives(umask, tmp_path):
+    """Not mkstemp's 0600: a cache shared by a group must be readable by the group."""
+    old = os.umask(umask)
+    try:
+        written = [paths.atomic_write(tmp_path / "one", lambda f: f.write(b"x")),
+                   *paths.atomic_write_together({tmp_path / "model.pt": lambda f: f.write(b"m"),
+                                                 tmp_path / "metrics.json": lambda f: f.write(b"j")}),
+                   paths.write_new_file(tmp_path, "rescued-", ".pt", lambda f: f.write(b"r")),
+                   cache.write(tmp_path / "entry.pt", {"weights": [1.0]})]
+    finally:
+        os.umask(old)
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
+
+
+# Writes a new model and its metrics over an old pair, and kills itself (SIGKILL, no clean-up)
+# at the K-th os.replace, before it happens: 1 the note of the renames, 2 model.pt, 3 metrics.json.
+_KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from vae_tutorial.support import paths
+folder, kill_at, calls, real = Path(sys.argv[1]), int(sys.argv[2]), [0], os.replace
+def replace(a, b):
+    calls[0] += 1
+    if calls[0] == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(a, b)
+os.replace = replace
+paths.atomic_write_together({folder / "model.pt": lambda f: f.write(b"new model"),
+                             folder / "metrics.json": lambda f: f.write(b"new metrics")})
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_a_pair_killed_between_its_renames_is_old_or_new_never_mixed_or_lost(kill_at, tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"old model")
+    (tmp_path / "metrics.json").write_bytes(b"old metrics")
+    done = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(tmp_path), str(kill_at)],
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == (-9 if kill_at < 4 else 0)
+    paths.finish_replacing(tmp_path)            # what the next run does first (or any next write)
+    pair = ((tmp_path / "model.pt").read_bytes(), (tmp_path / "metrics.json").read_bytes())
+    assert pair == ((b"old model", b"old metrics") if kill_at == 1 else (b"new model", b"new metrics"))
+    paths.remove_stale_temporaries(tmp_path)     # the killed writer's process is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "model.pt"]
+
+
+def test_the_next_write_in_the_folder_finishes_a_killed_pair_first(tmp_path):
+    (tmp_path / "model.pt").write_bytes(b"old model")
+    (tmp_path / "metrics.json").write_bytes(b"old metrics")
+    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(tmp_path), "3"],
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert (tmp_path / "model.pt").read_bytes() == b"new model"       # killed between its two renames
+    paths.atomic_write(tmp_path / "other", lambda f: f.write(b"x"))
+    assert (tmp_path / "metrics.json").read_bytes() == b"new metrics"

@@ -27,7 +27,7 @@ from .latent import decode, prior_radius
 from .losses import kl_divergence
 from .fitting import History
 from .support.contracts import (IMAGE_BYTES, ClassLabels, Colour, Count, Flags, Images, Is, Model, Named,
-                                Numbers, Points, Real, Fields, Satisfies, Scores, Seed, SequenceOf, Texts,
+                                Numbers, Points, Real, Fields, Satisfies, Scores, SequenceOf, Texts,
                                 TupleOf, checked)
 from .support.errors import ConfigError
 from .support.figures import describe
@@ -42,8 +42,9 @@ SMALLEST_TEXT = 10
 # columns (7 inches / 50 = 14 pixels a digit), decoded points per side of the manifold.
 MAX_PANELS, MAX_COLUMNS, MAX_GRID = 500, 50, 100
 SHOWN = Images(least=1, most=MAX_PANELS)
-COLUMNS = Count(1, MAX_COLUMNS)
+COLUMNS, SCALE = Count(1, MAX_COLUMNS), Real(above=0, at_most=3)    # scale: inches per image
 NAMES = Texts(most=len(CLASS_COLORS))          # class names: one colour each
+TSNE_SEED = Count(0, 2**32 - 1)                # scikit-learn's seeds
 SIZES = SequenceOf(Count(1), least=3) & Satisfies(
     lambda sizes: len(sizes) % 2 == 1, "an odd number of widths, the latent one in the middle, as "
     "plots.layer_sizes(model) gives them")
@@ -86,8 +87,8 @@ def _tile_size(ncols: int, largest: float = 1.2) -> float:
 
 
 def image_grid(images: SHOWN, ncols: COLUMNS = 10, titles: Texts(least="images") = None, title: str | None = None,
-               scale: Real(above=0) = None, title_colors: SequenceOf(Colour, least="images") = None,
-               alt: str | None = None, caption_size: Real(above=0) = SMALLEST_TEXT) -> Figure:
+               scale: SCALE = None, title_colors: SequenceOf(Colour, least="images") = None,
+               alt: str | None = None, caption_size: Real(above=0, at_most=40) = SMALLEST_TEXT) -> Figure:
     """Show images in a grid, optionally with a caption above each (``caption_size`` points).
 
     ``scale`` is inches per image; by default as large as fits the book's width. ``alt``: what
@@ -136,8 +137,7 @@ def _differences(rows: dict) -> str:
     return (" In the images, " + "; ".join(said) + ".") if said else ""
 
 
-def image_rows(rows: Named(SHOWN, what="row label -> images"), title: str = "",
-               scale: Real(above=0) = None) -> Figure:
+def image_rows(rows: Named(SHOWN, what="row label -> images"), title: str = "", scale: SCALE = None) -> Figure:
     """Labelled rows of images: ``{"label": images (N, 1, 28, 28)}``, one row per entry."""
     rows = {label: _np_images(imgs) for label, imgs in rows.items()}
     n = max(len(v) for v in rows.values())
@@ -293,7 +293,7 @@ def scatter_pair(points_a: Points(dim=2), points_b: Points(dim=2, n="points_a"),
     return describe(fig, _said(suptitle, " ".join(said)))
 
 
-def tsne(encodings: Points(), seed: Seed = 0, perplexity: Real(above=0) = 30.0) -> np.ndarray:
+def tsne(encodings: Points(), seed: TSNE_SEED = 0, perplexity: Real(above=0) = 30.0) -> np.ndarray:
     """2-D t-SNE of (N, d) encodings (scikit-learn, PCA initialisation, fixed seed)."""
     from sklearn.manifold import TSNE
 
@@ -306,7 +306,7 @@ def tsne(encodings: Points(), seed: Seed = 0, perplexity: Real(above=0) = 30.0) 
 
 def tsne_pair(encodings_a: Points(), encodings_b: Points(n="encodings_a"),
               labels: ClassLabels("encodings_a", "class_names"), titles: tuple[str, str],
-              class_names: NAMES = DIGIT_NAMES, max_points: Count(1, 20000) = 1000, seed: Seed = 0,
+              class_names: NAMES = DIGIT_NAMES, max_points: Count(1, 20000) = 1000, seed: TSNE_SEED = 0,
               suptitle: str = "") -> Figure:
     """t-SNE of two models' encodings of the same images, side by side, same settings."""
     keep = torch.from_numpy(np.sort(np.random.default_rng(seed).permutation(len(labels))[:max_points]))

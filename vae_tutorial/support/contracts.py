@@ -3,24 +3,18 @@
     def encodings(model: LatentModel, images: Images(), labels: ModelLabels("images") = None,
                   batch_size: Count(1) = 2000) -> Finite("encodings"):
 
-An annotation is a rule, or a plain type read as one: ``str``, ``bool``, ``int`` (a whole number
->= 0), ``float`` (a finite number), a class, ``tuple[X, Y]``, ``X | None``; a default of None is
+An annotation is a rule, or a plain type read as one (``str``, ``bool``, ``int``: a whole number
+>= 0, ``float``: a finite number, a class, ``tuple[X, Y]``, ``X | None``); a default of None is
 always allowed. A rule says what the argument must be, checks it and converts it where the
-package promises to (uint8 images to floats in [0, 1], lists to tensors, numpy integers to ints):
-the function receives the converted values. ``checked(globals())``, a module's last line, wraps
-its public functions and methods that declare a rule; ``contract(fn, **rules)`` declares a
-function whose signature stays plain (the lesson's losses). Any violation ends in one
-``ConfigError`` line naming the function, the argument, what it must be and what it got:
-
-    latent.sample: n must be at most about 2,015,002 here (the work must fit in 12.6 GB, 50% of
-    this machine's memory), got 1000000000, which needs about 6.3 TB
-
-Only the outermost checked call checks: one called by another runs as written, so the package's
-own calls pass converted values (``VAE_TUTORIAL_CHECK_NESTED=1``, set by the tests, checks them
-too and fails where one would need converting). Not jaxtyping with beartype or typeguard: they
-check types and shapes, not values (pixels in [0, 1], NaN, a count against memory, a class of a
-data set), they do not convert, their messages run to several lines, and they would be two more
-dependencies for every Colab reader; their shape notation is kept (:func:`Shape`).
+package promises to (uint8 images to floats in [0, 1], lists to tensors): the function gets the
+converted values. ``checked(globals())``, a module's last line, wraps its public functions and
+methods that declare a rule; ``contract(fn, **rules)`` declares a function whose signature stays
+plain (the lesson's losses). A violation ends in one ``ConfigError`` line naming the function,
+the argument, what it must be and what it got. Only the outermost checked call checks: the
+package's own calls pass converted values (``VAE_TUTORIAL_CHECK_NESTED=1``, set by the tests,
+checks them too). Not jaxtyping with beartype or typeguard: they check types and shapes, not
+values (pixels in [0, 1], NaN, a count against memory), do not convert, answer in several lines
+and would be two more dependencies for every Colab reader; their shape notation is kept (Shape).
 """
 
 from __future__ import annotations
@@ -48,8 +42,7 @@ KINDS = {"ae": "a plain autoencoder", "vae": "a VAE", "cvae": "a conditional VAE
 
 
 class Refused(Exception):
-    """A rule's refusal: what the value must be (else the rule's ``wants``), what it got (else a
-    description of it), how to fix it; ``path`` locates it inside the argument ("['vae']")."""
+    """What a value must be (else the rule's wants), what it got, how to fix it, where inside."""
 
     def __init__(self, wants: str | None = None, got: str | None = None, hint: str | None = None):
         super().__init__(wants)
@@ -67,31 +60,29 @@ def _a(word: str) -> str:
 def describe(value) -> str:
     """What a value is, in a few words: a message's "got"."""
     if isinstance(value, torch.Tensor):
-        dtype, where = str(value.dtype)[6:], "" if value.device.type == "cpu" else f" on {value.device}"
+        where = "" if value.device.type == "cpu" else f" on {value.device}"
         if value.dim() == 0 and value.device.type != "meta":
-            return f"a {dtype} tensor holding {value.item()!r}{where}"
-        return f"{_a(dtype)} tensor of shape {tuple(value.shape)}{where}"
+            return f"a {str(value.dtype)[6:]} tensor holding {value.item()!r}{where}"
+        return f"{_a(str(value.dtype)[6:])} tensor of shape {tuple(value.shape)}{where}"
     if isinstance(value, np.ndarray):
         return f"{_a(str(value.dtype))} array of shape {value.shape}"
     if isinstance(value, (list, tuple, dict)):
         kind = type(value).__name__
-        return f"an empty {kind}" if not value else f"a {kind} of {len(value)} ({describe(next(iter(value)))}, ...)"
+        return f"a {kind} of {len(value)} ({describe(next(iter(value)))}, ...)" if value else f"an empty {kind}"
     if value is None or isinstance(value, (bool, int, float, str, np.number, np.bool_)):
-        text = " ".join(repr(value).split())
-        return text if len(text) <= 60 else text[:57] + "..."
+        return (lambda t: t if len(t) <= 60 else t[:57] + "...")(" ".join(repr(value).split()))
     return _a(type(value).__name__) + (f" ({KINDS[_kind(value)]})" if _kind(value) else "")
 
 
 class Rule:
-    """One argument's declaration: ``wants`` completes "x must be ..."; ``check(value, args)``
-    returns the value as the function gets it (``args``: the call's arguments by name, those
-    checked already converted) or raises :class:`Refused`; ``needs``: arguments it reads."""
+    """``wants`` completes "x must be ..."; ``check(value, args)`` returns what the function gets
+    (``args``: the call's arguments) or raises Refused; ``needs``: arguments it reads, first."""
 
     def __init__(self, wants: str, check, needs: tuple = (), sees_none: bool = False) -> None:
         self.wants, self.check, self.needs, self.sees_none = wants, check, tuple(needs), sees_none
 
     def __or__(self, other) -> Rule:          # rule | None: None passes as it is
-        return Rule(f"{self.wants} (or None)", lambda v, a: None if v is None else self.check(v, a), self.needs)
+        return Rule(f"{self.wants} (or None)", lambda v, a: None if v is None else self.check(v, a), self.needs, True)
 
     __ror__ = __or__
 
@@ -103,8 +94,7 @@ class Rule:
         return f"<{self.wants}>"
 
     def validate(self, value, what: str):
-        """This rule outside a call (a configuration from the command line): the value, or one
-        ConfigError line naming ``what``."""
+        """The value checked outside a call (a configuration), or one ConfigError naming ``what``."""
         return _checked(self, value, {}, what, None)
 
 
@@ -123,8 +113,7 @@ def _lookup(args: dict, ref: str):
 
 
 def _size(ref, args: dict) -> int | None:
-    """A size: a number, another argument (a whole number, else its length), or a function of
-    arguments named by its parameters."""
+    """A number, an argument (a whole number, else its length) or a function of arguments."""
     if ref is None or isinstance(ref, int):
         return ref
     if callable(ref):
@@ -138,13 +127,6 @@ def _needs(*refs) -> tuple:
                                            tuple(inspect.signature(r).parameters) if callable(r) else ()))
 
 
-def _bytes(n: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1000
-
-
 @functools.lru_cache(maxsize=1)
 def memory_budget() -> tuple[int, int]:
     """(what the work of one call may take, this machine's memory) in bytes, read once."""
@@ -153,27 +135,24 @@ def memory_budget() -> tuple[int, int]:
 
 
 def Fits(bytes_of) -> Rule:
-    """The work an argument sizes fits in memory, checked before it starts: ``bytes_of(value,
-    *others)`` is the bytes it needs (its other parameters name arguments)."""
+    """The work fits in memory: ``bytes_of(value, *others)`` (others: arguments by name), in bytes."""
     others = list(inspect.signature(bytes_of).parameters)[1:]
 
     def check(value, args):
         cost = lambda v: bytes_of(v, *[args[p] for p in others])  # noqa: E731
-        budget, total = memory_budget()
+        (budget, total), low, high = memory_budget(), 0, value if isinstance(value, int) else 0
         if cost(value) <= budget:
             return value
-        low, high = 0, value if isinstance(value, int) else 0      # the largest count that fits
-        while high - low > 1:
+        while high - low > 1:                                      # the largest count that fits
             low, high = ((low + high) // 2, high) if cost((low + high) // 2) <= budget else (low, (low + high) // 2)
         raise Refused(f"{f'at most about {low:,} here' if low else 'smaller'} (the work must fit in "
-                      f"{_bytes(budget)}, {MEMORY_SHARE:.0%} of this machine's memory)",
-                      f"{describe(value)}, which needs about {_bytes(cost(value))}")
+                      f"{budget / 1e9:,.1f} GB, {MEMORY_SHARE:.0%} of this machine's memory)",
+                      f"{describe(value)}, which needs about {cost(value) / 1e9:,.1f} GB")
     return Rule("small enough to fit in memory", check, tuple(others))
 
 
 def Count(low: int = 0, high=None, *, fits=None) -> Rule:
-    """A whole number from ``low`` to ``high`` (a number, or an argument: its length), passed on
-    as an int; ``fits(n, *others)``: the bytes the work it sizes needs, checked first."""
+    """A whole number from ``low`` to ``high`` (a size), as an int; ``fits``: see :func:`Fits`."""
     memory = Fits(fits) if fits else None
 
     def check(value, args):
@@ -189,29 +168,19 @@ Seed = Rule("a whole number from 0 to 2**63 - 1",
             lambda v, a: _whole(v) if _whole(v) is not None and 0 <= _whole(v) < 2**63 else _refuse())
 
 
-def _real(value) -> float | None:
-    """``value`` as a float when it is one real number (a number or a one-element real tensor)."""
-    if isinstance(value, (bool, np.bool_)):
-        return None
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value)
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype.is_floating_point | (
-            value.dtype in (torch.int32, torch.int64)) and value.device.type != "meta":
-        return float(value.reshape(()).item())
-    return None
-
-
 def Real(*, above: float | None = None, at_least: float | None = None, at_most: float | None = None,
          below: float | None = None, infinite: bool = False) -> Rule:
     """One real number, finite (``infinite``: any but NaN), within the bounds given: a float."""
-    bounds = [(b, test, word) for b, test, word in (
-        (above, float.__gt__, "above"), (at_least, float.__ge__, ">="), (at_most, float.__le__, "<="),
-        (below, float.__lt__, "below")) if b is not None]
+    bounds = [(b, test, word) for b, test, word in ((above, float.__gt__, "above"), (at_least, float.__ge__, ">="),
+              (at_most, float.__le__, "<="), (below, float.__lt__, "below")) if b is not None]
 
     def check(value, args):
-        x = _real(value)
-        if x is None or math.isnan(x) or (math.isinf(x) and not infinite) or not all(
-                test(x, float(b)) for b, test, _ in bounds):
+        one = isinstance(value, torch.Tensor) and value.numel() == 1 and value.device.type != "meta" and (
+            value.is_floating_point() or _whole(value.reshape(())) is not None)
+        if not (one or isinstance(value, (int, float, np.integer, np.floating))) or isinstance(value, (bool, np.bool_)):
+            raise Refused()
+        x = float(value.reshape(()).item()) if one else float(value)
+        if math.isnan(x) or (math.isinf(x) and not infinite) or not all(test(x, float(b)) for b, test, _ in bounds):
             raise Refused()
         return x
     return Rule(("a number (not NaN)" if infinite else "a finite number")
@@ -227,17 +196,15 @@ def _finite(t: torch.Tensor) -> bool:
 
 
 def _float_type(model) -> torch.dtype:
-    """The float type of a model's weights (float32 without weights)."""
     weight = next(model.parameters(), None) if isinstance(model, torch.nn.Module) else None
     return torch.float32 if weight is None else weight.dtype
 
 
 def Images(*, least: int = 0, most: int | None = None, n=None, like: str = "model", one: bool = False) -> Rule:
-    """Images as the models take them: (N, 1, 28, 28) floats in [0, 1], of the float type of the
-    argument ``like`` (a model; float32 without one), on the device they are on. Taken: tensors
-    or numpy arrays, (N, 1, 28, 28) or (N, 28, 28), uint8 0-255 or floats in [0, 1]; ``least``
-    to ``most`` images, or ``n`` (an argument: its length); ``one``: a single image, passed on as
-    (1, 1, 28, 28)."""
+    """Images as the models take them: (N, 1, 28, 28) floats in [0, 1] in the float type of
+    argument ``like`` (a model; else float32), where they are. Taken: tensors or numpy arrays,
+    (N, 1, 28, 28) or (N, 28, 28), uint8 0-255 or floats in [0, 1]; ``least`` to ``most``
+    images, or ``n`` (an argument: its length); ``one``: a single image, as (1, 1, 28, 28)."""
     def check(value, args):
         x = torch.from_numpy(value) if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" else value
         if not isinstance(x, torch.Tensor) or x.device.type == "meta":
@@ -277,25 +244,25 @@ def _as_floats(value) -> torch.Tensor:
     return torch.as_tensor(np.asarray(value, dtype=np.float64))
 
 
+def _finite_or_refuse(t: torch.Tensor, value) -> torch.Tensor:
+    return t if _finite(t) else _refuse(None, f"{describe(value)} holding NaN or infinite values")
+
+
 def Latents(*, like: str = "model") -> Rule:
-    """Latent points for the model argument ``like``: (N, latent_dim) finite reals, passed on in
-    the model's float type."""
+    """Latent points for the model argument ``like``: (N, latent_dim) finite reals, in its float type."""
     def check(value, args):
         model = _lookup(args, like)
         t = value.detach() if isinstance(value, torch.Tensor) and value.is_floating_point() else _as_floats(value)
         if t.dim() != 2 or t.shape[1] != model.latent_dim:
             raise Refused(f"latent points (N, {model.latent_dim}) for this model, finite",
                           hint="one point is z[None] or torch.tensor([[...]])" if t.dim() == 1 else None)
-        if not _finite(t):
-            raise Refused(got=f"{describe(value)} holding NaN or infinite values")
-        return t.to(_float_type(model))
+        return _finite_or_refuse(t, value).to(_float_type(model))
     return Rule("latent points (N, latent_dim), finite", check, _needs(like))
 
 
 def Points(*, least: int = 1, n=None, dim=None, flatten: bool = False) -> Rule:
-    """Points (codes, 2-d embeddings): (N, d) finite reals, at least ``least`` or ``n`` of them
-    (an argument: its length), ``dim`` numbers each (a number, an argument: its columns, or
-    "model.latent_dim"); ``flatten``: (N, ...) such as images. Passed on as float64 on the CPU."""
+    """(N, d) finite reals, ``least`` or ``n`` of them, ``dim`` (an argument: its columns) numbers
+    each; ``flatten``: (N, ...) such as images. As float64 on the CPU."""
     def check(value, args):
         t = _as_floats(value)
         t = t.flatten(1) if flatten and t.dim() > 2 else t
@@ -305,28 +272,22 @@ def Points(*, least: int = 1, n=None, dim=None, flatten: bool = False) -> Rule:
             raise Refused(None if d is None else f"points (N, {d}), finite, at least {least}")
         if len(t) < least or (n is not None and len(t) != _size(n, args)):
             raise Refused(None if n is None else f"one point per item of {n} ({_size(n, args)})", f"{len(t)} point(s)")
-        if not _finite(t):
-            raise Refused(got=f"{describe(value)} holding NaN or infinite values")
-        return t
+        return _finite_or_refuse(t, value)
     return Rule(f"points (N, d), finite, at least {least}", check, _needs(dim, n))
 
 
 def Numbers(n=None, *, least: int = 0) -> Rule:
-    """One finite number per item, ``n`` of them (an argument: its length) or at least
-    ``least``: (n,) float64 on the CPU."""
+    """One finite number per item, ``n`` (an argument: its length) or at least ``least``: (n,) float64."""
     def check(value, args):
         t = _as_floats(value)
         if t.dim() != 1 or len(t) < least or (n is not None and len(t) != _size(n, args)):
             raise Refused(None if n is None else f"{_size(n, args)} finite numbers, one per item of {n}")
-        if not _finite(t):
-            raise Refused(got=f"{describe(value)} holding NaN or infinite values")
-        return t
+        return _finite_or_refuse(t, value)
     return Rule(f"finite numbers in a flat list, at least {least}", check, _needs(n))
 
 
 def ClassLabels(n=None, classes=None) -> Rule:
-    """Class numbers, one per item of ``n``, each below ``classes`` (numbers, or arguments:
-    their lengths): (n,) int64 on the CPU."""
+    """Class numbers, one per item of ``n``, each below ``classes`` (sizes): (n,) int64 on the CPU."""
     def check(value, args):
         t = value.detach().cpu() if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
         size, top = _size(n, args), _size(classes, args)
@@ -342,12 +303,10 @@ def ClassLabels(n=None, classes=None) -> Rule:
 
 
 def Flags(n=None) -> Rule:
-    """True or False per item (``n``: an argument, its length): a bool tensor."""
+    """True or False per item of ``n`` (an argument): a bool tensor."""
     def check(value, args):
         t = value.detach().cpu() if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
-        if t.dtype != torch.bool or t.dim() != 1 or (n is not None and len(t) != _size(n, args)):
-            raise Refused()
-        return t
+        return t if t.dtype == torch.bool and t.dim() == 1 and (n is None or len(t) == _size(n, args)) else _refuse()
     return Rule(f"True or False per item{f' of {n}' if n else ''}", check, _needs(n))
 
 
@@ -363,8 +322,7 @@ def _kind(model) -> str | None:
 
 
 def Model(*kinds: str, latent_dim: int | None = None, mlp: bool = False) -> Rule:
-    """A model of one of ``kinds`` ("ae", "vae", "cvae", "classifier"), with ``latent_dim``
-    latent numbers where given, an MLP where ``mlp``."""
+    """A model of one of ``kinds``, with ``latent_dim`` latent numbers where given, an MLP where ``mlp``."""
     def check(value, args):
         if _kind(value) not in kinds or (latent_dim is not None and value.latent_dim != latent_dim) or (
                 mlp and any(isinstance(m, torch.nn.Conv2d) for m in value.modules())):
@@ -381,9 +339,8 @@ VAEModel = Model("vae")                       # mu and sigma from images alone: 
 
 
 def ModelLabels(n: str, *, like: str = "model", ignored: bool = False) -> Rule:
-    """The labels the conditional VAE (or the judge) takes with the rows of argument ``n``: one
-    class for all, or one per row, as (n,) int64. Other models take none (``ignored``: class
-    labels they leave unused)."""
+    """The classes the conditional VAE (or the judge) takes with the rows of ``n``, one for all or
+    one per row, as (n,) int64; other models take none (``ignored``: any, left unused)."""
     def check(value, args):
         model, size = _lookup(args, like), _size(n, args)
         if _kind(model) not in ("cvae", "classifier"):
@@ -393,15 +350,13 @@ def ModelLabels(n: str, *, like: str = "model", ignored: bool = False) -> Rule:
             return value if value is None else ClassLabels(size).check(value, args)
         if value is None:
             raise Refused(hint="pass labels=... (one number 0-9, or one per row)")
-        one = _whole(value)
-        return ClassLabels(size, 10).check([one] * size if one is not None else value, args)
+        return ClassLabels(size, 10).check([_whole(value)] * size if _whole(value) is not None else value, args)
     return Rule("the class (0-9) of each row, or one for all", check, (like.split(".")[0], n), sees_none=True)
 
 
 def Shape(dims: str) -> Rule:
-    """A float tensor of shape ``dims`` in jaxtyping's notation, "b 1 28 28": numbers are sizes,
-    names sizes that every argument naming them shares in the call, "*name" any number of
-    dimensions, shared too. Checked, not converted; no value is read."""
+    """A float tensor of shape ``dims``, jaxtyping's notation ("b *pixels": a named size, or any
+    number of them, is the same for every argument naming it in the call). No value is read."""
     names = dims.split()
 
     def check(value, args):
@@ -425,11 +380,9 @@ def _inside(rule: Rule, value, args: dict, where: str):
     """``rule`` on one entry of a container: a refusal says where."""
     try:
         return rule.check(value, args)
-    except Refused as refused:
-        refused.path, refused.wants = where + refused.path, refused.wants or rule.wants
-        refused.got = refused.got or describe(value)
-        raise
-    except TutorialError:
+    except (Refused, TutorialError) as err:
+        if isinstance(err, Refused):
+            err.path, err.wants, err.got = where + err.path, err.wants or rule.wants, err.got or describe(value)
         raise
     except Exception:
         refused = Refused(rule.wants, describe(value))
@@ -438,8 +391,7 @@ def _inside(rule: Rule, value, args: dict, where: str):
 
 
 def Named(inner: Rule | None = None, *, what: str = "name -> value", keys_of: str | None = None) -> Rule:
-    """A dict of at least one entry (``what`` says what maps to what), each checked by
-    ``inner``; ``keys_of``: with the names of that dict argument."""
+    """A dict of at least one ``what``, each checked by ``inner``; ``keys_of``: with its names."""
     def check(value, args):
         if not isinstance(value, dict) or not value:
             raise Refused()
@@ -451,8 +403,7 @@ def Named(inner: Rule | None = None, *, what: str = "name -> value", keys_of: st
 
 
 def Scores(*, like: str | None = None) -> Rule:
-    """Scores of images by data set (log p(x), lengths): {set: (N,) finite numbers, N >= 1}, as
-    float64; ``like``: another Scores argument, whose sets these must be among, as long each."""
+    """{data set: (N,) finite scores}, as float64; ``like``: with sets and lengths of that one."""
     named = Named(Numbers(least=1), what="data set name -> scores (one finite number per image)")
 
     def check(value, args):
@@ -466,21 +417,18 @@ def Scores(*, like: str | None = None) -> Rule:
 
 
 def Fields(what: str = "a configuration", **rules: Rule) -> Rule:
-    """A record (a dataclass, or a dict: ``what`` says where it comes from) whose fields each
-    have their rule; a dict is passed on with its fields converted."""
+    """A dataclass or dict (``what``) whose fields each have a rule (a dict's are converted)."""
     def check(value, args):
         if isinstance(value, dict) and not set(rules) <= set(value):
             raise Refused()
         get = value.get if isinstance(value, dict) else functools.partial(getattr, value)
-        out = {k: _inside(r, get(k), args, f"[{k!r}]" if isinstance(value, dict) else f".{k}")
-               for k, r in rules.items()}
+        out = {k: _inside(r, get(k), args, f"[{k!r}]" if isinstance(value, dict) else f".{k}") for k, r in rules.items()}
         return {**value, **out} if isinstance(value, dict) else value
     return Rule(f"{what} ({', '.join(rules)})", check, tuple(n for r in rules.values() for n in r.needs))
 
 
-def SequenceOf(inner: Rule, *, n=None, least=1, most=None, what: str | None = None, hint: str | None = None) -> Rule:
-    """A list or tuple (not one item alone) of ``n``, or ``least`` to ``most``, items (numbers,
-    or arguments: their lengths), each checked by ``inner``; passed on as a list."""
+def SequenceOf(inner: Rule, n=None, *, least=1, most=None, what: str | None = None, hint: str | None = None) -> Rule:
+    """A list or tuple of ``n``, or ``least`` to ``most``, items (sizes), each ``inner``: a list."""
     def check(value, args):
         if not isinstance(value, (list, tuple, range)):
             raise Refused(hint=hint)
@@ -518,8 +466,8 @@ def Satisfies(test, wants: str) -> Rule:
 def Choice(*options) -> Rule:
     """One of ``options`` (or of the items of one collection given)."""
     options = tuple(options[0]) if len(options) == 1 and not isinstance(options[0], str) else options
-    return Rule(f"one of {', '.join(map(repr, options))}", lambda v, a: v if any(
-        type(v) is type(o) and v == o for o in options) else _refuse())
+    return Rule(f"one of {', '.join(map(repr, options))}",
+                lambda v, a: v if any(type(v) is type(o) and v == o for o in options) else _refuse())
 
 
 Text = Is(str, wants="text")
@@ -549,9 +497,7 @@ def ClassIndex(data: str = "data") -> Rule:
 
 
 def Finite(what: str, *, large_input: str | None = None) -> Rule:
-    """A result (a tensor, or a tuple of them) that must be finite: NaN or infinity from a model
-    means diverged weights (a TrainingError) or, where argument ``large_input`` holds values
-    beyond 1e4, inputs too large for float32 (a ConfigError naming it)."""
+    """A finite result: NaN from a model means diverged weights, or (beyond 1e4) too large an input."""
     def check(result, args):
         for t in result if isinstance(result, tuple) else (result,):
             if isinstance(t, torch.Tensor) and not _finite(t):
@@ -567,24 +513,19 @@ def Finite(what: str, *, large_input: str | None = None) -> Rule:
 
 def rule_of(annotation) -> Rule | None:
     """The rule an annotation declares: a Rule, or a plain type read as one (None: no rule)."""
-    parts = typing.get_args(annotation)
-    if isinstance(annotation, Rule):
-        return annotation
-    if annotation in (str, bool, int, float):
-        return {str: Text, bool: Flag, int: Count(0), float: Real()}[annotation]
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(parts) == 2 and type(None) in parts:
+    origin, parts = typing.get_origin(annotation), typing.get_args(annotation)
+    if isinstance(annotation, Rule) or annotation in (str, bool, int, float):
+        return {str: Text, bool: Flag, int: Count(0), float: Real()}.get(annotation, annotation)
+    if origin in (typing.Union, types.UnionType) and len(parts) == 2 and type(None) in parts:
         rule = rule_of(parts[0] if parts[1] is type(None) else parts[1])
         return None if rule is None else rule | None
-    if typing.get_origin(annotation) is tuple and Ellipsis not in parts:
+    if origin is tuple and Ellipsis not in parts:
         return TupleOf(*map(rule_of, parts))
     return Is(annotation) if isinstance(annotation, type) and annotation is not inspect.Parameter.empty else None
 
 
-_INSIDE = contextvars.ContextVar("inside_a_checked_call", default=False)
-
-
 def _checked(rule: Rule, value, args: dict, name: str, where: str | None):
-    """``rule.check``, every failure one line: "where: name must be ..., got ..."."""
+    """``rule.check``, any failure one line: "where: name must be ..., got ...; hint"."""
     prefix = f"{where}: " if where else ""
     try:
         return rule.check(value, args)
@@ -598,34 +539,26 @@ def _checked(rule: Rule, value, args: dict, name: str, where: str | None):
         raise ConfigError(f"{prefix}{name} must be {rule.wants}, got {describe(value)}") from None
 
 
-def _evaluated(annotation, scope: dict, where: str | None):
-    """An annotation as an object (``from __future__ import annotations`` keeps it as text). One
-    that cannot be evaluated is a bug, said at import, except on a result (``where`` None)."""
-    try:
-        return eval(annotation, scope) if isinstance(annotation, str) else annotation  # noqa: S307
-    except Exception as err:
-        if where is None:
-            return None
-        raise TypeError(f"{where}: the declaration {annotation!r} fails: {err}") from err
-
-
 class _Spec:
-    """A checked function's declarations, resolved once."""
+    """A checked function's declarations, resolved at import."""
 
     def __init__(self, fn, name: str, declared: dict) -> None:
         self.name, self.sig, scope = name, inspect.signature(fn), inspect.unwrap(fn).__globals__
-        params = self.sig.parameters.values()
-        annotations = {p.name: declared.get(p.name) or _evaluated(p.annotation, scope, f"{name}: {p.name}")
-                       for p in params}
+        params, rules = self.sig.parameters.values(), {}
+        try:
+            annotations = {p.name: declared.get(p.name) or (eval(p.annotation, scope) if isinstance(  # noqa: S307
+                p.annotation, str) else p.annotation) for p in params}
+        except Exception as err:
+            raise TypeError(f"{name}: a declaration fails: {err}") from err
         self.declares = any(isinstance(a, Rule) for a in annotations.values())
-        rules = {}
         for p in params:
             rule = rule_of(annotations[p.name])
             if rule is not None and p.kind != p.VAR_KEYWORD:
                 rules[p.name] = SequenceOf(rule, least=0) if p.kind == p.VAR_POSITIONAL else \
                     rule | None if p.default is None and not rule.sees_none else rule
         self.rules = sorted(rules.items(), key=lambda item: bool(item[1].needs))   # what others read, first
-        returns = _evaluated(self.sig.return_annotation, scope, None)
+        returns = self.sig.return_annotation      # a result is checked where it declares Finite(...)
+        returns = eval(returns, scope) if isinstance(returns, str) and returns.startswith("Finite(") else returns
         self.returns = returns if isinstance(returns, Rule) else None
 
     def apply(self, args: tuple, kwargs: dict, nested: bool):
@@ -658,9 +591,11 @@ def _same(a, b) -> bool:
         return False
 
 
+_INSIDE = contextvars.ContextVar("inside_a_checked_call", default=False)
+
+
 def contract(fn, name: str | None = None, **declared: Rule):
-    """``fn`` with its declared arguments (and result) checked at the boundary; ``declared``:
-    rules for arguments whose annotations stay plain; ``name``: what messages call it."""
+    """``fn`` checked at the boundary; ``declared``: rules of arguments left plain in its signature."""
     spec = _Spec(fn, name or f"{fn.__module__.removeprefix('vae_tutorial.').split('.')[0]}.{fn.__qualname__}",
                  declared)
 
@@ -692,8 +627,7 @@ def boundary():
 
 
 def checked(namespace: dict) -> None:
-    """Check, at the boundary, the public functions and methods of a module that declare a rule:
-    its last line, ``checked(globals())``."""
+    """Check the public functions and methods of a module that declare a rule (its last line)."""
     for key, obj in list(namespace.items()):
         if getattr(obj, "__module__", None) != namespace["__name__"]:
             continue

@@ -41,11 +41,6 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     return chosen
 
 
-def device_of(model: torch.nn.Module) -> torch.device:
-    """The device a model's weights live on."""
-    return next(model.parameters()).device
-
-
 def memory_bytes() -> int | None:
     """This machine's memory in bytes (the lower of the physical memory and a container's
     limit), or None where it cannot be read."""

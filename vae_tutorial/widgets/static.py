@@ -179,7 +179,8 @@ def mlp_layers(model: MLP, part: PART) -> list[tuple[torch.Tensor, torch.Tensor,
     return [tuple(layer) for layer in layers]
 
 
-def round_weights(weight, fmt: FORMAT) -> tuple[dict, np.ndarray]:
+def round_weights(weight: Is(np.ndarray, lambda w: w.ndim == 2 and w.dtype.kind == "f", "a 2-d array of float weights"),
+                  fmt: FORMAT) -> tuple[dict, np.ndarray]:
     """(out, in) float32 weights -> (what the page stores, the float32 weights it rebuilds).
 
     float16: every weight rounded to half precision. int8: each row scaled by its largest
@@ -382,16 +383,6 @@ def _encodings(model, images: torch.Tensor) -> np.ndarray:
     return encodings(model, images).numpy()
 
 
-def _examples(data) -> tuple[str, str, dict]:
-    """The first held-out image of each class, as uint8 (the pickers' images)."""
-    labels = data.test_labels.numpy()
-    first = [int(np.flatnonzero(labels == k)[0]) for k in range(len(data.class_names))]
-    images = data.test_images[first].numpy().astype(np.uint8)
-    return _data_item(f"{data.name}-examples", {
-        "images": {"dtype": "uint8", "b64": _b64(images)},
-        "labels": {"dtype": "uint8", "b64": _b64(labels[first].astype(np.uint8))}})
-
-
 def _points(model, data, n: int, seed: int) -> tuple[tuple, float]:
     """Held-out encodings of a 2-d model (at most ``n``, int16 in the page) and the half-width
     of a square map around the origin that shows nearly all of them."""
@@ -426,7 +417,7 @@ def draw_digit(vae: Model("vae", mlp=True), data: WITH_EVERY_CLASS, map_vae: Mod
     where it keeps the images within 2/255 of the float32 model's, else float16."""
     formats = {"vae": fmt or pick_format(vae, data)}
     items = [_net_item(vae, "encoder", formats["vae"]), _net_item(vae, "decoder", formats["vae"]),
-             _examples(data)]
+             _examples([data])[0]]
     options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
                "latent": vae.latent_dim, "examples": items[2][1],
                "names": list(data.class_names)}
@@ -493,7 +484,7 @@ def decoder_sliders(model: Model("ae", "vae", mlp=True), data: WITH_EVERY_CLASS 
             items.append(encoder)
             options["encoder"], options["draw"] = encoder[1], bool(draw)
         if examples:
-            items.append(_examples(data))
+            items.append(_examples([data])[0])
             options["examples"] = items[-1][1]
     elif draw or examples:
         raise ConfigError("decoder_sliders needs data (held-out images) to draw or pick examples")
@@ -518,7 +509,7 @@ def conditional_sliders(cvae: Model("cvae"), data: WITH_EVERY_CLASS, *, start: C
     digit), encoded with the label the reader gives it, moves the sliders to its mu: the reader's
     own hand, every digit. ``start``: the digit asked for at first."""
     fmt = fmt or _pick_format_conditional(cvae, data)
-    items = [_net_item(cvae, "encoder", fmt), _net_item(cvae, "decoder", fmt), _examples(data)]
+    items = [_net_item(cvae, "encoder", fmt), _net_item(cvae, "decoder", fmt), _examples([data])[0]]
     options = {"title": title, "encoder": items[0][1], "decoder": items[1][1],
                "examples": items[2][1], "latent": cvae.latent_dim, "range": SLIDER_RANGE,
                "names": list(data.class_names), "start": int(start)}
@@ -541,7 +532,7 @@ def _pick_format_conditional(cvae, data, n: int = 1000, seed: int = 0) -> str:
     return "float32"
 
 
-def _several_examples(datasets: Sequence) -> tuple[tuple[str, str, dict], list[str]]:
+def _examples(datasets: Sequence) -> tuple[tuple[str, str, dict], list[str]]:
     """The first held-out image of each class of each data set, as one picker (labels run on
     from one data set to the next), and the names of all those classes."""
     images, names = [], []
@@ -587,7 +578,7 @@ def likelihood_pad(models: Named(Model("vae", mlp=True), what="name -> VAE") & S
                         "scores": scores[1], "sets": list(values)})
     options = {"title": title, "models": entries, "eps": eps.tolist(), "examples": None, "names": []}
     if datasets:
-        examples, names = _several_examples(datasets)
+        examples, names = _examples(datasets)
         items.append(examples)
         options["examples"], options["names"] = examples[1], names
     first = next(iter(models.values()))
