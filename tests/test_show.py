@@ -81,7 +81,7 @@ def test_changes_show_what_the_vae_adds_to_the_autoencoder():
 
 
 def test_things_without_source_are_refused_in_one_line():
-    with pytest.raises(ConfigError, match="show.code needs a function, method or class"):
+    with pytest.raises(ConfigError, match=r"show.code: objects\[0\] must be a function, method or class defined in a file, got 3"):
         show.code(3)
 
 

@@ -16,6 +16,7 @@ import inspect
 import textwrap
 
 from . import losses, models, train
+from .support.contracts import Satisfies, checked
 from .support.errors import ConfigError
 
 
@@ -34,36 +35,31 @@ class Code:
     __repr__ = __str__
 
 
-def source(obj) -> str:
+# A function checked at the boundary shows its own source (inspect.unwrap), not the checks'.
+SHOWN = Satisfies(lambda obj: inspect.getsourcefile(inspect.unwrap(obj)) and inspect.getsource(inspect.unwrap(obj)),
+                  "a function, method or class defined in a file")
+
+
+def source(obj: SHOWN) -> str:
     """The source of a function, method or class of the package, dedented, without a final
     newline: exactly the lines of its file."""
-    try:
-        return textwrap.dedent(inspect.getsource(inspect.unwrap(obj))).rstrip("\n")
-    except (TypeError, OSError) as err:
-        raise ConfigError(f"show.code needs a function, method or class defined in a file, got "
-                          f"{obj!r} ({err})") from None
+    return textwrap.dedent(inspect.getsource(inspect.unwrap(obj))).rstrip("\n")
 
 
-def where(obj) -> str:
+def where(obj: SHOWN) -> str:
     """"vae_tutorial/models.py, lines 70-98": where to find ``obj`` in the package."""
-    try:
-        obj = inspect.unwrap(obj)         # a function checked at the boundary: its own source
-        lines, first = inspect.getsourcelines(obj)
-        path = inspect.getsourcefile(obj) or "?"
-    except (TypeError, OSError) as err:
-        raise ConfigError(f"show.where needs a function, method or class defined in a file, got "
-                          f"{obj!r} ({err})") from None
+    lines, first = inspect.getsourcelines(inspect.unwrap(obj))
+    path = inspect.getsourcefile(inspect.unwrap(obj))
     package = path[path.rfind("vae_tutorial"):] if "vae_tutorial" in path else path
     return f"{package}, lines {first}-{first + len(lines) - 1}"
 
 
-def code(*objects) -> Code:
+def code(*objects: SHOWN) -> Code:
     """The source of each of ``objects``, one after the other, with where each lives."""
-    texts = [source(obj) for obj in objects]   # refuses, in one line, what has no source
-    return Code("\n\n".join(f"# {where(obj)}\n{text}" for obj, text in zip(objects, texts)))
+    return Code("\n\n".join(f"# {where(obj)}\n{source(obj)}" for obj in objects))
 
 
-def changes(old, new) -> Code:
+def changes(old: SHOWN, new: SHOWN) -> Code:
     """What ``new`` changes from ``old`` (e.g. the VAE from the autoencoder), as a unified diff:
     lines only in ``old`` start with -, lines only in ``new`` with +."""
     old_text, new_text = source(old), source(new)
@@ -103,3 +99,6 @@ def lesson() -> Code:
         parts.append(source(obj))
     parts.append(_main_block(train))
     return Code("\n\n".join(parts))
+
+
+checked(globals())

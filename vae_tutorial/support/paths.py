@@ -154,7 +154,7 @@ def atomic_write_together(files: dict[Path, Callable[[BinaryIO], object]]) -> li
             fd, tmp = _temporary_beside(note)
             _write_whole(fd, lambda f: f.write(json.dumps([[Path(t).name, p.name] for t, p in written]).encode()))
             os.replace(tmp, note)
-        renaming = True          # from here on, a failure leaves the rest to finish_replacing
+        renaming = len(written) > 1    # from here on, a failure leaves the rest to finish_replacing
         for tmp, path in written:
             os.replace(tmp, path)
         with contextlib.suppress(FileNotFoundError):
