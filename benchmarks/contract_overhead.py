@@ -1,8 +1,8 @@
 """What checking the declared arguments (``support/contracts.py``) costs, in one run.
 
-Per call: for chapter-facing functions on the inputs a chapter gives them, the microseconds a
-checked call takes over the same function called with the values the boundary passes on (the
-checks, and the conversions a reader's uint8 images or lists need), beside the work itself.
+Per call: for chapter-facing functions on the inputs a chapter gives them, the microseconds their
+checks take (the boundary's, with the conversions a reader's uint8 images or lists need, and the
+result's), beside the work itself (the function's body on the values the boundary passes on).
 Also a checked call nested in another (not checked again), and, per chapter, every check a
 chapter's cells make: each notebook runs in a kernel with the boundary timed from inside.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -44,6 +45,7 @@ REPORT = "import json; print('CONTRACTS', json.dumps([_spent[0], _spent[1], _tim
 
 def per_call(fn, args, rounds: int) -> float:
     """Seconds per call: the fastest of 5 batches (the least disturbed on a shared machine)."""
+    fn(*args)                                       # warm up
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
@@ -90,15 +92,17 @@ def calls(rounds: int) -> None:
          (mu.repeat(8, 1)[:1000], torch.arange(1000) % 10, mu.repeat(8, 1)[:1000], torch.arange(1000) % 10)),
         ("plots.image_grid(16 images)", plots.image_grid, (x[:16], 8)),
     ]
-    print(f"{'call':56} {'work':>10} {'checked':>10} {'checks':>9} {'share':>7}")
+    print(f"{'call':58} {'work':>9} {'checks':>9} {'share':>7}")
     for label, fn, args in cases:
         n = max(3, rounds // 20) if "plots" in label or "likelihood" in label or "knn" in label else rounds
-        given = passed_on(fn, args)
-        work = per_call(inside(fn.__wrapped__), given, n)
-        checked = per_call(fn, args, n)
+        spec = fn.__contract__
+        bound, values = spec.apply(args, {}, False)
+        work = per_call(inside(fn.__wrapped__), bound.args, n)
+        result = inside(fn.__wrapped__)(*bound.args)
+        checks = per_call(lambda: spec.apply(args, {}, False), (), rounds) + (per_call(
+            lambda: spec.returns.check(result, values), (), rounds) if spec.returns else 0.0)
         plots.plt.close("all")
-        print(f"{label:56} {work * 1e6:8.0f}us {checked * 1e6:8.0f}us {(checked - work) * 1e6:7.1f}us "
-              f"{(checked - work) / work:7.1%}")
+        print(f"{label:58} {work * 1e6:7.0f}us {checks * 1e6:7.1f}us {checks / work:7.2%}")
     outer = per_call(lambda: latent.sample(vae, 1), (), rounds)      # sample calls decode: nested
     alone = per_call(lambda: latent.decode(vae, torch.zeros(1, 5)), (), rounds)
     print(f"\nlatent.sample(vae, 1) (decode nested, not checked again): {outer * 1e6:.0f} us; "
@@ -123,6 +127,7 @@ def main() -> None:
     parser.add_argument("--chapters", nargs="*", default=["08_generation"])
     args = parser.parse_args()
     torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
     calls(args.rounds)
     for name in args.chapters:
         spent, n, total = chapter(name)
