@@ -1,11 +1,11 @@
 """A trained model's latent space, put to work: encodings, reconstructions, new samples, walks.
 
 These are the calls chapters make with real data. Each takes the model and images or latent
-points as the user has them (uint8 or floats, (N, 28, 28) or (N, 1, 28, 28)), as its
-signature declares (checked where they enter: ``support/contracts.py``), runs the model on its
-own device without gradients, and returns CPU tensors. For a VAE the deterministic encoding is mu: the centre of the image's region. The
-conditional VAE takes each image's (or latent point's) label too: ``labels``, (N,) or one
-number for all.
+points as the user has them (uint8 or floats, (N, 28, 28) or (N, 1, 28, 28)), as its signature
+declares (checked where they enter, ``support/contracts.py``), runs the model on its own device
+without gradients, and returns CPU tensors. For a VAE the deterministic encoding is mu: the
+centre of the image's region. The conditional VAE takes each image's (or latent point's) label
+too: ``labels``, (N,) or one number for all.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def decode(model: LatentModel, z: Latents(), labels: ModelLabels("z") = None
            ) -> Finite("decoded images", large_input="z"):
     """(N, latent) latent points -> (N, 1, 28, 28) images in [0, 1] (for the conditional VAE,
     drawn as the digits ``labels``)."""
-    device = next(model.parameters()).device
-    return (model.decode(z.to(device)) if labels is None else model.decode(z.to(device), labels.to(device))).cpu()
+    z = z.to(next(model.parameters()).device)
+    return (model.decode(z) if labels is None else model.decode(z, labels.to(z.device))).cpu()
 
 
 def reconstruct(model: LatentModel, images: Images(), labels: ModelLabels("images") = None):

@@ -315,7 +315,7 @@ def tsne_pair(encodings_a: Points(), encodings_b: Points(n="encodings_a"),
 
 
 @torch.no_grad()
-def manifold(model: Model("ae", "vae", latent_dim=2), n: Count(1, MAX_GRID, fits=lambda n: 3 * n * n * IMAGE_BYTES) = 15,
+def manifold(model: Model("ae", "vae", latent_dim=2), n: Count(1, MAX_GRID, fits=lambda n: 3 * n**2 * IMAGE_BYTES) = 15,
              span: Real(above=0) = 2.0, title: str = "Decoded grid over the 2-D latent space") -> Figure:
     """Decode an n x n grid of points of a 2-D latent space into one big image."""
     axis = np.linspace(-span, span, n)
@@ -333,9 +333,13 @@ def manifold(model: Model("ae", "vae", latent_dim=2), n: Count(1, MAX_GRID, fits
         f"up); neighbouring images differ little, so the grid morphs from one digit into the next.")))
 
 
-def loss_curves(history: Is(History, lambda h: h.epochs and _finite(*h.train_loss, *h.test_loss, *h.reconstruction, *h.kl),
-                            "a training History of at least one epoch, finite losses (trained.history)"),
-                title: str = "Training history") -> Figure:
+TRAINED = Is(History, lambda h: h.epochs and _finite(*h.train_loss, *h.test_loss, *h.reconstruction, *h.kl),
+             "a training History of at least one epoch, finite losses (trained.history)")
+STEPPED = Is(History, lambda h: h.step_kl and _finite(*h.step_kl, *h.step_reconstruction),
+             "a training History of at least one step, finite losses (trained.history)")
+
+
+def loss_curves(history: TRAINED, title: str = "Training history") -> Figure:
     """Three panels, each on its own axis: the total loss on training and held-out images,
     then its two parts on the training images (reconstruction, KL)."""
     ep = history.epochs
@@ -384,10 +388,8 @@ def loss_per_step(reconstruction: Numbers(least=1), kl: Numbers(least=1), title:
         f"{_num(start(kl))} at first, {_num(end(kl))} at the end.")))
 
 
-def step_curves(histories: Named(Is(History, lambda h: h.step_kl and _finite(*h.step_kl, *h.step_reconstruction),
-                                   "a training History of at least one step, finite losses (trained.history)"),
-                                what="name -> History of a run"),
-                steps: Count(1) = None, title: str = "") -> Figure:
+def step_curves(histories: Named(STEPPED, what="name -> History of a run"), steps: Count(1) = None,
+                title: str = "") -> Figure:
     """The first ``steps`` batches of several training runs (``train.History`` each, one line
     per run): the reconstruction loss (left) and the KL (right, on a log scale, so that a
     KL that explodes and one of a few nats fit on one figure)."""
@@ -475,8 +477,11 @@ def bowtie(sizes: SIZES, title: str = "The bowtie: layer widths of the real mode
         f"the decoder widens {' → '.join(map(str, sizes[mid:]))}.")))
 
 
-def bound_curves(tables: Named(Satisfies(lambda t: isinstance(t.estimates, dict) and t.estimates and _finite(
-                     t.elbo, *t.estimates.values()), "likelihood.bound_table(...), finite"), what="name -> bound table"),
+BOUNDS = Satisfies(lambda t: isinstance(t.estimates, dict) and t.estimates and _finite(t.elbo, *t.estimates.values()),
+                   "likelihood.bound_table(...), finite")
+
+
+def bound_curves(tables: Named(BOUNDS, what="name -> bound table"),
                  title: str = "The ELBO and the importance-sampled estimate") -> Figure:
     """One line per model: the estimate of log p(x) against the number of samples K (log
     axis), the model's ELBO as a dotted line of the same colour. ``tables``: name ->

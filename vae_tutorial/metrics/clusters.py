@@ -108,7 +108,8 @@ def relative_distances(model: ImagesAlone, images: Images(), reference: Images(l
     return torch.cdist(codes, codes) / unit
 
 
-def median_pair(points: Points(least=2, flatten=True) & Fits(lambda points: 32 * len(points) ** 2)) -> tuple[int, int, float]:
+def median_pair(points: Points(least=2, flatten=True) & Fits(lambda points: 32 * len(points) ** 2)
+                ) -> tuple[int, int, float]:
     """The pair of rows of ``points`` (N, ...) whose Euclidean distance is the median of all
     N(N-1)/2 pairwise distances: a typical pair, neither twins nor opposites. Returns
     (i, j, distance) with i < j. Pass images (flattened or not) to pick by pixels."""

@@ -18,6 +18,8 @@ from ..likelihood import _weights_bytes, importance_sampled_log_likelihood
 from ..support.contracts import Count, Fits, Flag, Images, Named, Numbers, Scores, Seed, Text, VAEModel, checked
 from ..support.errors import ConfigError
 
+SCORED = Named(Scores(), what="model -> {set: scores}")    # {model: {data set: (N,) scores}}
+
 
 def log_likelihoods(models: Named(VAEModel, what="name -> VAE"),
                     sets: Named(Images(least=1), what="data set name -> images"),
@@ -51,7 +53,7 @@ def own_data_auroc(scores: Scores(), own: Text) -> float:
     return auroc(scores[own], torch.cat(others))
 
 
-def detection_report(scores: Named(Named(Scores(), what="model -> {set: scores}"), what="row -> {model: {set: scores}}"),
+def detection_report(scores: Named(SCORED, what="row -> {model: {set: scores}}"),
                      own: Named(Text, what="model -> its own data set")) -> "pandas.DataFrame":  # noqa: F821
     """One row per kind of score ({row: {model: {set: (N,)}}}), one column per model: the
     AUROC of "is this from the model's own data?" (:func:`own_data_auroc`), ``own`` naming each
@@ -114,8 +116,8 @@ def complexity_corrected(log_px: Named(Scores(like="lengths"), what="model -> {s
     return {m: {s: v + lengths[s] for s, v in per.items()} for m, per in log_px.items()}
 
 
-def complexity_correlations(scores: Named(Scores(), what="model -> {set: log p(x)}"),
-                            measures: Named(Scores(), what="measure -> {set: values}")) -> "pandas.DataFrame":  # noqa: F821
+def complexity_correlations(scores: SCORED, measures: Named(Scores(), what="measure -> {set: values}")
+                            ) -> "pandas.DataFrame":  # noqa: F821
     """How closely each model's log p(x) follows how complex an image is: Spearman's rank
     correlation (-1 to 1) over all images of all sets together. ``scores``: {model: {set: (N,)}};
     ``measures``: {measure name: {set: (N,)}} (e.g. :func:`ink`, :func:`png_nats`). One row

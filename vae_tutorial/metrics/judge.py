@@ -153,7 +153,7 @@ def read_as_asked(model: Model("cvae"), judge: Judge, n: Count(1, fits=lambda n:
     The share of each row read as the class asked for is the model's answer to "draw me a 7"."""
     z = latent_points(model.latent_dim, n, seed) if z is None else z
     classes = len(judge.class_names)
-    images = torch.stack([decode(model, z, torch.full((len(z),), k)) for k in range(classes)])  # (classes, n, 1, 28, 28)
+    images = torch.stack([decode(model, z, torch.full((len(z),), k)) for k in range(classes)])  # (classes, n, ...)
     read = judge.read(images.flatten(0, 1))[0].view(classes, len(z))
     share = (read == torch.arange(classes)[:, None]).float().mean(1)
     return AskedFor(images, read, share)

@@ -422,7 +422,8 @@ def Fields(what: str = "a configuration", **rules: Rule) -> Rule:
         if isinstance(value, dict) and not set(rules) <= set(value):
             raise Refused()
         get = value.get if isinstance(value, dict) else functools.partial(getattr, value)
-        out = {k: _inside(r, get(k), args, f"[{k!r}]" if isinstance(value, dict) else f".{k}") for k, r in rules.items()}
+        where = "[{!r}]" if isinstance(value, dict) else ".{}"
+        out = {k: _inside(r, get(k), args, where.format(k)) for k, r in rules.items()}
         return {**value, **out} if isinstance(value, dict) else value
     return Rule(f"{what} ({', '.join(rules)})", check, tuple(n for r in rules.values() for n in r.needs))
 
@@ -434,7 +435,7 @@ def SequenceOf(inner: Rule, n=None, *, least=1, most=None, what: str | None = No
             raise Refused(hint=hint)
         size, bottom, top = _size(n, args), _size(least, args), _size(most, args)
         if (size is not None and len(value) != size) or len(value) < bottom or (top is not None and len(value) > top):
-            count = size if size is not None else f"{bottom:,} to {top:,}" if top is not None else f"at least {bottom:,}"
+            count = size if size is not None else f"{bottom:,} to {top:,}" if top is not None else f"at least {bottom}"
             raise Refused(f"a list of {count} ({inner.wants})", f"{len(value)} of them")
         return [_inside(inner, v, args, f"[{i}]") for i, v in enumerate(value)]
     count = n if isinstance(n, int) else f"one per item of {n}" if n else f"at least {least}" if isinstance(

@@ -405,8 +405,8 @@ def _format_note(formats: dict, items) -> str:
     return f"weights in the page: {kb:.0f} kB ({' and '.join(kinds)}); no kernel needed"
 
 
-def draw_digit(vae: Model("vae", mlp=True), data: WITH_EVERY_CLASS, map_vae: Model("vae", latent_dim=2, mlp=True) = None,
-               *, fmt: FORMAT = None, title: str = "Draw a digit: the encoder runs in your browser") -> StaticWidget:
+def draw_digit(vae: Model("vae", mlp=True), data: WITH_EVERY_CLASS,
+               map_vae: Model("vae", latent_dim=2, mlp=True) = None, *, fmt: FORMAT = None, title: str = "Draw a digit: the encoder runs in your browser") -> StaticWidget:
     """A drawing pad whose strokes become a 28 x 28 image (:func:`rasterize`), encoded by
     ``vae`` in the page: its mu and sigma as bars, and the image decoded from mu. With
     ``map_vae`` (a VAE with a 2-d latent space), the encoded Gaussian of that model is drawn
