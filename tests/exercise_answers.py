@@ -316,6 +316,16 @@ def _own_step(model, optimizer, x):
     return loss.item()
 
 
+def _fresh_adam(model, optimizer, x):
+    optimizer = torch.optim.Adam(model.parameters())   # a new one, every step
+    logits, mu, logvar = model(x)
+    loss = _rec(logits, x) + _kl(mu, logvar)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 def _sigma(logvar):
     return torch.exp(0.5 * logvar)
 
@@ -334,6 +344,7 @@ STEP_RIGHT = [
 STEP_WRONG = {
     "no-zero-grad": [_step(zero_grad=None)],
     "weights-unchanged": [_step(step=False), _step(zero_grad="between"), _step(backward=False, step=False)],
+    "new-optimizer": [_fresh_adam],
     "decoded-mu": [_step(sample=lambda mu, lv: mu)],
     "fixed-noise": [_step(seed=0)],
     "uniform-noise": [_step(sample=lambda mu, lv: mu + _sigma(lv) * torch.rand_like(mu))],

@@ -240,8 +240,9 @@ REPARAMETERIZE = Exercise(
 # very different heights, so one largest value for all rows does not save them either.
 
 def _lme_cases(case: int) -> tuple:
-    heights = torch.tensor([-120.0, -500.0, -900.0, -2000.0])[torch.randperm(4, generator=gen(case))]
-    return (heights[:, None] - 10 * torch.rand(4, 7, generator=gen(case)),)
+    heights = torch.tensor([-120.0, -500.0, -900.0, -2000.0])
+    g = gen(case)
+    return (heights[torch.randperm(4, generator=g), None] - 10 * torch.rand(4, 7, generator=g),)
 
 
 def _spot_underflow(got, expected, args) -> None:
@@ -320,7 +321,8 @@ BCE = Exercise(
     {
         "mean-over-pixels": ("it averages over the 784 pixels instead of summing them (784 times "
                              "too small): sum over each image's pixels, then average over the "
-                             "batch", lambda logits, x: F.binary_cross_entropy_with_logits(logits, x)),
+                             "batch",
+                             lambda logits, x: F.binary_cross_entropy_with_logits(logits, x)),
         "sigmoid-twice": ("binary_cross_entropy_with_logits applies the sigmoid itself: give it "
                           "the logits, not sigmoid(logits)",
                           lambda logits, x: _bce(torch.sigmoid(logits), x).sum() / len(x)),

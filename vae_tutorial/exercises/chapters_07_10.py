@@ -218,7 +218,8 @@ def _describe_step(got, expected, args) -> str:
     mine = [digits(a, b) for a, b in zip(got[:2].tolist(), expected[:2].tolist())]
     if all(a == b for a, b in mine):
         gap = (got[2:] - expected[2:]).abs().max().item()
-        return f"the losses are the book's, but after two steps the weights differ by up to {gap:.3g}"
+        return ("the losses are the book's, but after two steps the weights differ by up to "
+                f"{gap:.3g}")
     return (f"the two losses yours returns are {mine[0][0]} and {mine[1][0]}, the book's "
             f"{mine[0][1]} and {mine[1][1]}")
 
@@ -243,6 +244,10 @@ def _step_with(loss, zero_grad=True, update=True):
             optimizer.step()
         return total.item()
     return step
+
+
+def _new_optimizer(model, optimizer, x):
+    return _book_step(model, torch.optim.Adam(model.parameters(), lr=1e-3), x)
 
 
 def _book_loss(logits, x, mu, logvar):
@@ -278,6 +283,9 @@ TRAIN_STEP = Exercise(
         "weights-unchanged": ("the weights never change: call loss.backward(), then "
                               "optimizer.step() (after zero_grad, not between the two)",
                               _step_with(_book_loss, update=False)),
+        "new-optimizer": ("a new optimizer at every step forgets what Adam has learnt of the "
+                          "gradients (its running averages): update with the optimizer given",
+                          _new_optimizer),
         **{key: (hint, _step_with(version)) for key, (hint, version) in LOSS_MISTAKES.items()
            if version is not None},
         "beta": (BETA, None),

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .. import metrics, models
 from .checking import Exercise, call_scalar, gen
 
-# --------------------------------------------------------------------------- 11: the decoder's input
+# ------------------------------------------------------------------------ 11: the decoder's input
 # Some batches lack the 9s: F.one_hot(y) without num_classes then makes fewer than ten columns.
 
 def _decoder_cases(case: int) -> tuple:
@@ -41,7 +41,7 @@ DECODER_INPUT = Exercise(
     "The decoder's input: how (z), then which digit (one-hot).")
 
 
-# --------------------------------------------------------------------------- 12: the corrected score
+# ------------------------------------------------------------------------ 12: the corrected score
 # A PNG's length in bytes, L(x) in nats: 8 bits a byte, ln 2 nats a bit.
 
 NATS_PER_BYTE = 8 * math.log(2)

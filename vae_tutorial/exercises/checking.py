@@ -65,7 +65,6 @@ class Exercise:
     describe: Callable | None = None   # (got, expected, args) -> how they differ, in words
     spot: Callable | None = None       # (got, expected, args): raise Found when no version matched
     gradient: tuple[int, ...] = ()     # the arguments a result must pass gradients back to
-    after: Callable | None = None      # (fn) -> mistake key or None, once right
 
 
 # --------------------------------------------------------------------------- inputs and runs
@@ -197,9 +196,6 @@ def _diagnose(ex: Exercise, fn: Callable) -> Verdict:
                                  f"{ex.chapter}.")
         if ex.gradient and not _keeps_gradient(ex, fn):
             raise Found("no-gradient")
-        key = ex.after(fn) if ex.after is not None else None
-        if key is not None:
-            raise Found(key)
     except Found as found:
         hint = ex.mistakes[found.key][0]
         return verdict(found.key, hint.format(**found.details) if found.details else hint)
