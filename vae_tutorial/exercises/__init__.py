@@ -23,6 +23,7 @@ import difflib
 from typing import Callable
 
 from ..support.errors import ConfigError
+from ..support.messages import printable
 from . import chapters_01_06 as _early, chapters_07_10 as _middle, chapters_11_12 as _late
 from .checking import Exercise, Verdict, diagnose_exercise, wrap
 
@@ -54,4 +55,4 @@ def check(name: str, fn: Callable) -> None:
     """Run your function ``fn`` for exercise ``name`` against the book's own code on random
     inputs and print its verdict: ✓, or ✗ with the known mistake it looks like (one
     message, wrapped between words to fit the exercise boxes of the book)."""
-    print(wrap(diagnose(name, fn).message))
+    print(printable(wrap(diagnose(name, fn).message)))
