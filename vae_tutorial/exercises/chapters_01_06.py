@@ -277,19 +277,19 @@ LOG_MEAN_EXP = Exercise(
 
 # --------------------------------------------------------------------------- 05: reconstruction
 
-def _loss_cases(case: int) -> tuple:
+def loss_cases(case: int) -> tuple:
     g = gen(case)
     return 2 * torch.randn(6, 1, 28, 28, generator=g), pictures(6, g)
 
 
-def _sq(logits, x):
+def squared_error(logits, x):
     return (torch.sigmoid(logits) - x) ** 2
 
 
 MSE = Exercise(
     "reconstruction_loss", "5", "squared error of sigmoid(logits), summed over pixels, "
     "averaged over the batch",
-    lambda logits, x: losses.reconstruction_loss(logits, x, "mse"), _loss_cases, call_scalar,
+    lambda logits, x: losses.reconstruction_loss(logits, x, "mse"), loss_cases, call_scalar,
     {
         "mean-over-pixels": ("it averages over the 784 pixels instead of summing them (784 times "
                              "too small, which weighs the KL 784 times too much): sum over each "
@@ -297,15 +297,16 @@ MSE = Exercise(
                              lambda logits, x: F.mse_loss(torch.sigmoid(logits), x)),
         "sum-over-batch": ("it sums over the batch instead of averaging: the loss then grows "
                            "with the batch size. Divide by the number of images",
-                           lambda logits, x: _sq(logits, x).sum()),
+                           lambda logits, x: squared_error(logits, x).sum()),
         "batch-averaged-twice": ("the batch is averaged twice (divided by the batch size once too "
-                                 "often)", lambda logits, x: _sq(logits, x).sum() / len(x) ** 2),
+                                 "often)",
+                                 lambda logits, x: squared_error(logits, x).sum() / len(x) ** 2),
         "logits": ("it compares the logits with the pixels: pass the logits through "
                    "torch.sigmoid first", lambda logits, x: (logits - x).pow(2).sum() / len(x)),
         "not-squared": ("it adds up absolute differences, not squared ones",
                         lambda logits, x: (torch.sigmoid(logits) - x).abs().sum() / len(x)),
         "per-image": ("it returns one number per image: average them over the batch (.mean())",
-                      lambda logits, x: _sq(logits, x).sum((1, 2, 3))),
+                      lambda logits, x: squared_error(logits, x).sum((1, 2, 3))),
         "no-gradient": (LOSS_GRADIENT, None),
     },
     "Summed over pixels, averaged over the batch: the package's convention.", gradient=(0,))
@@ -317,7 +318,7 @@ def _bce(logits, x):
 
 BCE = Exercise(
     "bce", "5", "binary cross-entropy from the logits, summed over pixels, averaged over the batch",
-    lambda logits, x: losses.reconstruction_loss(logits, x, "bce"), _loss_cases, call_scalar,
+    lambda logits, x: losses.reconstruction_loss(logits, x, "bce"), loss_cases, call_scalar,
     {
         "mean-over-pixels": ("it averages over the 784 pixels instead of summing them (784 times "
                              "too small): sum over each image's pixels, then average over the "
@@ -343,7 +344,7 @@ BCE = Exercise(
 
 # --------------------------------------------------------------------------- 06: KL divergence
 
-def _kl_cases(case: int) -> tuple:
+def kl_cases(case: int) -> tuple:
     g = gen(case)
     return 1.5 * torch.randn(6, 5, generator=g), 4.5 * torch.rand(6, 5, generator=g) - 3
 
@@ -355,7 +356,7 @@ def kl_terms(mu, var, log_var):
 KL = Exercise(
     "kl_divergence", "6", "KL(N(mu, sigma²) || N(0, 1)), summed over the latent dimensions, "
     "averaged over the batch",
-    losses.kl_divergence, _kl_cases, call_scalar,
+    losses.kl_divergence, kl_cases, call_scalar,
     {
         "sign-flipped": ("the sign is flipped: a KL divergence is never negative. It is "
                          "+½ (mu² + sigma² - log sigma² - 1)",

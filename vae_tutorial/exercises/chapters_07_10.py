@@ -8,13 +8,12 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
 from .. import latent, losses, metrics
 from ..models import VAE
 from ..train import vae_step
 from .checking import Exercise, Found, call_scalar, describe, digits, gen, pictures
-from .chapters_01_06 import KL, LOSS_GRADIENT, MSE, _kl_cases, _loss_cases, _sq, kl_terms
+from .chapters_01_06 import KL, LOSS_GRADIENT, MSE, kl_cases, kl_terms, loss_cases, squared_error
 from .running import as_tensor, call
 
 # --------------------------------------------------------------------------- 10: the whole loss
@@ -22,7 +21,7 @@ from .running import as_tensor, call
 
 
 def _rec(logits, x):
-    return _sq(logits, x).sum((1, 2, 3))        # (B,)
+    return squared_error(logits, x).sum((1, 2, 3))        # (B,)
 
 
 def _kl(mu, lv):
@@ -85,8 +84,8 @@ def _spot_beta(got, expected, args) -> None:
 
 
 def _vae_loss_cases(case: int) -> tuple:
-    logits, x = _loss_cases(case)
-    mu, logvar = _kl_cases(case)
+    logits, x = loss_cases(case)
+    mu, logvar = kl_cases(case)
     return logits, x, mu, logvar
 
 
