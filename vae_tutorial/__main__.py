@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=d.epochs)
     t.add_argument("--batch-size", type=int, default=d.batch_size)
     t.add_argument("--lr", type=float, default=d.lr)
+    t.add_argument("--schedule", choices=inputs.SCHEDULES, default=d.schedule,
+                   help="the learning rate: constant, or one-cycle (warm up to --lr, then anneal)")
     t.add_argument("--loss", choices=("mse", "bce"), default=d.loss)
     t.add_argument("--beta", type=float, default=d.beta)
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
@@ -106,7 +108,7 @@ def _train(args: argparse.Namespace) -> None:
         model=ModelConfig(kind=args.model, latent_dim=args.latent_dim, hidden_dims=args.hidden_dims,
                           architecture=args.architecture),
         dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, schedule=args.schedule)
     inputs.check_train_config(config)
     device = pick_device(args.device)
     model = build(config.model, seed=config.seed)   # a model too large for memory: refused here

@@ -72,6 +72,18 @@ def step_for(model, kind: str = "mse", beta: float = 1.0):
     return partial(step, kind=kind, beta=beta)
 
 
+def schedule_for(optimizer, config: TrainConfig, batches_per_epoch: int):
+    """The learning-rate schedule ``fit`` steps after every batch, outside the loop of
+    ``train.py`` (which only ever sees an optimizer): None for ``config.schedule ==
+    "constant"``; for "one-cycle", PyTorch's OneCycleLR with its defaults (Smith and Topin,
+    2017): the rate warms up from lr/25 to ``config.lr`` over the first 30% of the batches, then
+    anneals (a cosine) to lr/25e4, while Adam's beta1 moves from 0.95 to 0.85 and back."""
+    if config.schedule == "constant":
+        return None
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
+                                               total_steps=config.epochs * batches_per_epoch)
+
+
 def _batch_sizes(n: int, batch_size: int) -> torch.Tensor:
     sizes = torch.full((math.ceil(n / batch_size),), batch_size, dtype=torch.float64)
     sizes[-1] = n - batch_size * (len(sizes) - 1)
@@ -92,12 +104,15 @@ def fit(model, data, config: TrainConfig, step=None, device="cpu", progress: boo
     # fused: Adam updates all weights in one kernel, not layer by layer
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     history, sizes = History(), _batch_sizes(len(images), config.batch_size)
+    schedule = schedule_for(optimizer, config, len(sizes))
     bar = tqdm(total=config.epochs * len(sizes), disable=not progress, unit="batch")
     with seeded(config.seed, device):   # the shuffling and every eps
         for epoch in range(1, config.epochs + 1):
             started, steps = time.perf_counter(), []
             for terms in train_epoch(model, optimizer, images, labels, step, config.batch_size):
                 steps.append(torch.stack(terms).detach())
+                if schedule is not None:
+                    schedule.step()   # the rate of the next batch
                 bar.update()
             held_out = evaluate_loss(model, data.test_images, config.loss, config.beta,
                                      labels=data.test_labels, seed=config.seed).total

@@ -24,6 +24,7 @@ IMAGE_SHAPE = (1, 28, 28)
 MODEL_KINDS = ("ae", "vae", "cvae", "classifier")
 DATASET_NAMES = ("mnist", "fashion-mnist")
 RECONSTRUCTION_LOSSES = ("mse", "bce")
+SCHEDULES = ("constant", "one-cycle")    # train.TrainConfig.schedule
 
 
 # --------------------------------------------------------------------------- settings
@@ -64,6 +65,7 @@ def check_train_config(config) -> None:
         (_whole(config.epochs, 1), f"epochs must be a whole number >= 1, got {config.epochs!r}"),
         (_whole(config.batch_size, 1), f"batch_size must be a whole number >= 1, got {config.batch_size!r}"),
         (_number(config.lr, positive=True), f"lr (learning rate) must be a number > 0, got {config.lr!r}"),
+        (config.schedule in SCHEDULES, f"schedule must be one of {SCHEDULES}, got {config.schedule!r}"),
         (_whole(config.seed, 0) and config.seed < SEED_LIMIT,
          f"seed must be a whole number from 0 to 2**63 - 1, got {config.seed!r}"),
     ]
