@@ -108,6 +108,16 @@ def interpolate(model, first, second, steps: int = 10) -> torch.Tensor:
     return decode(model, (1 - t) * za + t * zb)
 
 
+def move(model, images, direction, amounts) -> torch.Tensor:
+    """Each image's encoding moved by each of ``amounts`` times ``direction`` (latent,), decoded:
+    (N, len(amounts), 1, 28, 28). An amount of 0 gives the image's reconstruction."""
+    z = encodings(model, images)
+    d = inputs.latents(torch.as_tensor(direction).reshape(1, -1), model, "direction").cpu()
+    t = inputs.points(torch.as_tensor(amounts).reshape(-1, 1), "amounts").float()
+    moved = decode(model, (z[:, None] + t[None] * d[None]).flatten(0, 1))
+    return moved.unflatten(0, (len(z), len(t)))
+
+
 def class_means(model, data, split: str = "test") -> torch.Tensor:
     """(classes, latent) the mean encoding of each class: where the sliders start for "a 3"."""
     inputs.image_data(data, "class_means")

@@ -47,6 +47,8 @@ from torch import nn
 from matplotlib.colors import to_hex
 
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
+from ..metrics.directions import ATTRIBUTES
+from ..metrics.dynamics import inside_shares, spreads
 from ..models import VAE, Autoencoder, ConditionalVAE, ConvAutoencoder, ConvVAE
 from ..plots import CLASS_COLORS, DATASET_COLORS, SIGMA_COLOR
 from ..support import inputs
@@ -59,7 +61,7 @@ JS_DIR = Path(__file__).with_name("js")
 JS_FILES = ("registry.js", "weights.js", "mlp.js", "likelihood.js", "raster.js", "view.js", "pad.js",
             "source.js", "latentmap.js", "widget-draw-digit.js", "widget-latent-maps.js",
             "widget-decoder-sliders.js", "widget-kl-explorer.js", "widget-conditional-sliders.js",
-            "widget-likelihood-pad.js")
+            "widget-likelihood-pad.js", "widget-epoch-slider.js", "widget-directions.js")
 CSS_FILE = "widgets.css"
 
 FORMATS = ("float32", "float16", "int8")
@@ -477,6 +479,69 @@ def latent_maps(ae, vae, data, *, n_points: int = 2000, fmt: str | None = None,
     return StaticWidget("latentMaps", options, items)
 
 
+def frames(epochs: int, most: int = 20) -> list[int]:
+    """The epochs (from 1) a page shows of a run of ``epochs``: every one when they are at most
+    ``most``, else epochs 1 to 10 (where most happens) and then evenly spaced ones to the last."""
+    if epochs <= most:
+        return list(range(1, epochs + 1))
+    return list(range(1, 11)) + sorted({round(e) for e in np.linspace(10, epochs, most - 9)[1:]})
+
+
+def _recorded(trained, label: str):
+    recording = getattr(trained, "recording", None)
+    if recording is None or recording.codes.shape[-1] != 2:
+        raise ConfigError(f"epoch_slider needs the {label} as book.trained gives it for a recipe of "
+                          f"book.RECORDED with a 2-d latent space (its .recording); got "
+                          f"{type(trained).__name__}{'' if recording is None else ' with a recording of a ' + str(recording.codes.shape[-1]) + '-d model'}")
+    return recording
+
+
+def epoch_slider(ae, vae, data, *, most: int = 20,
+                 titles: tuple[str, str] = ("plain autoencoder", "VAE (mu)"),
+                 title: str = "Drag through the epochs: the two maps as they form") -> StaticWidget:
+    """Watch two 2-d models learn, side by side: ``ae`` and ``vae`` are trained runs with a
+    recording (``book.trained("ae-2d")``, ``book.trained("vae-2d")``). One slider moves through
+    the epochs (every epoch, or :func:`frames` of them); for each model the page shows where its
+    recorded training digits' codes lie after that epoch (the map, with the circle where random
+    points fall), the fixed random latent points decoded and the first training digit of each
+    class rebuilt, and the codes' spread and share inside the circle. No model runs in the page:
+    every epoch's pictures travel in it (uint8), so the weights of every epoch need not."""
+    inputs.image_data(data, "epoch_slider")
+    recordings = [_recorded(ae, "autoencoder"), _recorded(vae, "VAE")]
+    epochs = {len(r.epochs) for r in recordings}
+    if len(epochs) != 1:
+        raise ConfigError(f"epoch_slider needs two runs of the same length, got {' and '.join(str(len(r.epochs)) for r in recordings)} epochs")
+    shown = frames(epochs.pop(), most)
+    idx = [e - 1 for e in shown]
+    items, models = [], []
+    for r, label in zip(recordings, titles):
+        codes = r.codes[idx].numpy()
+        scale = float(np.abs(codes).max()) / 32767 or 1.0
+        item = _data_item(f"{label}-epochs", {
+            "codes": {"dtype": "int16", "scale": scale, "b64": _b64(np.round(codes / scale).astype("<i2"))},
+            "labels": {"dtype": "uint8", "b64": _b64(r.labels.numpy().astype(np.uint8))},
+            "decoded": {"dtype": "uint8", "b64": _b64(r.decoded[idx].numpy())},
+            "rebuilt": {"dtype": "uint8", "b64": _b64(r.rebuilt[idx].numpy())}})
+        items.append(item)
+        limit = max(2.5, 1.1 * float(np.quantile(np.abs(codes), 0.995)))
+        models.append({"label": label, "data": item[1], "limit": float(f"{limit:.2g}"),
+                       "spread": [round(v, 2) for v in spreads(r)[idx].tolist()],
+                       "inside": [round(v, 3) for v in inside_shares(r)[idx].tolist()]})
+    r = recordings[0]
+    options = {"title": title, "epochs": shown, "of": len(r.epochs), "models": models,
+               "ring": round(prior_radius(2, PRIOR_RING_MASS), 4), "names": list(data.class_names),
+               "points": len(r.z), "digits": len(r.digits), "codes": len(r.labels)}
+    kb = sum(len(_json(p)) for _, _, p in items) / 1024
+    options["note"] = (f"{len(r.labels):,} training digits' codes, {len(r.z)} random latent points and "
+                       f"{len(r.digits)} training digits, recorded after "
+                       + (f"every one of the {len(shown)} epochs" if len(shown) == len(r.epochs)
+                          else f"{len(shown)} of the {len(r.epochs)} epochs")
+                       + f"; each map keeps its scale through the epochs (±{models[0]['limit']:g} and "
+                       f"±{models[1]['limit']:g}); dashed circle: where {PRIOR_RING_MASS:.0%} of "
+                       f"N(0, I)'s points fall; {kb:.0f} kB of pictures in the page; no kernel needed")
+    return StaticWidget("epochSlider", options, items)
+
+
 def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: bool | None = None,
                     start: int | None = None, fmt: str | None = None,
                     title: str = "Move the sliders: the decoder runs in your browser") -> StaticWidget:
@@ -513,6 +578,36 @@ def decoder_sliders(model, data=None, *, draw: bool | None = None, examples: boo
     parts = ("encoder " + _sizes(model, "encoder") + ", ") if "encoder" in options else ""
     options["note"] = f"{parts}decoder {_sizes(model, 'decoder')}; " + _format_note({"m": fmt}, items)
     return StaticWidget("decoderSliders", options, items)
+
+
+def direction_sliders(model, data, directions: dict, *, reach: float = 1.0, start: int = 3,
+                      draw: bool | None = None, fmt: str | None = None,
+                      title: str = "Steer a digit: add a direction to its code, in your browser"
+                      ) -> StaticWidget:
+    """Add directions found from data (``directions``: name -> (latent,) vector, e.g.
+    ``metrics.direction(vae, digits, "thickness")``) to the code (mu) of a held-out digit, one
+    slider per direction from -``reach`` to ``reach`` times it, and see the decoder's picture of
+    the moved code beside the digit's reconstruction, with each attribute of ``metrics.ATTRIBUTES``
+    measured on both (the page measures them as the package does). ``start``: the class of the
+    held-out digit shown first; ``draw`` (on for digits): a pad to steer a drawing instead."""
+    inputs.image_data(data, "direction_sliders")
+    start = inputs.class_index(start, data, "start")
+    inputs.number(reach, "reach", above=0)
+    inputs.named(directions, "direction_sliders", "name -> direction (latent,)")
+    vectors = {name: inputs.latents(torch.as_tensor(v).reshape(1, -1), model, f"direction {name!r}")
+               for name, v in directions.items()}
+    fmt = fmt or pick_format(model, data)
+    items = [_net_item(model, "encoder", fmt), _net_item(model, "decoder", fmt), _examples(data)]
+    options = {"title": title, "encoder": items[0][1], "decoder": items[1][1], "examples": items[2][1],
+               "names": list(data.class_names), "start": int(start), "reach": float(reach),
+               "draw": data.name == "mnist" if draw is None else bool(draw),
+               "directions": [{"name": name, "v": [round(x, 5) for x in v[0].tolist()]}
+                              for name, v in vectors.items()],
+               "attributes": [name for name in ATTRIBUTES]}
+    options["note"] = (f"encoder {_sizes(model, 'encoder')}, decoder {_sizes(model, 'decoder')}; "
+                       "thickness: the ink, the sum of the pixels (0 to 1 each); slant: pixels right "
+                       "per pixel up, from the ink's second moments; " + _format_note({"m": fmt}, items))
+    return StaticWidget("directionSliders", options, items)
 
 
 def kl_explorer(mu: float = 1.0, sigma: float = 0.5,
