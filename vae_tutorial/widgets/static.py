@@ -533,9 +533,10 @@ def epoch_slider(ae, vae, data, *, most: int = 20,
                "points": len(r.z), "digits": len(r.digits), "codes": len(r.labels)}
     kb = sum(len(_json(p)) for _, _, p in items) / 1024
     options["note"] = (f"{len(r.labels):,} training digits' codes, {len(r.z)} random latent points and "
-                       f"{len(r.digits)} training digits, recorded after "
-                       + (f"every one of the {len(shown)} epochs" if len(shown) == len(r.epochs)
-                          else f"{len(shown)} of the {len(r.epochs)} epochs")
+                       f"{len(r.digits)} training digits, as recorded after "
+                       + (f"each of the {len(shown)} epochs" if len(shown) == len(r.epochs)
+                          else f"{len(shown)} of the {len(r.epochs)} epochs (1 to 10, then "
+                               f"evenly spaced to the last)")
                        + f"; each map keeps its scale through the epochs (±{models[0]['limit']:g} and "
                        f"±{models[1]['limit']:g}); dashed circle: where {PRIOR_RING_MASS:.0%} of "
                        f"N(0, I)'s points fall; {kb:.0f} kB of pictures in the page; no kernel needed")
