@@ -145,7 +145,7 @@ def main() -> None:
                 mine = [r for r in rows if r["data"] == kind and r["recipe"] == recipe]
                 print(f"| {kind} | {recipe} | {mine[0]['epochs']} | "
                       f"{', '.join(str(r['seconds']) for r in mine)} | "
-                      f"{', '.join(f'{r['elbo']:.2f}' for r in mine)} | "
+                      f"{', '.join(format(r['elbo'], '.2f') for r in mine)} | "
                       f"{statistics.mean(r['elbo'] for r in mine):.2f} |")
         if args.chapter:
             times = chapters(scratch, args.chapter)
