@@ -369,27 +369,28 @@ def _loop(w):
 
 
 @claim()
-def test_07_reconstruction_falls_by_half_in_fifty_steps_then_slowly(w):
-    """07: "The reconstruction loss falls to less than half its first value within 50 steps
-    [...] and then keeps improving, more slowly" (over steps 381-400 it is below steps 41-60, and
-    it fell by less between step 50 and step 400 than in the first 50 steps)."""
+def test_07_reconstruction_falls_by_half_in_a_hundred_steps_then_slowly(w):
+    """07: "then the reconstruction loss falls to less than half its first value within 100 steps
+    [...] and then keeps improving, more slowly" (over steps 381-400 it is below steps 81-100,
+    and it fell by less between step 100 and step 400 than in the first 100 steps)."""
     rec, _ = _loop(w)
-    return [below("step 50 / step 1", float(rec[49] / rec[0]), 0.5),
-            lower("steps 381-400 under steps 41-60", float(rec[-20:].mean()), float(rec[40:60].mean())),
-            lower("fall after step 50 under the fall before", float(rec[49] - rec[-20:].mean()),
-                  float(rec[0] - rec[49]))]
+    return [below("step 100 / step 1", float(rec[99] / rec[0]), 0.5),
+            lower("steps 381-400 under steps 81-100", float(rec[-20:].mean()), float(rec[80:100].mean())),
+            lower("fall after step 100 under the fall before", float(rec[99] - rec[-20:].mean()),
+                  float(rec[0] - rec[99]))]
 
 
 @claim()
 def test_07_the_kl_spikes_drops_almost_to_zero_and_climbs_again(w):
-    """07: "Within the first 60 steps it spikes [...] Then it drops back almost to zero (below a
+    """07: "Within the first 100 steps it spikes [...] Then it drops back almost to zero (below a
     fifth of its peak) [...] the KL climbs again, to far above its low": a peak above 1 nat in
-    the first 60 steps, a dip below a fifth of the peak and below 0.5 nats, and steps 381-400 at
-    least twice the dip (far above)."""
+    the first 100 steps, a dip (the lowest point in the 300 steps after it, as the chapter's cell
+    finds it) below a fifth of the peak and below 0.5 nats, and steps 381-400 at least twice the
+    dip (far above)."""
     _, kl = _loop(w)
     peak = int(kl[:100].argmax())
-    low = peak + int(kl[peak:200].argmin())
-    return [below("step of the peak", peak + 1, 60.5, "within the first 60"),
+    low = peak + int(kl[peak:300].argmin())
+    return [below("step of the peak", peak + 1, 100.5, "within the first 100"),
             above("KL at the peak (nats)", float(kl[peak]), 1.0),
             below("dip / peak", float(kl[low] / kl[peak]), 0.2),
             below("KL at the dip (nats)", float(kl[low]), 0.5),
@@ -478,7 +479,7 @@ def test_09_clothes_train_fewer_epochs_than_digits(w):
     """09: "it makes fewer passes over its 60,000 training pictures than the digit VAE makes over
     full MNIST" """
     return [below("epochs, clothes VAE under the digit VAE on full MNIST", book.RECIPES["clothes-vae"].epochs,
-                  book.EPOCHS["full"])]
+                  book.ONE_CYCLE_EPOCHS["full"])]
 
 
 def _equal_footing(w):

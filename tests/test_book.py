@@ -16,16 +16,21 @@ def test_recipes_share_one_configuration_per_name(mnist_root):
     offline = data.load_mnist(quiet=True)
     # the article's VAE, written out: every chapter that asks for "vae" trains exactly this
     article = TrainConfig(model=ModelConfig(kind="vae", latent_dim=5, hidden_dims=(256, 128)),
-                          dataset="mnist", loss="mse", beta=1.0, batch_size=128, lr=1e-3, seed=0,
-                          epochs=book.EPOCHS["offline-5000"])
+                          dataset="mnist", loss="mse", beta=1.0, batch_size=128, lr=3e-3, seed=0,
+                          schedule="one-cycle", epochs=book.ONE_CYCLE_EPOCHS["offline-5000"])
     assert book.config("vae", offline) == article
-    assert book.config("vae", full) == replace(article, epochs=book.EPOCHS["full"])
+    assert book.config("vae", full) == replace(article, epochs=book.ONE_CYCLE_EPOCHS["full"])
+    # the 2-d models and the rest keep the constant rate and the book's epochs
+    assert book.config("vae-2d", full).epochs == book.EPOCHS["full"]
+    assert book.config("vae-2d", full).schedule == "constant"
     assert book.config("vae", offline, beta=10.0) == replace(article, beta=10.0)
     # another beta (or other data) is another cache file
     path = checkpoint_path(book.config("vae", offline), offline)
     assert path.name.startswith("vae-mnist-") and path.name.endswith(".pt")
     assert path != checkpoint_path(book.config("vae", offline, beta=10.0), offline)
     assert path != checkpoint_path(book.config("vae", offline), full)
+    # a recorded run (chapter 7) is an entry of its own
+    assert path != checkpoint_path(book.config("vae", offline), offline, record=True)
 
 
 def test_clothes_recipes_keep_their_own_epochs(mnist_root):
@@ -55,7 +60,7 @@ from pathlib import Path  # noqa: E402
 
 import torch  # noqa: E402
 
-from vae_tutorial import runs  # noqa: E402
+from vae_tutorial import recording, runs  # noqa: E402
 from vae_tutorial.data import sources  # noqa: E402
 from vae_tutorial.support import cache  # noqa: E402
 
@@ -83,10 +88,12 @@ def test_every_shipped_recipe_is_in_the_manifest_under_the_name_readers_compute(
         overrides = dict(entry["overrides"])
         step = overrides.pop("step", "")
         config = book.config(entry["recipe"], _variant(entry), **overrides)
-        description = runs._description(config, entry["data"], step)
+        record = recording.spec() if entry["recipe"] in book.RECORDED else None
+        description = runs._description(config, entry["data"], step, record)
         assert entry["file"] == cache.entry_name(runs._label(config), description)
         payload = cache.read(cache.PRETRAINED_DIR / entry["file"])   # finite, our format
         assert payload["description"] == description and payload["history"]["test_loss"] == []
+        assert ("recording" in payload) == (record is not None)   # chapter 7 shows it
     judges = {e["data"]["dataset"]: e for e in MANIFEST if e["recipe"].startswith("judge-")}
     assert set(judges) == {"mnist", "fashion-mnist"}
     for dataset, entry in judges.items():   # the judge is a model like the others, by its recipe

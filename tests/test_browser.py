@@ -23,7 +23,7 @@ import torch
 
 from conftest import ROOT, use_book_cache
 from headless import CHROMEDRIVER, CHROMIUM, SEVEN, open_chromium, stroke
-from vae_tutorial import book, data, latent, losses
+from vae_tutorial import book, data, latent, losses, metrics
 from vae_tutorial.models import ModelConfig
 from vae_tutorial.widgets import static as web
 from vae_tutorial.runs import build as build_model
@@ -288,6 +288,87 @@ def test_the_maps_decode_the_point_under_the_pointer_and_pin_it(browser, tmp_pat
     assert js_errors(browser) == []
 
 
+@pytest.fixture(scope="module")
+def learning_page(book_models):
+    """Chapter 7's epoch slider on the book's recorded 2-d runs, and chapter 8's direction
+    sliders on its VAE, with the directions found from the training digits."""
+    digits, m = book_models
+    with pytest.MonkeyPatch.context() as mp:
+        use_book_cache(mp)
+        runs = {name: book.trained(name, digits) for name in ("ae-2d", "vae-2d")}
+    directions = {name: metrics.direction(m["vae"], digits, name) for name in ("thickness", "slant")}
+    return {"runs": runs, "epochs": web.epoch_slider(runs["ae-2d"], runs["vae-2d"], digits),
+            "steer": web.direction_sliders(m["vae"], digits, directions, start=6)}
+
+
+def _alpha(driver, canvas) -> np.ndarray:
+    """A canvas's ink (its alpha channel, 0-255), row by row of its backing store."""
+    return np.array(driver.execute_script(
+        "const c = arguments[0], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "return Array.from(d.filter((_, i) => i % 4 === 3))", canvas))
+
+
+def test_the_epoch_slider_shows_what_each_run_recorded_after_that_epoch(browser, tmp_path, learning_page):
+    """Dragging (here: the arrow keys) shows the epoch's recorded pictures, byte for byte, and
+    every picture's text alternative says which epoch it shows and what changed; play steps on."""
+    import time
+
+    slider, runs = learning_page["epochs"], learning_page["runs"]
+    open_page(browser, tmp_path, slider)
+    root = browser.find_element("id", slider.root_id)
+    epochs = slider.options["epochs"]
+    assert handle(browser, slider, "h.epoch") == 1
+    move_slider(browser, root.find_element("css selector", "input[type=range]"), steps=4)
+    epoch = epochs[4]
+    assert handle(browser, slider, "h.epoch") == epoch
+    assert root.find_element("css selector", "input[type=range]").get_attribute("aria-valuetext") == \
+        f"epoch {epoch} of {len(runs['ae-2d'].recording.epochs)}"
+    for i, (run, model) in enumerate(zip(runs.values(), slider.options["models"])):
+        recorded = run.recording
+        for part, images in (("decoded", recorded.decoded), ("rebuilt", recorded.rebuilt)):
+            canvas = handle(browser, slider, f"h.models[{i}].{part}")
+            grid = images[epoch - 1].numpy().reshape(2, 5, 28, 28).transpose(0, 2, 1, 3).reshape(56, 140)
+            assert (_alpha(browser, canvas) == grid.ravel()).all(), (i, part)
+            assert f"after epoch {epoch}" in canvas.get_attribute("aria-label")
+        codes = np.array(handle(browser, slider, f"Array.from(h.models[{i}].codes(4))"))
+        assert np.abs(codes - recorded.codes[epoch - 1].numpy().ravel()).max() < 1e-3 * model["limit"]
+        said = handle(browser, slider, f"h.models[{i}].map.canvas").get_attribute("aria-label")
+        assert f"after epoch {epoch}" in said and f"spread {model['spread'][4]:.2f}" in said
+    root.find_element("xpath", ".//button[text()='play']").click()
+    time.sleep(1.5)
+    assert handle(browser, slider, "h.epoch") > epoch
+    root.find_element("xpath", ".//button[text()='pause']").click()
+    assert js_errors(browser) == []
+
+
+def test_direction_sliders_move_the_code_and_measure_as_the_package(browser, tmp_path, book_models,
+                                                                    learning_page):
+    """The page encodes the held-out digit, adds the sliders' multiples of each direction to its
+    mu and decodes, as PyTorch does with the same rounded weights, and measures thickness and
+    slant as metrics does; the moved picture's text alternative says what moved and by how much."""
+    digits, m = book_models
+    steer = learning_page["steer"]
+    open_page(browser, tmp_path, steer)
+    twin = web.rounded(m["vae"], web.pick_format(m["vae"], digits))
+    six = digits.images("test")[digits.test_labels == 6][:1]
+    mu = twin.encode(six)[0][0].detach()
+    assert np.abs(np.array(handle(browser, steer, "h.mu")) - mu.numpy()).max() < 1e-4
+    handle(browser, steer, "(h.set([0.5, -0.25]), 0)")
+    along = [torch.tensor(d["v"]) for d in steer.options["directions"]]
+    expected = twin.decode((mu + 0.5 * along[0] - 0.25 * along[1])[None]).detach()
+    moved = np.array(handle(browser, steer, "Array.from(h.moved)"))
+    assert np.abs(moved - expected.numpy().ravel()).max() < 1e-4
+    page = handle(browser, steer, "[h.measure.thickness(h.moved), h.measure.slant(h.moved)]")
+    x = torch.tensor(moved).reshape(1, 1, 28, 28)
+    assert page == pytest.approx([float(metrics.ink(x)), float(metrics.slant(x))], rel=1e-6)
+    said = browser.find_element("css selector", f"#{steer.root_id} canvas[aria-label*='moved']")
+    assert "this 6 moved 0.50 along thickness and -0.25 along slant" in said.get_attribute("aria-label")
+    slider = browser.find_elements("css selector", f"#{steer.root_id} input[type=range]")[0]
+    move_slider(browser, slider, steps=2)                        # the keyboard: 0.05 a press
+    assert handle(browser, steer, "h.amounts()") == pytest.approx([0.6, -0.25])
+    assert js_errors(browser) == []
+
+
 def test_sliders_start_at_the_encoding_of_a_drawing(browser, tmp_path, book_models, book_page):
     digits, m = book_models
     sliders = book_page["sliders"]
@@ -544,8 +625,20 @@ def test_every_figure_says_what_it_shows(built_book):
     assert seen >= 25
 
 
-WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "08_generation": ["decoderSliders"],
-                "09_clothes": ["decoderSliders"]}
+WIDGET_PAGES = {"03_mu_and_sigma": ["latentMaps", "drawDigit"], "07_training": ["epochSlider"],
+                "08_generation": ["decoderSliders", "directionSliders"], "09_clothes": ["decoderSliders"]}
+PAGE_LIMIT_MB = 2.5    # benchmarks/widget_latency.py prints each page's figure
+
+
+def test_every_page_with_the_images_it_shows_stays_under_its_weight(built_book):
+    """The widgets carry their weights and pictures inside the page: each page of the book, with
+    the images it shows, stays under 2.5 MB."""
+    for page in sorted(built_book.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        images = {src for src in re.findall(r'<img[^>]+src="([^"]+)"', text) if not src.startswith("data:")}
+        size = page.stat().st_size + sum((page.parent / src).stat().st_size for src in images
+                                         if (page.parent / src).is_file())
+        assert size < PAGE_LIMIT_MB * 1e6, f"{page.name}: {size / 1e6:.2f} MB"
 
 
 def test_widget_pages_work_from_disk_in_dark_mode_and_on_a_phone(browser, built_book):

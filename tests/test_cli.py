@@ -46,6 +46,7 @@ def test_train_then_evaluate(mnist_root, tmp_path, capsys):
     (["train", "--hidden-dims", "256,a", "--out", "o"], "comma list"),
     (["train", "--epochs", "0", "--out", "o"], "epochs must be"),
     (["train", "--model", "gan", "--out", "o"], "invalid choice"),
+    (["train", "--schedule", "cosine", "--out", "o"], "invalid choice"),
     (["train", "--data-dir", "/no/such/folder", "--out", "o"], "not a folder"),
     (["train", "--device", "cuda:7", "--out", "o"], "cuda"),
     (["evaluate", "--checkpoint", "/no/such/model.pt"], "does not exist"),
@@ -210,6 +211,18 @@ def test_metrics_json_is_valid_json(mnist_root, tmp_path):
     out = tmp_path / "run"
     assert main(TRAIN + ["--data-dir", str(mnist_root), "--out", str(out)]) == 0
     json.loads((out / "metrics.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def test_the_book_vaes_schedule_is_an_argument_and_recorded(mnist_root, tmp_path):
+    """Chapter 7's command line: --lr 0.003 --schedule one-cycle, kept in metrics.json and in the
+    checkpoint's configuration (a constant rate, the default, is left out of both, as before)."""
+    out = tmp_path / "run"
+    assert main(TRAIN + ["--lr", "0.003", "--schedule", "one-cycle", "--data-dir", str(mnist_root),
+                         "--out", str(out)]) == 0
+    config = json.loads((out / "metrics.json").read_text())["config"]
+    assert config["schedule"] == "one-cycle" and config["lr"] == 0.003
+    from vae_tutorial.runs import load_checkpoint
+    assert load_checkpoint(out / "model.pt").config.schedule == "one-cycle"
 
 
 # ---------------------------------------------------------------- issue 20: a full disk, two runs, hostile inputs

@@ -382,3 +382,57 @@ def test_a_judge_seed_gives_another_judge(mnist_root):
     assert book.judge_config(d, seed=1).seed == 1 and book.judge_config(d).seed == 0
     first, other = (book.judge(d, epochs=2, seed=s).model.state_dict() for s in (0, 1))
     assert not all(torch.equal(first[k], other[k]) for k in first)
+
+
+def test_slant_is_how_far_the_ink_moves_right_per_pixel_up():
+    """An upright bar has slant 0; a diagonal that moves one pixel right for each pixel up, 1;
+    one leaning left, -1. Thickness is measured as the package measures ink (metrics.ink)."""
+    upright, right, left = (torch.zeros(1, 28, 28) for _ in range(3))
+    for row in range(8, 20):          # rows from the top: going up, "right" moves right
+        upright[0, row, 14] = 1
+        right[0, row, 8 + 19 - row] = 1
+        left[0, row, 20 - (19 - row)] = 1
+    slant = metrics.slant(torch.cat([upright, right, left]))
+    assert slant.tolist() == pytest.approx([0.0, 1.0, -1.0], abs=1e-9)
+    assert metrics.slant(torch.zeros(1, 28, 28)).tolist() == [0.0]      # no ink: upright
+    assert metrics.ATTRIBUTES["thickness"] is metrics.ink
+
+
+def test_a_direction_found_from_data_moves_codes_the_way_its_attribute_grows(mnist_root):
+    """With a model whose code is the image's ink itself, the direction of thickness points the
+    way the code grows, and steering measures what moving along it does."""
+    digits = data.load_mnist(mnist_root, quiet=True)
+
+    class InkCode(torch.nn.Module):     # code = (ink / 100, 0); decode: a bar as thick as that
+        latent_dim = 2
+
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))   # where the model lives: the CPU
+
+        def encode(self, x):
+            return torch.stack([x.flatten(1).sum(1) / 100, torch.zeros(len(x))], 1), None
+
+        def decode(self, z):
+            width = (z[:, :1] * 100 / 28).clamp(0, 28)          # pixels of ink per row
+            cols = torch.arange(28.0)
+            row = (width[:, :, None] - cols).clamp(0, 1)       # (N, 1, 28)
+            return row[:, :, None, :].expand(-1, 1, 28, 28)
+
+    model = InkCode()
+    d = metrics.direction(model, digits, "thickness")
+    assert d[0] > 0 and d[1] == 0
+    with pytest.raises(ConfigError, match="no attribute 'colour'"):
+        metrics.direction(model, digits, "colour")
+    moved = latent.move(model, digits.images("test")[:3], d, torch.tensor([-0.5, 0.0, 0.5]))
+    assert moved.shape == (3, 3, 1, 28, 28)
+    ink = metrics.ink(moved.flatten(0, 1)).view(3, 3)
+    assert (ink[:, 0] < ink[:, 1]).all() and (ink[:, 1] < ink[:, 2]).all()
+
+
+def test_settled_is_the_epoch_from_which_a_value_stays_near_its_last():
+    assert metrics.settled([1.0, 2.0, 2.9, 3.0, 3.05]) == 3
+    assert metrics.settled([3.0, 3.1, 3.0]) == 1
+    assert metrics.settled([1.0, 3.0, 1.0, 3.0]) == 4
+    with pytest.raises(ConfigError, match="one number per epoch"):
+        metrics.settled([])

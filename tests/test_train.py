@@ -156,3 +156,65 @@ def test_cache_env_var_moves_the_cache(small_data, tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_TUTORIAL_CACHE", str(tmp_path / "elsewhere"))
     trained = runs.train_or_load(_config(), small_data, progress=False)
     assert (tmp_path / "elsewhere") in trained.path.parents
+
+
+def test_one_cycle_warms_the_rate_up_then_anneals_it_around_the_loop(monkeypatch):
+    """fit steps the schedule after every batch (train_epoch only sees an optimizer): the rate
+    rises from lr/25 to lr over the first 30% of the batches, then falls far below where it
+    began. A constant rate leaves the configuration's key as it was before schedules existed."""
+    rates, real = [], fitting.schedule_for
+
+    def watched(optimizer, config, batches):
+        schedule = real(optimizer, config, batches)
+        step = schedule.step
+        schedule.step = lambda: (step(), rates.append(optimizer.param_groups[0]["lr"]))
+        return schedule
+
+    monkeypatch.setattr(fitting, "schedule_for", watched)
+    config, digits = _config(lr=3e-3, schedule="one-cycle", epochs=1), data.load_mnist(quiet=True)
+    fitting.fit(build_model(SMALL), digits, config, progress=False)
+    batches = config.epochs * -(-len(digits.train_labels) // config.batch_size)
+    peak = max(range(len(rates)), key=rates.__getitem__)
+    assert len(rates) == batches and abs(rates[peak] - 3e-3) < 3e-5 and rates[0] < 3e-3 / 20
+    assert 0.25 * batches <= peak <= 0.35 * batches and rates[-1] < 3e-3 / 25 / 100
+    assert "schedule" not in _config().as_dict() and _config(schedule="one-cycle").as_dict()["schedule"]
+    with pytest.raises(ConfigError, match="schedule must be one of"):
+        inputs.check_train_config(_config(schedule="cosine"))
+
+
+def test_a_recorded_run_trains_exactly_as_an_unrecorded_one(small_data):
+    """The recorder draws no random number: same seed, same weights, bit for bit; it keeps one
+    row per epoch of the same inputs."""
+    from vae_tutorial.recording import Recorder
+
+    plain, watched = build_model(SMALL, seed=0), build_model(SMALL, seed=0)
+    fitting.fit(plain, small_data, _config(), progress=False)
+    recorder = Recorder(watched, small_data, points=4, codes=50)
+    fitting.fit(watched, small_data, _config(), progress=False, on_epoch=recorder)
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), watched.parameters()))
+    seen = recorder.recording()
+    assert seen.decoded.shape == (3, 4, 28, 28) and seen.decoded.dtype == torch.uint8
+    assert seen.rebuilt.shape == (3, 10, 28, 28) and seen.codes.shape == (3, 50, 2)
+    assert seen.labels.tolist() == small_data.train_labels[:50].tolist()
+    last = latent.decode(watched, seen.z).squeeze(1)
+    assert (seen.decoded[-1].float() / 255 - last).abs().max() <= 0.5 / 255 + 1e-6
+    torch.testing.assert_close(seen.codes[-1], latent.encodings(watched, small_data.train_images[:50]))
+
+
+def test_a_recording_travels_with_the_model_in_its_own_cache_entry(small_data, tmp_path):
+    """record=True: the recording is saved and loaded with the weights, checksummed, in an entry
+    apart from the unrecorded model's (whose older entries carry no recording)."""
+    recorded = runs.train_or_load(_config(), small_data, progress=False, record=True)
+    plain = runs.train_or_load(_config(), small_data, progress=False)
+    assert recorded.path != plain.path and plain.recording is None
+    again = runs.train_or_load(_config(), small_data, progress=False, record=True)
+    assert again.from_cache and torch.equal(again.recording.codes, recorded.recording.codes)
+    assert runs.load_checkpoint(recorded.path).recording.epochs == [1, 2, 3]
+    payload = torch.load(recorded.path, weights_only=True)
+    payload["recording"]["decoded"][0, 0, 0, 0] += 1      # one byte of the recording changed
+    torch.save(payload, tmp_path / "changed.pt")
+    with pytest.raises(TrainingError, match="damaged"):
+        runs.load_checkpoint(tmp_path / "changed.pt")
+    with pytest.raises(ConfigError, match="record=True is for autoencoders and VAEs"):
+        runs.train_or_load(_config(model=ModelConfig(kind="classifier", hidden_dims=(8,))),
+                           small_data, record=True)

@@ -253,8 +253,8 @@ def test_the_drawing_pad_flow_is_written_once():
     for call in ("VT.pad(", "VT.raster.rasterize(", "V.examples("):
         assert [n for n, t in texts.items() if call in t] == ["source.js"], call
     assert sorted(n for n, t in texts.items() if "VT.source(" in t) == [
-        "widget-conditional-sliders.js", "widget-decoder-sliders.js", "widget-draw-digit.js",
-        "widget-likelihood-pad.js"]
+        "widget-conditional-sliders.js", "widget-decoder-sliders.js", "widget-directions.js",
+        "widget-draw-digit.js", "widget-likelihood-pad.js"]
 
 
 def test_sliders_decode_the_point_they_show(vae, small):
@@ -292,3 +292,55 @@ def test_kl_explorer_redraws_for_each_slider():
     pictures.append(bytes(image.value))
     assert all(p.startswith(b"\x89PNG") for p in pictures)
     assert len(set(pictures)) == 3  # each move drew a new picture
+
+
+def test_frames_show_every_epoch_of_a_short_run_and_the_start_of_a_long_one():
+    assert web.frames(15) == list(range(1, 16))
+    long = web.frames(60)
+    assert long[:10] == list(range(1, 11)) and long[-1] == 60 and len(long) == 20
+    assert long == sorted(set(long))
+
+
+def _recorded_run(kind, data, epochs=3):
+    from vae_tutorial import fitting, train
+    from vae_tutorial.recording import Recorder
+    from vae_tutorial.runs import TrainedModel
+
+    config = train.TrainConfig(model=ModelConfig(kind=kind, latent_dim=2, hidden_dims=(16,)),
+                               epochs=epochs, batch_size=32)
+    model = build_model(config.model, seed=0)
+    recorder = Recorder(model, data, codes=40)
+    history = fitting.fit(model, data, config, progress=False, on_epoch=recorder)
+    return TrainedModel(model.eval(), config, history, data.identity(), data.variant, data.source,
+                        recording=recorder.recording())
+
+
+def test_epoch_slider_carries_every_shown_epoch_of_both_runs(vae, small):
+    ae_run, vae_run = _recorded_run("ae", small), _recorded_run("vae", small)
+    slider = web.epoch_slider(ae_run, vae_run, small)
+    o = slider.options
+    assert o["epochs"] == [1, 2, 3] and o["of"] == 3 and (o["points"], o["digits"], o["codes"]) == (10, 10, 40)
+    assert set(o["needs"]) == {m["data"] for m in o["models"]}
+    for m, run in zip(o["models"], (ae_run, vae_run)):
+        payload = next(p for _, key, p in slider.items if key == m["data"])
+        rebuilt = np.frombuffer(base64.b64decode(payload["rebuilt"]["b64"]), np.uint8)
+        assert rebuilt.tolist() == run.recording.rebuilt.flatten().tolist()
+        codes = np.frombuffer(base64.b64decode(payload["codes"]["b64"]), "<i2") * payload["codes"]["scale"]
+        assert np.abs(codes - run.recording.codes.numpy().ravel()).max() <= payload["codes"]["scale"]
+        assert len(m["spread"]) == len(m["inside"]) == 3
+    with pytest.raises(ConfigError, match="recording"):
+        web.epoch_slider(vae, vae_run, small)
+    with pytest.raises(ConfigError, match="same length"):
+        web.epoch_slider(_recorded_run("ae", small, epochs=2), vae_run, small)
+
+
+def test_direction_sliders_share_the_decoder_sliders_weights(vae, small):
+    """Chapter 8 shows both: the model's weights and the held-out examples travel once."""
+    directions = {"thickness": torch.ones(3), "slant": torch.tensor([0.0, 1.0, 0.0])}
+    steer = web.direction_sliders(vae, small, directions, start=6)
+    sliders = web.decoder_sliders(vae, small)
+    assert set(steer.options["needs"]) == set(sliders.options["needs"])
+    assert [d["name"] for d in steer.options["directions"]] == ["thickness", "slant"]
+    assert steer.options["attributes"] == ["thickness", "slant"] and steer.options["start"] == 6
+    with pytest.raises(ConfigError, match="direction 'slant'"):
+        web.direction_sliders(vae, small, {"slant": torch.ones(5)})

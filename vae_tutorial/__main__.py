@@ -47,7 +47,7 @@ with _ctrl_c_waits():   # PyTorch takes seconds to load
     from .support.messages import printable
     from .support.paths import (FolderInUse, atomic_write_together, finish_replacing, folder_lock,
                                 unwritable_reason, write_new_file)
-    from .fitting import TRAIN_CONFIG, evaluate_loss, fit
+    from .fitting import SCHEDULES, TRAIN_CONFIG, evaluate_loss, fit
     from .runs import TrainedModel, build, load_checkpoint, memory_as_error, payload_of
     from .train import TrainConfig
 
@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--epochs", type=int, default=d.epochs)
     t.add_argument("--batch-size", type=int, default=d.batch_size)
     t.add_argument("--lr", type=float, default=d.lr)
+    t.add_argument("--schedule", choices=SCHEDULES, default=d.schedule,
+                   help="the learning rate: constant, or one-cycle (warm up to --lr, then anneal)")
     t.add_argument("--loss", choices=("mse", "bce"), default=d.loss)
     t.add_argument("--beta", type=float, default=d.beta)
     t.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
@@ -105,7 +107,7 @@ def _train(args: argparse.Namespace) -> None:
         model=ModelConfig(kind=args.model, latent_dim=args.latent_dim, hidden_dims=args.hidden_dims,
                           architecture=args.architecture),
         dataset=args.dataset, loss=args.loss, beta=args.beta, epochs=args.epochs,
-        batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+        batch_size=args.batch_size, lr=args.lr, seed=args.seed, schedule=args.schedule)
     TRAIN_CONFIG.validate(config, "config")
     device = pick_device(args.device)
     model = build(config.model, seed=config.seed)   # a model too large for memory: refused here

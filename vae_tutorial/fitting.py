@@ -70,9 +70,10 @@ MODEL_CONFIG = Is(ModelConfig) & Fields(
     kind=Choice("ae", "vae", "cvae", "classifier"), architecture=Choice("mlp", "conv"),
     latent_dim=Count(1), hidden_dims=Is(tuple) & SequenceOf(Count(1))) & Satisfies(
     lambda c: c.kind != "cvae" or c.architecture == "mlp", "an MLP: the conditional VAE (kind 'cvae') is an MLP")
+SCHEDULES = ("constant", "one-cycle")    # TrainConfig.schedule: see schedule_for
 TRAIN_CONFIG = Is(TrainConfig) & Fields(
     model=MODEL_CONFIG, dataset=Choice("mnist", "fashion-mnist"), loss=Loss, beta=Real(at_least=0),
-    epochs=Count(1), batch_size=Count(1), lr=Real(above=0), seed=Seed)
+    epochs=Count(1), batch_size=Count(1), lr=Real(above=0), seed=Seed, schedule=Choice(*SCHEDULES))
 
 
 def step_for(model: AnyModel, kind: Loss = "mse", beta: Real(at_least=0) = 1.0):
@@ -87,6 +88,18 @@ def step_for(model: AnyModel, kind: Loss = "mse", beta: Real(at_least=0) = 1.0):
     else:
         step = vae_step
     return partial(step, kind=kind, beta=beta)
+
+
+def schedule_for(optimizer, config: TrainConfig, batches_per_epoch: int):
+    """The learning-rate schedule ``fit`` steps after every batch, outside the loop of
+    ``train.py`` (which only ever sees an optimizer): None for ``config.schedule ==
+    "constant"``; for "one-cycle", PyTorch's OneCycleLR with its defaults (Smith and Topin,
+    2017): the rate warms up from lr/25 to ``config.lr`` over the first 30% of the batches, then
+    anneals (a cosine) to lr/25e4, while Adam's beta1 moves from 0.95 to 0.85 and back."""
+    if config.schedule == "constant":
+        return None
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
+                                               total_steps=config.epochs * batches_per_epoch)
 
 
 def _batch_sizes(n: int, batch_size: int) -> torch.Tensor:
@@ -110,12 +123,15 @@ def fit(model: AnyModel, data: ImageData, config: TRAIN_CONFIG, step: Step = Non
     # fused: Adam updates all weights in one kernel, not layer by layer
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
     history, sizes = History(), _batch_sizes(len(images), config.batch_size)
+    schedule = schedule_for(optimizer, config, len(sizes))
     bar = tqdm(total=config.epochs * len(sizes), disable=not progress, unit="batch")
     with seeded(config.seed, device):   # the shuffling and every eps
         for epoch in range(1, config.epochs + 1):
             started, steps = time.perf_counter(), []
             for terms in train_epoch(model, optimizer, images, labels, step, config.batch_size):
                 steps.append(torch.stack(terms).detach())
+                if schedule is not None:
+                    schedule.step()   # the rate of the next batch
                 bar.update()
             loss = evaluate_loss(model, held_out, config.loss, config.beta,
                                  labels=data.test_labels, seed=config.seed).total

@@ -14,7 +14,8 @@ import torch
 
 from .data import ImageData
 from .support.contracts import (IMAGE_BYTES, Choice, Count, Finite, Images, ImagesAlone,
-                                LatentModel, Latents, ModelLabels, Points, Real, Seed, checked)
+                                LatentModel, Latents, ModelLabels, Numbers, Points, Real, Seed,
+                                checked)
 from .support.errors import ConfigError
 
 
@@ -93,6 +94,16 @@ def interpolate(model: ImagesAlone, first: Images(one=True), second: Images(one=
     za, zb = encodings(model, first), encodings(model, second)
     t = torch.linspace(0, 1, steps)[:, None]
     return decode(model, (1 - t) * za + t * zb)
+
+
+def move(model: ImagesAlone, images: Images(), direction: Numbers("model.latent_dim"),
+         amounts: Numbers(least=1)) -> torch.Tensor:
+    """Each image's encoding moved by each of ``amounts`` times ``direction`` (latent,), decoded:
+    (N, len(amounts), 1, 28, 28). An amount of 0 gives the image's reconstruction."""
+    z = encodings(model, images)
+    d, t = direction.to(z.dtype), amounts.to(z.dtype)[:, None]
+    moved = decode(model, (z[:, None] + t[None] * d).flatten(0, 1))
+    return moved.unflatten(0, (len(z), len(t)))
 
 
 def class_means(model: LatentModel, data: ImageData, split: Choice("train", "test") = "test") -> torch.Tensor:

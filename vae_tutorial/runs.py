@@ -17,6 +17,8 @@ import torch
 
 from .data import ImageData, load_dataset
 from .fitting import MODEL_CONFIG, TRAIN_CONFIG, History, Step, fit
+from .recording import Recorder, Recording
+from .recording import spec as recording_spec
 from .models import (VAE, Autoencoder, Classifier, ConditionalVAE, ConvAutoencoder, ConvVAE,
                      ModelConfig)
 from .support import cache
@@ -35,7 +37,8 @@ class TrainedModel:
     ``data`` is the training data's identity (``ImageData.identity()``); ``origin`` says where
     the weights came from: "trained" (just now), "cache" (trained earlier on this machine) or
     "shipped" (pretrained weights that come with the package); ``step`` names the training step
-    when it was not the model's own (chapter 10's bugs), else is "". """
+    when it was not the model's own (chapter 10's bugs), else is ""; ``recording``: what the
+    model made of the same inputs after every epoch, when it was recorded (chapter 7). """
 
     model: torch.nn.Module
     config: TrainConfig
@@ -46,6 +49,7 @@ class TrainedModel:
     path: Path | None = None
     origin: str = "trained"
     step: str = ""
+    recording: Recording | None = None
 
     @property
     def from_cache(self) -> bool:
@@ -65,9 +69,12 @@ def step_name(step: Step = None) -> str:
     return "" if step is None else f"{step.__module__}.{step.__qualname__}"
 
 
-def _description(config: TrainConfig, data_identity: dict, step: str = "") -> dict:
-    steps = {"step": step} if step else {}
-    return cache.describe("model", data_identity, config=config.as_dict(), **steps)
+def _description(config: TrainConfig, data_identity: dict, step: str = "",
+                 record: dict | None = None) -> dict:
+    extra = {"step": step} if step else {}
+    if record:   # a recorded run is an entry of its own: older entries have no recording
+        extra["record"] = record
+    return cache.describe("model", data_identity, config=config.as_dict(), **extra)
 
 
 def _label(config: TrainConfig) -> str:
@@ -78,13 +85,18 @@ def _label(config: TrainConfig) -> str:
 def payload_of(trained: TrainedModel) -> dict:
     """What a checkpoint or cache entry of ``trained`` holds (``cache.write`` adds the format
     version and the checksum)."""
-    return {
-        "description": _description(trained.config, trained.data, trained.step),
+    recording = trained.recording
+    payload = {
+        "description": _description(trained.config, trained.data, trained.step,
+                                    recording.asked if recording else None),
         "data_variant": trained.data_variant,
         "data_source": trained.data_source,
         "history": trained.history.as_dict(),
         "state_dict": {k: v.detach().cpu() for k, v in trained.model.state_dict().items()},
     }
+    if recording is not None:
+        payload["recording"] = recording.tensors()
+    return payload
 
 
 # Training keeps four numbers of four bytes per weight: the weight, its gradient, and Adam's two
@@ -151,9 +163,14 @@ def _restore(payload: dict, path: Path, origin: str) -> TrainedModel:
     model = _construct(config.model)
     model.load_state_dict(payload["state_dict"])  # strict: every weight present, right shapes
     history = History(**payload["history"])
+    recording = None
+    if "record" in description:
+        recording = Recording.from_tensors(payload["recording"], description["record"])
+        if len(recording.epochs) != config.epochs:
+            raise ValueError(f"it records {len(recording.epochs)} epochs of {config.epochs}")
     return TrainedModel(model.eval(), config, history, dict(description["data"]),
                         str(payload["data_variant"]), str(payload["data_source"]), path, origin,
-                        str(description.get("step", "")))
+                        str(description.get("step", "")), recording)
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> TrainedModel:
@@ -183,9 +200,10 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Tra
 
 
 def checkpoint_path(config: TRAIN_CONFIG, data: ImageData, root: str | Path | None = None,
-                    step: Step = None) -> Path:
+                    step: Step = None, record: bool = False) -> Path:
     """Where this machine's cache keeps the model for ``config`` trained on ``data``."""
-    description = _description(config, data.identity(), step_name(step))
+    description = _description(config, data.identity(), step_name(step),
+                               recording_spec() if record else None)
     return cache.models_dir(root) / cache.entry_name(_label(config), description)
 
 
@@ -203,7 +221,7 @@ def describe(config: TrainConfig, step: str = "") -> str:
 def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
                   device: str | torch.device = "auto", cache_root: str | Path | None = None,
                   progress: bool = True, verbose: bool = True, pretrained: bool = True,
-                  step: Step = None) -> TrainedModel:
+                  step: Step = None, record: bool = False) -> TrainedModel:
     """The model for ``config`` trained on ``data``, on the CPU.
 
     Looked up by configuration (and ``step``, a training step other than the model's own, e.g.
@@ -212,16 +230,22 @@ def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
     machine's cache; otherwise trained now on ``device`` and saved to the cache. A bad cache
     file is reported and replaced, never used; a cache folder that cannot be written costs a
     warning, not the model. Prints one line saying which of these happened (unless
-    ``verbose=False``).
+    ``verbose=False``). ``record``: keep what an autoencoder or VAE makes of the same inputs
+    after every epoch (``recording.Recorder``), in ``.recording``; a recorded model is cached
+    apart from an unrecorded one.
     """
     name = step_name(step)
     if step is not None and config.model.kind != "vae":
         raise ConfigError(f"a training step of your own (step=...) is for a VAE; this model is a "
                           f"{config.model.kind!r}")
+    if record and config.model.kind not in ("ae", "vae"):
+        raise ConfigError(f"record=True is for autoencoders and VAEs; this model is a "
+                          f"{config.model.kind!r}")
     data = load_dataset(config.dataset) if data is None else data
     if data.name != config.dataset:
         raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
-    description = _description(config, data.identity(), name)
+    description = _description(config, data.identity(), name,
+                               recording_spec() if record else None)
     found = cache.find(_label(config), description, root=cache_root, pretrained=pretrained,
                        restore=lambda payload, path, shipped: _restore(
                            payload, path, "shipped" if shipped else "cache"))
@@ -233,10 +257,13 @@ def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
         return found.value
     model = build(config.model, seed=config.seed)
     device = pick_device(device)
+    recorder = Recorder(model, data) if record else None
     with memory_as_error(f"training the {describe(config, name)} on {device}"):
-        history = fit(model, data, config, step, device=device, progress=progress)
+        history = fit(model, data, config, step, device=device, progress=progress,
+                      on_epoch=recorder)
     trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant,
-                           data.source, step=name)
+                           data.source, step=name,
+                           recording=recorder.recording() if recorder else None)
     trained.path = cache.store(_label(config), description, payload_of(trained),
                                describe(config, name), cache_root)
     if verbose:

@@ -36,9 +36,14 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
+    schedule: str = "constant"    # or "one-cycle": fitting.fit warms the
+                                  # rate up to lr, then anneals it
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "model": self.model.as_dict()}
+        d = {**asdict(self), "model": self.model.as_dict()}
+        if d["schedule"] == "constant":   # the keys of models cached
+            del d["schedule"]             # before schedules existed
+        return d
 
 
 def vae_step(model, x, y, kind="mse", beta=1.0):

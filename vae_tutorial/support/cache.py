@@ -44,6 +44,8 @@ from .paths import atomic_write, cache_dir, unwritable_reason
 
 FORMAT_VERSION = 4   # 4: a checksum of the content inside each file; 3: the VAE's two heads
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+# the payload's fields that hold tensors: the weights, and what a recorded run saw each epoch
+TENSORS = ("state_dict", "recording")
 
 
 class CacheEntryError(TrainingError):
@@ -66,13 +68,15 @@ def checksum(payload: dict) -> str:
     every other field as canonical JSON. Stored in the file; anything changed since then (a
     flipped bit, zeros written over a weight) gives another checksum."""
     h = hashlib.sha256()
-    state = payload.get("state_dict") or {}
-    rest = {k: v for k, v in payload.items() if k not in ("state_dict", "checksum")}
+    rest = {k: v for k, v in payload.items() if k not in (*TENSORS, "checksum")}
     h.update(json.dumps(rest, sort_keys=True, default=repr).encode())
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(f"\n{name} {t.dtype} {tuple(t.shape)}\n".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    for field in TENSORS:   # the weights, then (if recorded) the recording, byte by byte
+        tensors = payload.get(field) or {}
+        prefix = "" if field == "state_dict" else f"{field}."
+        for name in sorted(tensors):
+            t = tensors[name].detach().cpu().contiguous()
+            h.update(f"\n{prefix}{name} {t.dtype} {tuple(t.shape)}\n".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()
 
 
@@ -101,10 +105,13 @@ def read(path: str | Path) -> dict:
     state = payload.get("state_dict")
     if not isinstance(state, dict) or not state or not all(isinstance(t, torch.Tensor) for t in state.values()):
         raise CacheEntryError(f"{path} holds no weights")
+    recording = payload.get("recording", {})
+    if not isinstance(recording, dict) or not all(isinstance(t, torch.Tensor) for t in recording.values()):
+        raise CacheEntryError(f"{path} holds a recording that is not tensors")
     if payload.get("checksum") != checksum(payload):
         raise CacheEntryError(f"{path} is damaged: its content no longer matches the checksum "
                               f"written with it (bytes changed on the disk or in a copy)")
-    bad = [name for name, t in state.items() if not torch.isfinite(t).all()]
+    bad = [name for name, t in (*state.items(), *recording.items()) if not torch.isfinite(t).all()]
     if bad:
         raise CacheEntryError(f"{path} holds non-finite (NaN or infinite) weights in {', '.join(bad[:3])}")
     return payload

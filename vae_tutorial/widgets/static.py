@@ -48,10 +48,12 @@ from matplotlib.colors import to_hex
 
 from ..data import ImageData
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
+from ..metrics.directions import ATTRIBUTES
+from ..metrics.dynamics import inside_shares, spreads
 from ..models import VAE, ConditionalVAE
 from ..plots import CLASS_COLORS, DATASET_COLORS, SIGMA_COLOR
-from ..support.contracts import (ClassIndex, Choice, Count, EveryClass, Is, Model, Named, Real, Satisfies,
-                                 Scores, Seed, SequenceOf, checked)
+from ..support.contracts import (ClassIndex, Choice, Count, EveryClass, Is, Model, Named, Numbers, Real,
+                                 Satisfies, Scores, Seed, SequenceOf, checked)
 from ..support.errors import ConfigError
 
 JS_DIR = Path(__file__).with_name("js")
@@ -61,7 +63,7 @@ JS_DIR = Path(__file__).with_name("js")
 JS_FILES = ("registry.js", "weights.js", "mlp.js", "likelihood.js", "raster.js", "view.js", "pad.js",
             "source.js", "latentmap.js", "widget-draw-digit.js", "widget-latent-maps.js",
             "widget-decoder-sliders.js", "widget-kl-explorer.js", "widget-conditional-sliders.js",
-            "widget-likelihood-pad.js")
+            "widget-likelihood-pad.js", "widget-epoch-slider.js", "widget-directions.js")
 CSS_FILE = "widgets.css"
 
 FORMATS = ("float32", "float16", "int8")
@@ -460,6 +462,68 @@ def latent_maps(ae: Model("ae", latent_dim=2, mlp=True), vae: Model("vae", laten
     return StaticWidget("latentMaps", options, items)
 
 
+def frames(epochs: Count(1), most: Count(10) = 20) -> list[int]:
+    """The epochs (from 1) a page shows of a run of ``epochs``: every one when they are at most
+    ``most``, else epochs 1 to 10 (where most happens) and then evenly spaced ones to the last."""
+    if epochs <= most:
+        return list(range(1, epochs + 1))
+    return list(range(1, 11)) + sorted({round(e) for e in np.linspace(10, epochs, most - 9)[1:]})
+
+
+# a trained run as book.trained gives it for a recipe of book.RECORDED with a 2-d latent space
+RECORDED_2D = Satisfies(lambda t: isinstance(getattr(getattr(t, "recording", None), "codes", None), torch.Tensor)
+                        and t.recording.codes.dim() == 3 and t.recording.codes.shape[-1] == 2,
+                        "a trained 2-d model with its recording (book.trained('ae-2d') or "
+                        "book.trained('vae-2d'))")
+
+
+def epoch_slider(ae: RECORDED_2D, vae: RECORDED_2D, data: Is(ImageData), *, most: Count(10) = 20,
+                 titles: tuple[str, str] = ("plain autoencoder", "VAE (mu)"),
+                 title: str = "Drag through the epochs: the two maps as they form") -> StaticWidget:
+    """Watch two 2-d models learn, side by side: ``ae`` and ``vae`` are trained runs with a
+    recording (``book.trained("ae-2d")``, ``book.trained("vae-2d")``). One slider moves through
+    the epochs (every epoch, or :func:`frames` of them); for each model the page shows where its
+    recorded training digits' codes lie after that epoch (the map, with the circle where random
+    points fall), the fixed random latent points decoded and the first training digit of each
+    class rebuilt, and the codes' spread and share inside the circle. No model runs in the page:
+    every epoch's pictures travel in it (uint8), so the weights of every epoch need not."""
+    recordings = [ae.recording, vae.recording]
+    epochs = {len(r.epochs) for r in recordings}
+    if len(epochs) != 1:
+        raise ConfigError(f"epoch_slider needs two runs of the same length, got "
+                          f"{' and '.join(str(len(r.epochs)) for r in recordings)} epochs")
+    shown = frames(epochs.pop(), most)
+    idx = [e - 1 for e in shown]
+    items, models = [], []
+    for r, label in zip(recordings, titles):
+        codes = r.codes[idx].numpy()
+        scale = float(np.abs(codes).max()) / 32767 or 1.0
+        item = _data_item(f"{label}-epochs", {
+            "codes": {"dtype": "int16", "scale": scale, "b64": _b64(np.round(codes / scale).astype("<i2"))},
+            "labels": {"dtype": "uint8", "b64": _b64(r.labels.numpy().astype(np.uint8))},
+            "decoded": {"dtype": "uint8", "b64": _b64(r.decoded[idx].numpy())},
+            "rebuilt": {"dtype": "uint8", "b64": _b64(r.rebuilt[idx].numpy())}})
+        items.append(item)
+        limit = max(2.5, 1.1 * float(np.quantile(np.abs(codes), 0.995)))
+        models.append({"label": label, "data": item[1], "limit": float(f"{limit:.2g}"),
+                       "spread": [round(v, 2) for v in spreads(r)[idx].tolist()],
+                       "inside": [round(v, 3) for v in inside_shares(r)[idx].tolist()]})
+    r = recordings[0]
+    options = {"title": title, "epochs": shown, "of": len(r.epochs), "models": models,
+               "ring": round(prior_radius(2, PRIOR_RING_MASS), 4), "names": list(data.class_names),
+               "points": len(r.z), "digits": len(r.digits), "codes": len(r.labels)}
+    kb = sum(len(_json(p)) for _, _, p in items) / 1024
+    options["note"] = (f"{len(r.labels):,} training digits' codes, {len(r.z)} random latent points and "
+                       f"{len(r.digits)} training digits, as recorded after "
+                       + (f"each of the {len(shown)} epochs" if len(shown) == len(r.epochs)
+                          else f"{len(shown)} of the {len(r.epochs)} epochs (1 to 10, then "
+                               f"evenly spaced to the last)")
+                       + f"; each map keeps its scale through the epochs (±{models[0]['limit']:g} and "
+                       f"±{models[1]['limit']:g}); dashed circle: where {PRIOR_RING_MASS:.0%} of "
+                       f"N(0, I)'s points fall; {kb:.0f} kB of pictures in the page; no kernel needed")
+    return StaticWidget("epochSlider", options, items)
+
+
 def decoder_sliders(model: Model("ae", "vae", mlp=True), data: WITH_EVERY_CLASS = None, *,
                     draw: bool | None = None, examples: bool | None = None, start: ClassIndex() = None,
                     fmt: FORMAT = None,
@@ -491,6 +555,32 @@ def decoder_sliders(model: Model("ae", "vae", mlp=True), data: WITH_EVERY_CLASS 
     parts = ("encoder " + _sizes(model, "encoder") + ", ") if "encoder" in options else ""
     options["note"] = f"{parts}decoder {_sizes(model, 'decoder')}; " + _format_note({"m": fmt}, items)
     return StaticWidget("decoderSliders", options, items)
+
+
+def direction_sliders(model: Model("ae", "vae", mlp=True), data: WITH_EVERY_CLASS,
+                      directions: Named(Numbers("model.latent_dim"), what="name -> direction (latent,)"),
+                      *, reach: Real(above=0) = 1.0, start: ClassIndex() = 3, draw: bool | None = None,
+                      fmt: FORMAT = None,
+                      title: str = "Steer a digit: add a direction to its code, in your browser"
+                      ) -> StaticWidget:
+    """Add directions found from data (``directions``: name -> (latent,) vector, e.g.
+    ``metrics.direction(vae, digits, "thickness")``) to the code (mu) of a held-out digit, one
+    slider per direction from -``reach`` to ``reach`` times it, and see the decoder's picture of
+    the moved code beside the digit's reconstruction, with each attribute of ``metrics.ATTRIBUTES``
+    measured on both (the page measures them as the package does). ``start``: the class of the
+    held-out digit shown first; ``draw`` (on for digits): a pad to steer a drawing instead."""
+    fmt = fmt or pick_format(model, data)
+    items = [_net_item(model, "encoder", fmt), _net_item(model, "decoder", fmt), _examples([data])[0]]
+    options = {"title": title, "encoder": items[0][1], "decoder": items[1][1], "examples": items[2][1],
+               "names": list(data.class_names), "start": int(start), "reach": float(reach),
+               "draw": data.name == "mnist" if draw is None else bool(draw),
+               "directions": [{"name": name, "v": [round(x, 5) for x in v.tolist()]}
+                              for name, v in directions.items()],
+               "attributes": [name for name in ATTRIBUTES]}
+    options["note"] = (f"encoder {_sizes(model, 'encoder')}, decoder {_sizes(model, 'decoder')}; "
+                       "thickness: the ink, the sum of the pixels (0 to 1 each); slant: pixels right "
+                       "per pixel up, from the ink's second moments; " + _format_note({"m": fmt}, items))
+    return StaticWidget("directionSliders", options, items)
 
 
 def kl_explorer(mu: float = 1.0, sigma: Real(above=0) = 0.5,

@@ -3,7 +3,7 @@
 // (Shift: bigger steps, Home: the origin). Every change of the point calls onPoint(z).
 //
 // VT.latentMap({size, points, labels, names, limit, ring, label, onPoint}) -> {canvas, state,
-// paint, moveTo(z, pin), setLimit(limit), setGaussian(mu, sigma)}: points (x0, y0, x1, y1, ...)
+// paint, moveTo(z, pin), setLimit(limit), setGaussian(mu, sigma), setPoints(points)}: points (x0, y0, x1, y1, ...)
 // and labels (a class per point) come from a data item; names: the classes' names, written at
 // each class's centre (the median of its points) so the classes can be told apart without their
 // colours; limit: the half-width of the square shown; ring: the radius of the dashed circle;
@@ -26,7 +26,7 @@ VT.latentMap = function (opts) {
   layer.width = canvas.width; layer.height = canvas.height;
   const state = {limit: opts.limit, pinned: [0, 0], point: [0, 0], gaussian: null,
                  hovering: false, dragging: false};
-  const centres = classCentres(opts.points, opts.labels, (opts.names || []).length);
+  let centres = classCentres(opts.points, opts.labels, (opts.names || []).length);
   const X = (v) => ml + plot * (v + state.limit) / (2 * state.limit);
   const Y = (v) => mt + plot * (state.limit - v) / (2 * state.limit);
   const toLatent = (px, py) => [(px - ml) / plot * 2 * state.limit - state.limit,
@@ -166,6 +166,12 @@ VT.latentMap = function (opts) {
     canvas, state, paint, moveTo,
     setLimit(limit) { state.limit = limit; paintLayer(); moveTo(state.pinned, true); },
     setGaussian(mu, sigma) { state.gaussian = mu ? [mu, sigma] : null; paint(); },
+    // the same digits' codes elsewhere (chapter 7's epochs): redraw the scatter
+    setPoints(points) {
+      opts.points = points;
+      centres = classCentres(points, opts.labels, (opts.names || []).length);
+      paintLayer(); paint();
+    },
   };
 };
 

@@ -73,6 +73,32 @@ V.showDigit = function (canvas, pixels) {
   ctx.putImageData(img, 0, 0);
 };
 
+// n 28 x 28 images in rows of cols, each size px wide; showStrip paints bytes (0-255, n x 784
+// from offset) in the ink colour
+V.stripCanvas = function (n, cols, size, label) {
+  const rows = Math.ceil(n / cols);
+  const canvas = V.el("canvas", {width: 28 * cols, height: 28 * rows, class: "vae-w-digit",
+                                 role: "img", "aria-label": label});
+  canvas.style.width = size * cols + "px";
+  canvas.style.height = size * rows + "px";
+  return canvas;
+};
+
+V.showStrip = function (canvas, bytes, offset, n) {
+  const cols = canvas.width / 28, ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(canvas.width, canvas.height);
+  const [r, g, b] = V.ink(canvas);
+  for (let k = 0; k < n; k++) {
+    const x0 = 28 * (k % cols), y0 = 28 * Math.floor(k / cols);
+    for (let i = 0; i < 784; i++) {
+      const o = 4 * ((y0 + Math.floor(i / 28)) * canvas.width + x0 + (i % 28));
+      img.data[o] = r; img.data[o + 1] = g; img.data[o + 2] = b;
+      img.data[o + 3] = bytes[offset + 784 * k + i];
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+};
+
 // one labelled panel: a caption over some content
 V.panel = function (caption, children) {
   return V.el("div", {class: "vae-w-panel"}, [V.el("div", {class: "vae-w-caption", text: caption}),
