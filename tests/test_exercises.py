@@ -176,6 +176,17 @@ WRONG = {
 }
 
 
+# chapter 13's "binarise", wrong the ways learners write it
+WRONG["binarise"] = {
+    "threshold": lambda x: (x > 0.5).float(),
+    "one-draw": lambda x: (x > torch.rand(())).float(),
+    "one-per-image": lambda x: (torch.rand(len(x), 1, 1, 1) < x).float(),
+    "not-binary": lambda x: (x + 0.05 * torch.randn_like(x)).clamp(0, 1),
+    "inverted": lambda x: (torch.rand_like(x) > x).float(),
+    "255": lambda x: (torch.rand_like(x) < x).float() * 255,
+    "fixed-draw": lambda x: torch.bernoulli(x, generator=torch.Generator().manual_seed(0)),
+}
+
 def test_every_mistake_a_check_names_has_a_wrong_answer_here():
     assert {name: set(ex.mistakes) for name, ex in exercises.EXERCISES.items()} == \
         {name: set(mistakes) for name, mistakes in WRONG.items()}
@@ -266,6 +277,12 @@ INDEPENDENT = {"nearest_distance": _np_nearest, "make_encoder": _hand_encoder,
                "train_step": _own_step, "interpolate": _lerp_interpolate, "bce_floor": _scipy_floor,
                "vae_loss": _own_vae_loss, "reconstruct": _own_reconstruct}
 
+
+def _np_binarise(x):
+    return torch.from_numpy(np.random.default_rng().binomial(1, x.double().numpy())).float()
+
+
+INDEPENDENT["binarise"] = _np_binarise
 
 def test_every_exercise_has_an_independent_answer():
     assert set(INDEPENDENT) == set(exercises.EXERCISES)
