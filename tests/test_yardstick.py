@@ -164,8 +164,8 @@ def test_the_tables_have_the_chapters_rows(mnist_root):
     row = table.loc["the book's VAE, 2 latent numbers"]
     assert row["-log p(x)"] == pytest.approx(row["-ELBO"] - row["gap"])
     assert list(table.index[-2:]) == [p["model"] for p in yardstick.PUBLISHED]
-    assert "not the same: 96 training digits" in yardstick.comparable(binary)
-    assert "Not comparable" in yardstick.comparable(data.load_mnist(quiet=True))   # the offline digits
+    assert "not the same: 96 training digits" in " ".join(yardstick.comparable(binary).split())
+    assert yardstick.comparable(data.load_mnist(quiet=True)).startswith("Not comparable")   # offline
     blur = yardstick.blur(model, digits, binary, n=8)
     assert blur.loc["binarised digits", "grey share of the ink"] == 0
     assert blur.loc["pixels drawn from them", "grey share of the ink"] == 0

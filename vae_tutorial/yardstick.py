@@ -20,6 +20,7 @@ way chapter 10's bugs are; the book's other models never come here.
 from __future__ import annotations
 
 import math
+import textwrap
 import weakref
 from dataclasses import replace
 from typing import NamedTuple
@@ -275,16 +276,14 @@ def specks(images: torch.Tensor) -> torch.Tensor:
 # ---------------------------------------------------------------- the chapter's tables
 
 # Burda, Grosse and Salakhutdinov, "Importance weighted autoencoders" (ICLR 2016), Table 1: MNIST
-# binarised anew every time a digit is used, 59,600 training digits (400 held out to validate),
-# one layer of 50 latent numbers between two layers of 200 tanh units each way, 3,280 passes
-# over the training digits (3^i epochs at each of 8 learning rates), -log p(x) of MNIST's 10,000
-# test digits from 5,000 importance samples each.
-PUBLISHED = [
-    {"model": "VAE (Burda et al., 2015)", "layers": "784-200-200-50, tanh",
-     "latent numbers (in use)": "50", "training": "3,280 passes over 59,600 digits", "-log p(x)": 86.76},
-    {"model": "IWAE, k = 50 (Burda et al., 2015)", "layers": "784-200-200-50, tanh",
-     "latent numbers (in use)": "50", "training": "3,280 passes over 59,600 digits", "-log p(x)": 84.78},
-]
+# binarised anew every time a digit is given to the model, one layer of 50 latent numbers between
+# two layers of 200 tanh units each way, 3,280 passes over MNIST's training digits (3^i epochs at
+# each of 8 learning rates, i = 0..7), -log p(x) of its 10,000 test digits from 5,000 importance
+# samples each. (github.com/yburda/iwae: the first version used 59,600 training digits.)
+_PAPER = {"layers": "784-200-200-50, tanh", "latent numbers (in use)": "50",
+          "training": "3,280 passes over MNIST's training set"}
+PUBLISHED = [{"model": "VAE (Burda et al., 2015)", **_PAPER, "-log p(x)": 86.76},
+             {"model": "IWAE, k = 50 (Burda et al., 2015)", **_PAPER, "-log p(x)": 84.78}]
 IN_USE = 0.01   # nats: a latent number whose KL, averaged over the digits, is below this is unused
 
 
@@ -319,17 +318,20 @@ def table(trained: dict, data: ImageData, weights: dict):
 
 
 def comparable(data: ImageData) -> str:
-    """One sentence: whether -log p(x) of ``data``'s held-out digits compares with the papers'."""
+    """One sentence, wrapped to the notebook's width: whether -log p(x) of ``data``'s held-out
+    digits compares with the papers'."""
     n_train, n_test = len(data.train_labels), len(data.test_labels)
     if not data.is_full:
-        return (f"Not comparable with the papers: these are {n_train:,} training digits and "
+        said = (f"Not comparable with the papers: these are {n_train:,} training digits and "
                 f"{n_test:,} held out, not MNIST's 60,000 and its 10,000 test digits.")
-    if n_train == 60000 and n_test == 10000:
-        return ("Comparable with the papers: MNIST's 60,000 training digits and its 10,000 test "
-                "digits, binarised as they were.")
-    return (f"Close to the papers' setting, not the same: {n_train:,} training digits and "
-            f"{n_test:,} held out; the papers train on 60,000 (less 400) and test on MNIST's "
-            f"10,000 test digits.")
+    elif n_train == 60000 and n_test == 10000:
+        said = ("Comparable with the papers: MNIST's 60,000 training digits and its 10,000 test "
+                "digits, binarised as theirs were.")
+    else:
+        said = (f"Close to the papers' setting, not the same: {n_train:,} training digits and "
+                f"{n_test:,} held out; the papers train on MNIST's 60,000 training digits and "
+                f"test on its 10,000 test digits.")
+    return textwrap.fill(said, 76)
 
 
 def nats(model, images, weights: LogWeights, steps: int = 300, lr: float = 0.01):
