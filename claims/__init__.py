@@ -1,5 +1,6 @@
 """The book's claims, measured: ``harness`` (checks, worlds, the registry) and one module per
-group of chapters (``chapters`` for 1-12), each claim quoting the sentences it checks."""
+group of chapters (``chapters`` for 1-12, ``how_good`` for 13), each claim quoting the sentences
+it checks."""
 
 import importlib
 import pkgutil

@@ -562,15 +562,49 @@ SCORE_WRONG = {
 SCORE_ODD = [lambda log_px, png_bytes: log_px + png_bytes * 8 * math.log(10)]
 
 
+# --------------------------------------------------------------------------- 13 binarise
+
+def _np_binarise(x):
+    return torch.from_numpy(np.random.default_rng().binomial(1, x.double().numpy())).float()
+
+
+def _loop_binarise(x):
+    out = torch.empty_like(x)
+    for i in range(len(x)):
+        out[i] = (torch.rand(x[i].shape) < x[i]).float()
+    return out
+
+
+BINARISE_RIGHT = [
+    lambda x: (torch.rand_like(x) < x).float(),
+    _np_binarise,
+    _loop_binarise,
+    lambda x: torch.distributions.Bernoulli(probs=x).sample(),
+]
+BINARISE_WRONG = {
+    "threshold": [lambda x: (x > 0.5).float(), lambda x: x.round()],
+    "one-draw": [lambda x: (x > torch.rand(())).float()],
+    "one-per-image": [lambda x: (torch.rand(len(x), 1, 1, 1) < x).float()],
+    "not-binary": [lambda x: (x + 0.05 * torch.randn_like(x)).clamp(0, 1)],
+    "inverted": [lambda x: (torch.rand_like(x) > x).float()],
+    "255": [lambda x: (torch.rand_like(x) < x).float() * 255],
+    "fixed-draw": [lambda x: torch.bernoulli(x, generator=torch.Generator().manual_seed(0))],
+}
+BINARISE_ODD = [lambda x: (torch.rand_like(x) < x ** 2).float()]
+
+
 RIGHT = {"nearest_distance": NEAREST_RIGHT, "make_encoder": ENCODER_RIGHT, "reparameterize": REPARAM_RIGHT,
          "log_mean_exp": LME_RIGHT, "reconstruction_loss": MSE_RIGHT, "bce": BCE_RIGHT, "kl_divergence": KL_RIGHT,
          "train_step": STEP_RIGHT, "interpolate": INTERP_RIGHT, "bce_floor": FLOOR_RIGHT, "vae_loss": LOSS_RIGHT,
-         "reconstruct": RECON_RIGHT, "decoder_input": DECODER_RIGHT, "corrected_score": SCORE_RIGHT}
+         "reconstruct": RECON_RIGHT, "decoder_input": DECODER_RIGHT, "corrected_score": SCORE_RIGHT,
+         "binarise": BINARISE_RIGHT}
 WRONG = {"nearest_distance": NEAREST_WRONG, "make_encoder": ENCODER_WRONG, "reparameterize": REPARAM_WRONG,
          "log_mean_exp": LME_WRONG, "reconstruction_loss": MSE_WRONG, "bce": BCE_WRONG, "kl_divergence": KL_WRONG,
          "train_step": STEP_WRONG, "interpolate": INTERP_WRONG, "bce_floor": FLOOR_WRONG, "vae_loss": LOSS_WRONG,
-         "reconstruct": RECON_WRONG, "decoder_input": DECODER_WRONG, "corrected_score": SCORE_WRONG}
+         "reconstruct": RECON_WRONG, "decoder_input": DECODER_WRONG, "corrected_score": SCORE_WRONG,
+         "binarise": BINARISE_WRONG}
 ODD = {"nearest_distance": NEAREST_ODD, "make_encoder": ENCODER_ODD, "reparameterize": REPARAM_ODD,
        "log_mean_exp": LME_ODD, "reconstruction_loss": MSE_ODD, "bce": BCE_ODD, "kl_divergence": KL_ODD,
        "train_step": STEP_ODD, "interpolate": INTERP_ODD, "bce_floor": FLOOR_ODD, "vae_loss": LOSS_ODD,
-       "reconstruct": RECON_ODD, "decoder_input": DECODER_ODD, "corrected_score": SCORE_ODD}
+       "reconstruct": RECON_ODD, "decoder_input": DECODER_ODD, "corrected_score": SCORE_ODD,
+       "binarise": BINARISE_ODD}

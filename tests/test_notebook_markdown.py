@@ -87,11 +87,11 @@ def test_markdown_cells_hold_no_myst_syntax(path):
 
 def test_the_book_gets_every_box_back_from_the_tags():
     """Rewritten for the book, the chapters hold the directives the MyST versions held: an
-    exercise box and a dropdown solution for each of the 28 exercises, and the 6 notes, tips,
+    exercise box and a dropdown solution for each of the 30 exercises, and the 8 notes, tips,
     margins and warnings (the detector counts the fences the book will see)."""
     total = sum((count(tagged_cells.to_myst(notebook(p))) for p in CHAPTERS), Counter())
-    assert total == Counter({"fence {exercise}": 28, "fence {solution-start}": 28, "fence {solution-end}": 28,
-                             "fence {margin}": 2, "fence {admonition}": 1, "fence {note}": 2,
+    assert total == Counter({"fence {exercise}": 30, "fence {solution-start}": 30, "fence {solution-end}": 30,
+                             "fence {margin}": 2, "fence {admonition}": 3, "fence {note}": 2,
                              "fence {warning}": 1})
 
 
@@ -146,7 +146,7 @@ def test_exercises_and_solutions_are_tagged_and_solutions_hidden_everywhere(path
 
 def test_exercise_labels_are_unique_across_the_book():
     labels = [c["metadata"]["label"] for p in CHAPTERS for c in _tagged(p, "exercise")]
-    assert len(labels) == len(set(labels)) == 28
+    assert len(labels) == len(set(labels)) == 30
 
 
 def test_tagged_cells_that_break_the_rules_are_named():
@@ -209,5 +209,5 @@ def test_every_chapter_page_has_its_numbered_exercises_hidden_solutions_and_note
             label = cell["metadata"]["label"]
             assert f'id="{label}"' in html and f'href="#{label}"' in html, label
         numbers += [int(n) for n in re.findall(r'<span class="caption-number">Exercise (\d+) </span>', html)]
-    assert numbers == list(range(1, 29)), "the exercises are numbered through the book"
+    assert numbers == list(range(1, 31)), "the exercises are numbered through the book"
     assert "{doc}" not in "".join((built_book / "book" / f"{p.stem}.html").read_text() for p in CHAPTERS)

@@ -7,7 +7,7 @@ A house with floors; each imports only from the floors below it.
   ``train`` (the five steps and the loop) and ``likelihood`` (the ELBO and log p(x)).
 - The chapters' helpers: ``data`` (MNIST as tensors), ``fitting`` (the loop run for every
   epoch, with a seed and a history), ``latent``, ``metrics``, ``plots``, ``show``, ``bugs``
-  (chapter 10), ``exercises``.
+  (chapter 10), ``yardstick`` (chapter 13), ``exercises``.
 - The recipes and the one cache: ``book`` (the book's named models and the judge) and ``runs``
   (``train_or_load``, checkpoints); ``widgets`` (everything a reader moves).
 - ``support``: what everything uses (paths, the cache's files, IDX files, errors, messages,
@@ -26,7 +26,8 @@ _EXPORTS = {
     "TrainingError": "support.errors", "ConfigError": "support.errors",
 }
 _MODULES = ("book", "bugs", "data", "exercises", "fitting", "latent", "likelihood", "losses",
-            "metrics", "models", "plots", "runs", "show", "support", "train", "widgets")
+            "metrics", "models", "plots", "runs", "show", "support", "train", "widgets",
+            "yardstick")
 
 __all__ = list(_EXPORTS)
 __version__ = "0.1.0"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import bugs
+from . import bugs, yardstick
 from .data import ImageData, load_dataset
 from .metrics.judge import Judge
 from .models import ModelConfig
@@ -70,6 +70,8 @@ LATENT_SIZES = (1, 2, 5, 10, 20)   # chapter 8's sweep
 # one epoch over this many training images (20 batches of 128) shows it, before any overflow.
 BUG_STEPS_IMAGES = 2560
 FREE_BITS = bugs.FREE_BITS   # nats per latent dimension, chapter 10's cure for posterior collapse
+YARDSTICK_SIZES = (5, 50)    # chapter 13: the book's latent size, and the papers' one-layer models'
+ANNEALING_SEEDS = (0, 1, 2)  # chapter 13: chapter 10's collapse, plain, free bits and warm-up
 SHIPPED: list[tuple[str, dict, str, int | None]] = [
     ("ae", {}, "mnist", None), ("vae", {}, "mnist", None), ("vae-bce", {}, "mnist", None),
     ("vae", {"beta": 0.0}, "mnist", None), ("vae", {"beta": 10.0}, "mnist", None),
@@ -91,6 +93,14 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
      BUG_STEPS_IMAGES),
     ("vae-short", {"beta": 10.0}, "mnist", None),
     ("vae-short", {"beta": 10.0, "step": bugs.free_bits_step}, "mnist", None),
+    # chapter 13: the yardstick's models, on digits binarised anew in every batch ...
+    *[("vae-bce", {"latent_dim": n, "step": yardstick.binarised_step}, "mnist", None)
+      for n in YARDSTICK_SIZES],
+    # ... and chapter 10's collapse with more seeds, and with KL warm-up (seed 0's plain and
+    # free-bits models are chapter 10's, above)
+    *[("vae-short", {"beta": 10.0, "seed": seed, **({"step": step} if step else {})}, "mnist", None)
+      for seed in ANNEALING_SEEDS for step in (None, bugs.free_bits_step, yardstick.warm_up_step)
+      if seed or step is yardstick.warm_up_step],
 ]
 
 

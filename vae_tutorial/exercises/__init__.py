@@ -24,7 +24,8 @@ from typing import Callable
 
 from ..support.errors import ConfigError
 from ..support.messages import printable
-from . import chapters_01_06 as _early, chapters_07_10 as _middle, chapters_11_12 as _late
+from . import chapter_13 as _yardstick, chapters_01_06 as _early, chapters_07_10 as _middle
+from . import chapters_11_12 as _late
 from .checking import Exercise, Verdict, diagnose_exercise, wrap
 
 __all__ = ["check", "diagnose", "Verdict", "EXERCISES"]
@@ -32,7 +33,8 @@ __all__ = ["check", "diagnose", "Verdict", "EXERCISES"]
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in (
     _early.NEAREST, _early.ENCODER, _early.REPARAMETERIZE, _early.LOG_MEAN_EXP, _early.MSE,
     _early.BCE, _early.KL, _middle.TRAIN_STEP, _middle.INTERPOLATE, _middle.BCE_FLOOR,
-    _middle.VAE_LOSS, _middle.RECONSTRUCT, _late.DECODER_INPUT, _late.CORRECTED_SCORE)}
+    _middle.VAE_LOSS, _middle.RECONSTRUCT, _late.DECODER_INPUT, _late.CORRECTED_SCORE,
+    _yardstick.BINARISE)}
 
 
 def diagnose(name: str, fn: Callable) -> Verdict:

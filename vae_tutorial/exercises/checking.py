@@ -65,6 +65,7 @@ class Exercise:
     describe: Callable | None = None   # (got, expected, args) -> how they differ, in words
     spot: Callable | None = None       # (got, expected, args): raise Found when no version matched
     gradient: tuple[int, ...] = ()     # the arguments a result must pass gradients back to
+    after: Callable | None = None      # (fn) -> a mistake's key or None: a last test, once right
 
 
 # --------------------------------------------------------------------------- inputs and runs
@@ -196,6 +197,8 @@ def _diagnose(ex: Exercise, fn: Callable) -> Verdict:
                                  f"{ex.chapter}.")
         if ex.gradient and not _keeps_gradient(ex, fn):
             raise Found("no-gradient")
+        if ex.after is not None and (key := ex.after(fn)) is not None:
+            raise Found(key)
     except Found as found:
         hint = ex.mistakes[found.key][0]
         return verdict(found.key, hint.format(**found.details) if found.details else hint)
