@@ -706,8 +706,8 @@ def test_01_generated_digits_are_not_copies(w):
 
 @claim()
 def test_02_two_numbers_rebuild_far_fewer_digits_right(w):
-    """02, exercise "Two numbers instead of five": "The judge reads far fewer of them right, at
-    least 20 percentage points fewer than with five numbers" """
+    """02, exercise "Two numbers instead of five": "The judge reads fewer of them right, by at
+    least 20 percentage points." """
     five, two = _rebuilt_read_right(w, "ae"), _rebuilt_read_right(w, "ae-2d")
     return [above("read right, five numbers minus two", five - two, 0.2)]
 
