@@ -692,16 +692,12 @@ def test_10_free_bits_rescue_the_collapsed_posterior(w):
 @claim()
 def test_01_generated_digits_are_not_copies(w):
     """01, exercise "Digits nobody wrote?": "none of the forty is a copy. Each looks like its
-    nearest training digit, but the distances are well above 0, and a generated digit sits about
-    as far from its nearest training digit as a held-out digit does (within a factor of 1.5
-    either way, by the medians)." (Well above 0: above 1, the distance of a faint speck.)"""
+    nearest training digit, but the distances are well above 0." (Well above 0: above 1, the
+    distance of a faint speck.) The medians: ``expert_reading``."""
     z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
     samples = latent.decode(w.model("vae"), z)
     generated, _ = metrics.nearest_training(samples, w.train_data)
-    real, _ = metrics.nearest_training(w.digits.images("test")[:500], w.train_data)
-    r = float(generated.median() / real.median())
-    return [above("smallest distance of the forty", float(generated.min()), 1.0),
-            below("median distance, generated / held-out, larger / smaller", max(r, 1 / r), 1.5)]
+    return [above("smallest distance of the forty", float(generated.min()), 1.0)]
 
 
 @claim()
