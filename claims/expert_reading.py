@@ -1,0 +1,71 @@
+"""The sentences an expert's reading of the book questioned (issue 27), measured: exercise
+solutions and captions, sentences that compared unlike things, and the nine technical points.
+Each claim quotes its sentences, as in ``chapters.py``."""
+
+from __future__ import annotations
+
+import torch
+
+from vae_tutorial import latent, losses, metrics
+
+from .chapters import _prior_report
+from .harness import World, above, below, claim, lower, observed, ratio, word
+
+
+def _prior_report_2d(w: World):
+    models = {"plain autoencoder": w.model("ae-2d"), "VAE (mu)": w.model("vae-2d")}
+    return w.memo("prior report 2d", lambda: metrics.prior_report(models, w.digits, w.judge, seed=w.points_seed))
+
+
+@claim()
+def test_01_generated_digits_sit_a_little_closer_to_their_nearest_training_digit(w):
+    """01, exercise "Digits nobody wrote?": "By the medians, a generated digit sits closer to its
+    nearest training digit than a held-out digit does, but within a factor of 1.5" """
+    z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
+    generated, _ = metrics.nearest_training(latent.decode(w.model("vae"), z), w.train_data)
+    real, _ = metrics.nearest_training(w.digits.images("test")[:500], w.train_data)
+    g, r = float(generated.median()), float(real.median())
+    return [lower("median distance, generated under held-out", g, r),
+            below("median distance, held-out / generated", r / g, 1.5)]
+
+
+@claim()
+def test_03_two_number_codes_live_where_five_number_codes_do_but_holes_rank_by_data(w):
+    """03, exercise "The claim with two numbers": "The autoencoder's codes spread several times
+    wider, around a centre several times further from the origin [...] in two dimensions, gap /
+    spacing and covered put one model or the other ahead depending on the data" (observed rows:
+    their sign changes)."""
+    r = _prior_report_2d(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("2-D spread, autoencoder / VAE", ratio(ae["spread"], vae["spread"]), "several times"),
+            word("2-D centre's distance from 0, autoencoder / VAE", ratio(ae["centre"], vae["centre"]),
+                 "several times"),
+            observed("2-D gap / spacing, autoencoder minus VAE", ae["gap / spacing"], vae["gap / spacing"]),
+            observed("2-D covered, VAE minus autoencoder", vae["covered"], ae["covered"])]
+
+
+@claim()
+def test_03_a_minority_covered_yet_far_more_clear(w):
+    """03, "What differs, then": "only a minority of random points lands within one spacing of a
+    VAE encoding, yet the VAE's random points decode to clear digits far more often than the
+    autoencoder's" """
+    r = _prior_report(w)
+    ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
+    return [word("covered, VAE", vae["covered"], "a minority"),
+            word("clear share, VAE / autoencoder", ratio(vae["clear, N(0, I)"], ae["clear, N(0, I)"]), "far more")]
+
+
+@claim()
+def test_04_bce_charges_the_same_errors_more_than_twice_what_squared_error_does(w):
+    """04, "One β, three readings": "BCE charges the same errors more than twice what the squared
+    error does. So, in BCE's terms, the article's loss weighs the KL more than twice as much as
+    the yardstick does: a β above 2." (technical point 8: a measurement where the local expansion
+    fails, at pixels of exactly 0 or 1)"""
+    def compute():
+        pixels, vae = w.digits.images("test"), w.model("vae")
+        with torch.no_grad():
+            logits = vae.decode_logits(vae.encode(pixels)[0])
+        squared = float((torch.sigmoid(logits) - pixels).pow(2).sum((1, 2, 3)).mean())
+        errors = float(losses.reconstruction_loss(logits, pixels, "bce")) - metrics.bce_floor(pixels)
+        return errors / squared
+    return [above("BCE above its floor / squared error, the MSE-trained VAE", w.memo("bce over mse", compute), 2.0)]
