@@ -69,3 +69,37 @@ def test_04_bce_charges_the_same_errors_more_than_twice_what_squared_error_does(
         errors = float(losses.reconstruction_loss(logits, pixels, "bce")) - metrics.bce_floor(pixels)
         return errors / squared
     return [above("BCE above its floor / squared error, the MSE-trained VAE", w.memo("bce over mse", compute), 2.0)]
+
+
+@claim()
+def test_08_encodings_lie_in_the_region_random_points_come_from_not_on_every_point(w):
+    """08: "in the region that random points from N(0, I) come from [...] Not on every point in
+    it: there is room between the encodings, and only a minority of random points lands within
+    one spacing of one" (the VAE's centre within 0.5 of the origin, its spread about 1: chapter
+    3's claims; covered: a minority)."""
+    vae = _prior_report(w).loc["VAE (mu)"]
+    return [below("centre of the VAE's encodings, distance from 0", vae["centre"], 0.5),
+            word("VAE spread against 1", max(ratio(vae["spread"], 1.0), ratio(1.0, vae["spread"])), "about"),
+            word("covered, VAE", vae["covered"], "a minority")]
+
+
+def _betweenness(w: World) -> dict:
+    def compute():
+        result = w.clear_share(w.model("vae"), w.judge)
+        codes = latent.encodings(w.model("vae"), w.digits.images("test"))
+        where = metrics.between_regions(result.z, codes, w.digits.test_labels, result.verdict["confidence"])
+        real = metrics.between_regions(codes, codes, w.digits.test_labels, torch.ones(len(codes)))
+        return where["questionable betweenness"], where["clear betweenness"], real["clear betweenness"]
+    return w.memo("betweenness", compute)
+
+
+@claim()
+def test_08_clear_samples_sit_about_as_near_a_border_as_real_digits(w):
+    """08: "the clear samples' points sit about as near a border as real digits do, the
+    questionable ones nearer (even the real digits' codes have a median above 1/2" """
+    questionable, clear, real = _betweenness(w)
+    return [word("median betweenness, clear samples against real digits' codes",
+                 max(ratio(clear, real), ratio(real, clear)), "about"),
+            above("median betweenness, questionable minus real digits' codes", questionable - real, 0.0),
+            above("median betweenness, real digits' codes", real, 0.5)]
+
