@@ -823,15 +823,6 @@ def test_08_beyond_five_latent_numbers_the_clear_share_rises_by_at_most_5_points
             observed("clear share, 20 minus 10", clear[20], clear[10])]
 
 
-@claim("clothes")
-def test_09_the_convolutional_vae_reaches_a_lower_elbo(w):
-    """09, exercise "A convolutional VAE": "the convolutional VAE reaches a lower held-out −ELBO
-    than the MLP with the same five latent numbers and the same eight epochs." """
-    elbo = {name: evaluate_loss(w.trained(name, data=w.clothes_train).model, w.clothes.test_images,
-                                elbo=True).total for name in ("clothes-vae", "clothes-conv-vae")}
-    return [lower("-ELBO, convolutional against MLP", elbo["clothes-conv-vae"], elbo["clothes-vae"])]
-
-
 def _conditional(w: World) -> dict:
     """11: the conditional VAE and the BCE-trained VAE, their held-out -ELBOs, the judge's
     reading of 100 samples per digit, and of 500 held-out digits redrawn as every digit."""

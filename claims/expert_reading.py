@@ -7,9 +7,10 @@ from __future__ import annotations
 import torch
 
 from vae_tutorial import latent, losses, metrics
+from vae_tutorial.fitting import evaluate_loss
 
 from .chapters import _prior_report
-from .harness import World, above, below, claim, lower, observed, ratio, word
+from .harness import World, above, below, claim, higher, lower, observed, ratio, share, word
 
 
 def _prior_report_2d(w: World):
@@ -103,3 +104,56 @@ def test_08_clear_samples_sit_about_as_near_a_border_as_real_digits(w):
             above("median betweenness, questionable minus real digits' codes", questionable - real, 0.0),
             above("median betweenness, real digits' codes", real, 0.5)]
 
+
+
+@claim("clothes")
+def test_09_the_convolutional_vae_is_about_equal_with_more_weights_and_no_more_clear_samples(w):
+    """09, exercise "A convolutional VAE": "the two reach about the same held-out −ELBO (within
+    10% of each other), the convolutional VAE with more weights (the printout) and no more clear
+    samples" """
+    def compute():
+        out = {}
+        for name in ("clothes-vae", "clothes-conv-vae"):
+            m = w.trained(name, data=w.clothes_train).model
+            out[name] = (evaluate_loss(m, w.clothes.test_images, elbo=True).total,
+                         w.clear_share(m, w.clothes_judge).share, sum(p.numel() for p in m.parameters()))
+        return out
+    r = w.memo("conv against mlp", compute)
+    (e_mlp, c_mlp, n_mlp), (e_conv, c_conv, n_conv) = r["clothes-vae"], r["clothes-conv-vae"]
+    return [word("-ELBO, larger / smaller", max(ratio(e_conv, e_mlp), ratio(e_mlp, e_conv)), "about"),
+            higher("weights, convolutional against MLP", n_conv, n_mlp),
+            below("clear share, convolutional minus MLP", c_conv - c_mlp, 0.0, "no more"),
+            observed("-ELBO, convolutional minus MLP", e_conv, e_mlp)]
+
+
+def _tops(w: World) -> dict:
+    """09: the clothes judge on real held-out pictures, tops (pullover, coat, shirt) against the
+    other kinds, and the samples' split."""
+    def compute():
+        c = w.clothes
+        crowded = [c.class_names.index(n) for n in ("Pullover", "Coat", "Shirt")]
+        x, y = c.images("test"), c.test_labels
+        real = metrics.judge_samples(w.clothes_judge, x)
+        tops = torch.isin(y, torch.tensor(crowded))
+        right, sure = real["pred"] == y, real["clear"]
+        samples = w.clear_share(w.trained("clothes-vae", data=w.clothes_train).model, w.clothes_judge)
+        return {"right tops": share(right[tops]), "right others": share(right[~tops]),
+                "sure tops": share(sure[tops]), "sure others": share(sure[~tops]),
+                "real split": metrics.class_split(real, crowded),
+                "samples split": metrics.class_split(samples.verdict, crowded)}
+    return w.memo("tops", compute)
+
+
+@claim("clothes")
+def test_09_part_of_the_split_is_the_judges_part_the_vaes(w):
+    """09 (technical point 9): "On real pictures it is right less often for tops than for the
+    other kinds, it is sure of far fewer of them, and among the real pictures it is sure of,
+    tops are rare too. Part is the VAE's: among the samples the judge is sure of, tops are rarer
+    still than among the real pictures it is sure of" (rare: fewer than the three in ten of
+    chance; the recap: "partly the judge's doing (it is unsure of real tops too), partly the
+    VAE's")."""
+    t = _tops(w)
+    return [lower("real pictures read right, tops under the other kinds", t["right tops"], t["right others"]),
+            word("real pictures it is sure of, other kinds / tops", ratio(t["sure others"], t["sure tops"]), "far more"),
+            below("tops among the real pictures it is sure of", t["real split"][1], 0.3),
+            lower("tops among the clear, samples under real pictures", t["samples split"][1], t["real split"][1])]
