@@ -584,8 +584,8 @@ def test_10_averaging_over_pixels_collapses_the_posterior(w):
 
 @claim()
 def test_10_averaging_over_pixels_shows_in_a_tiny_training_loss(w):
-    """10: "The training loss gives it away too: a fraction of a nat per image instead of tens
-    of nats." """
+    """10: "The training loss gives it away too (the first line): below 1 per image, where the
+    fixed model's is in the tens." """
     return [below("training loss with the bug (nats)", _short(w, step=bugs.mean_over_pixels_step).history.train_loss[-1], 1),
             above("training loss without it (nats)", _short(w).history.train_loss[-1], 10)]
 
