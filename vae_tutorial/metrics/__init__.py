@@ -18,4 +18,4 @@ from .detection import (auroc, complexity_corrected, complexity_correlations, de
 from .judge import (CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD, JUDGED_CLASSES, AskedFor, ClearShare,
                     Judge, class_split, clear_share, hesitations, judge_samples, read_as_asked,
                     top_two_share)
-from .quality import bce_floor, checkup, dataset_report, edge_share, stroke_edges
+from .quality import bce_floor, checkup, dataset_report, edge_share, label_free_elbo, stroke_edges

@@ -11,6 +11,8 @@ from ..data import ImageData
 from ..fitting import evaluate_loss
 from ..latent import decode, encodings
 from ..likelihood import kl_per_dimension
+from ..losses import kl_per_latent, reconstruction_loss
+from ..models import one_hot
 from ..support import inputs
 from ..support.errors import ConfigError
 from .judge import Judge, clear_share, judge_samples
@@ -106,3 +108,28 @@ def checkup(models: dict, data: ImageData, judge: "Judge", in_use: float = 0.01)
                      "reconstructions read right": float((read == data.test_labels).float().mean()),
                      "clear samples": clear_share(model, judge).share})
     return pd.DataFrame(rows).set_index("model")
+
+
+@torch.no_grad()
+def label_free_elbo(model, images, classes: int = 10, seed: int = 0) -> torch.Tensor:
+    """A conditional VAE as a model of the images alone, so that it compares with a VAE: per
+    image (N,), in nats, a lower bound on log p(x) = log sum_y p(y) p(x | y), every label equally
+    likely (p(y) = 1 / ``classes``). Each ELBO(x, y), one latent point drawn per image and label
+    (from ``seed``), is at most log p(x | y), so log of the mean over the labels of exp(ELBO(x, y))
+    is at most log p(x). Its negative is at most the -ELBO given the true label plus log(classes)."""
+    inputs.latent_model(model, "label_free_elbo")
+    inputs.model_labels(0, 1, model, "label_free_elbo's labels")   # refuses a model that takes none
+    x = inputs.images(images, model, allow_empty=False)
+    gen = torch.Generator().manual_seed(inputs.seed(seed))
+    was_training = model.training
+    model.eval()
+    per_label = []
+    for k in range(classes):
+        y = torch.full((len(x),), k, dtype=torch.long, device=x.device)
+        mu, logvar = model.encode(x, y)
+        z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=gen).to(x.device)
+        logits = model.decode_logits(torch.cat([z, one_hot(y)], 1))
+        rec = reconstruction_loss(logits, x, "bce", reduction="none")
+        per_label.append(-(rec + kl_per_latent(mu, logvar).sum(1)).double().cpu())
+    model.train(was_training)
+    return torch.logsumexp(torch.stack(per_label), 0) - np.log(classes)
