@@ -13,8 +13,8 @@ from .clusters import (cluster_report, knn_accuracy, mean_distance_between_class
 from .coverage import (PRIOR_REPORT_ROWS, Gaps, between_regions, code_spacing, inside_prior,
                        nearest_distance, nearest_training, prior_gaps, prior_report)
 from .degrees import DEGREES, Degree, degree, degree_table, ratio
-from .detection import (auroc, complexity_corrected, complexity_correlations, detection_report,
-                        ink, log_likelihoods, own_data_auroc, png_nats)
+from .detection import (auroc, complexity_corrected, complexity_correlations, complexity_report,
+                        detection_report, ink, log_likelihoods, own_data_auroc, png_nats)
 from .judge import (CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD, JUDGED_CLASSES, AskedFor, ClearShare,
                     Judge, class_split, clear_share, hesitations, judge_samples, read_as_asked,
                     top_two_share)

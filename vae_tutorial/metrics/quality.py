@@ -39,9 +39,10 @@ def edge_share(originals, rebuilt) -> float:
     return float(err[stroke_edges(x)].sum() / err.sum())
 
 
-def bce_floor(images) -> float:
+def bce_floor(images, per_image: bool = False):
     """The lowest binary cross-entropy any reconstruction can reach on ``images``, in nats
-    per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x).
+    per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x),
+    averaged over the images (``per_image``: each image's, (N,)).
 
     BCE(x, x̂) = H(x) + KL(Bernoulli(x) || Bernoulli(x̂)) >= H(x), with equality for a perfect
     reconstruction. The floor is 0 for pure black-and-white pictures and grows with every
@@ -50,7 +51,8 @@ def bce_floor(images) -> float:
     x = inputs.images(torch.as_tensor(np.asarray(images)) if not isinstance(images, torch.Tensor) else images,
                       allow_empty=False).double()
     h = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
-    return float(h.flatten(1).sum(1).mean())
+    floors = h.flatten(1).sum(1)
+    return floors if per_image else float(floors.mean())
 
 
 def dataset_report(rows: dict) -> "pandas.DataFrame":  # noqa: F821
