@@ -64,14 +64,15 @@ def _split(text: str) -> list[str]:
 
 
 def _prose(markdown: str) -> list[str]:
-    """The sentences of a Markdown cell: headings, display maths, code spans, tags and link
-    targets dropped; every list item and paragraph split into sentences."""
+    """The sentences of a Markdown cell: headings, display maths, HTML tags and link targets
+    dropped, inline maths and code kept as text; every list item and paragraph split into
+    sentences."""
     text = re.sub(r"\$\$.*?\$\$", " ", markdown, flags=re.S)
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"`[^`]*`", " ", text)
-    text = re.sub(r"\$[^$]*\$", " ", text)
+    text = re.sub(r"`([^`]*)`", r"\1", text)
+    text = re.sub(r"\$([^$]*)\$", lambda m: re.sub(r"\\(mathcal|operatorname|text|mathrm)", "", m.group(1)), text)
     blocks, current = [], []
     for line in text.splitlines():
         line = re.sub(r"^\s*>\s?", "", line)
