@@ -48,7 +48,7 @@ def _prior_report(w):
 
 
 def _codes_2d(w):
-    x = w.digits.images("test")
+    x = w.digits.images("test")[:1000]   # the first 1,000 held-out digits, as the chapter plots them
     return w.memo("codes 2d", lambda: {name: latent.encodings(w.model(name), x) for name in ("ae-2d", "vae-2d")})
 
 
