@@ -632,8 +632,8 @@ def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
     """10: "a smaller reconstruction loss and a KL of almost nothing [...] the KL believes
     sigma = 1 (the mean sigma in the checkup) [...] codes are squeezed together (a spread of mu
     below 0.6, where [...] has 1), and its reconstructions are good [...] Measured honestly, with
-    the sigma the KL charged for, the held-out −ELBO does: it is more than twice the fixed
-    model's" (almost nothing: below a quarter of the
+    the sigma the KL charged for, the held-out −ELBO does: it is at least one and a half times
+    the fixed model's" (almost nothing: below a quarter of the
     fixed model's KL and below 1 nat; good: most are read right)."""
     bug, fixed = _short(w, step=bugs.logvar_as_sigma_step).history, _short(w).history
     check, ok = _checkup(w, "as sigma", step=bugs.logvar_as_sigma_step), _checkup(w, "fixed")
@@ -643,7 +643,7 @@ def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
             below("mean sigma, distance from 1", abs(check["mean sigma"] - 1), 0.1),
             below("spread of mu", check["spread of mu"], 0.6),
             word("reconstructions read right", check["reconstructions read right"], "most"),
-            above("held-out -ELBO, bug / fixed", check["held-out -ELBO"] / ok["held-out -ELBO"], 2)]
+            above("held-out -ELBO, bug / fixed", check["held-out -ELBO"] / ok["held-out -ELBO"], 1.5)]
 
 
 @claim()
@@ -846,12 +846,12 @@ def _conditional(w: World) -> dict:
 
 @claim()
 def test_11_the_judge_reads_the_digit_asked_for(w):
-    """11: "The judge reads at least 95% of all samples, and at least 90% of every single
-    digit's, as the digit asked for." (100 samples per digit: 0.9 is 90 of them.)
+    """11: "The judge reads at least 95% of all samples, and at least 85% of every single
+    digit's, as the digit asked for." (100 samples per digit: 0.85 is 85 of them.)
     Also: "Asked for a digit, it draws that digit: the judge agrees on nearly all samples". """
     asked = _conditional(w)["asked"]
     return [above("read as asked, all samples", float(asked.overall), 0.95, ">= 0.95"),
-            above("read as asked, the worst digit", float(asked.share.min()), 0.9 - 1e-6, ">= 0.9")]
+            above("read as asked, the worst digit", float(asked.share.min()), 0.85 - 1e-6, ">= 0.85")]
 
 
 @claim()

@@ -178,8 +178,8 @@ def test_10_logvar_as_sigma_even_has_more_clear_samples(w):
     """10: "Its random samples even come out clear more often than the fixed model's (the
     checkup's last row). Neither the training loss, nor the reconstructions, nor the clear share
     catches this bug." (The recap: "used as sigma it trains a model whose training loss,
-    reconstructions and even clear share look good, while its honest held-out −ELBO is more than
-    twice the correct model's"; the training loss, the reconstructions and the −ELBO: chapters.py.)"""
+    reconstructions and even clear share look good, while its honest held-out −ELBO is at least
+    one and a half times the correct model's"; the training loss, the reconstructions and the −ELBO: chapters.py.)"""
     def compute():
         return {name: metrics.checkup({name: w.trained("vae-short", **overrides).model}, w.digits,
                                       w.judge).loc[name]
@@ -187,7 +187,7 @@ def test_10_logvar_as_sigma_even_has_more_clear_samples(w):
     c = w.memo("checkup as sigma and fixed", compute)
     return [higher("clear share, logvar as sigma against fixed", c["as sigma"]["clear samples"],
                    c["fixed"]["clear samples"]),
-            above("held-out -ELBO, bug / fixed", c["as sigma"]["held-out -ELBO"] / c["fixed"]["held-out -ELBO"], 2)]
+            above("held-out -ELBO, bug / fixed", c["as sigma"]["held-out -ELBO"] / c["fixed"]["held-out -ELBO"], 1.5)]
 
 
 @claim()
@@ -300,9 +300,9 @@ def test_03_on_some_numbers_the_two_sixes_differ_more_than_a_six_and_the_one(w):
 
 @claim()
 def test_03_points_drawn_from_one_sixs_region_decode_to_slightly_different_sixes(w):
-    """03: "Drawing several z for the same 6 and decoding them gives slightly different 6s"
-    (the judge reads at least 7 of the 8 as a 6; they differ, pixel by pixel, less than a quarter
-    as much as eight different held-out digits do, and not at all is not slightly)."""
+    """03: "Drawing several z for the same 6 and decoding them gives slightly different versions
+    of it" (they differ, pixel by pixel, less than a quarter as much as eight different held-out
+    digits do, and not at all is not slightly; the judge reads most of them as a 6)."""
     def compute():
         x, y = w.digits.images("test"), w.digits.test_labels
         vae = w.model("vae")
@@ -314,7 +314,7 @@ def test_03_points_drawn_from_one_sixs_region_decode_to_slightly_different_sixes
         read, _ = w.judge.read(variants)
         return share(read == 6), float(variants.std(0).mean()) / float(x[:8].std(0).mean())
     sixes, spread = w.memo("eight sixes", compute)
-    return [above("variants read as a 6", sixes, 7 / 8 - 1e-6, ">= 7 of 8"),
+    return [word("variants read as a 6", sixes, "most"),
             below("pixel spread of the variants / of eight held-out digits", spread, 0.25),
             above("pixel spread of the variants / of eight held-out digits", spread, 0.0)]
 
