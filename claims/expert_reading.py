@@ -121,10 +121,10 @@ def test_08_clear_samples_sit_about_as_near_a_border_as_real_digits(w):
 
 
 @claim("clothes")
-def test_09_the_convolutional_vae_is_about_equal_with_more_weights_and_no_more_clear_samples(w):
-    """09, exercise "A convolutional VAE": "the two reach about the same held-out −ELBO (within
-    10% of each other), the convolutional VAE with more weights (the printout) and no more clear
-    samples" """
+def test_09_the_convolutional_vae_is_about_equal_a_little_lower_with_more_weights(w):
+    """09, exercise "A convolutional VAE": "the two reach about the same held-out −ELBO, the
+    convolutional VAE's lower by less than 2%, with more weights (the printout). Its clear share
+    is higher on some runs and lower on others" (an observed row)."""
     def compute():
         out = {}
         for name in ("clothes-vae", "clothes-conv-vae"):
@@ -134,10 +134,10 @@ def test_09_the_convolutional_vae_is_about_equal_with_more_weights_and_no_more_c
         return out
     r = w.memo("conv against mlp", compute)
     (e_mlp, c_mlp, n_mlp), (e_conv, c_conv, n_conv) = r["clothes-vae"], r["clothes-conv-vae"]
-    return [word("-ELBO, larger / smaller", max(ratio(e_conv, e_mlp), ratio(e_mlp, e_conv)), "about"),
+    return [lower("-ELBO, convolutional against MLP", e_conv, e_mlp),
+            below("-ELBO, MLP / convolutional", e_mlp / e_conv, 1.02),
             higher("weights, convolutional against MLP", n_conv, n_mlp),
-            below("clear share, convolutional minus MLP", c_conv - c_mlp, 0.0, "no more"),
-            observed("-ELBO, convolutional minus MLP", e_conv, e_mlp)]
+            observed("clear share, convolutional minus MLP", c_conv, c_mlp)]
 
 
 def _tops(w: World) -> dict:
