@@ -175,7 +175,8 @@ def test_03_fitted_autoencoder_closes_most_of_the_gap(w):
     more often than from N(0, I), closing most of its gap to the VAE (whether it then ends above
     or below the VAE changes from run to run)" (and the recap). Most: of the gap between the
     autoencoder's N(0, I) clear share and the VAE's, fitting closes more than half.
-    Also: "Sampled from a Gaussian fitted to its own codes, it draws clear digits far more often, closing most of that gap". """
+    Also: "Sampled from a Gaussian fitted to its own codes, it draws clear digits far more often, closing most of that gap".
+    Also: "As the chapter's counts say, the top row holds clear digits far less often than the other two". """
     r = _prior_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     closed = (ae["clear, fitted"] - ae["clear, N(0, I)"]) / (vae["clear, N(0, I)"] - ae["clear, N(0, I)"])
@@ -440,7 +441,8 @@ def _vae_samples(w):
 def test_08_some_samples_are_clear_and_some_questionable(w):
     """08: "some generated digits look clear while others are, well, questionable": both kinds
     make up at least a fifth of the 1,000 samples.
-    Also: "Some look convincing, others less so". """
+    Also: "Some look convincing, others less so".
+    Also: "They look like handwritten digits, some convincing, others smudged or halfway between two digits". """
     s = _vae_samples(w).share
     return [above("clear share", s, 0.2), below("clear share", s, 0.8)]
 
@@ -721,7 +723,8 @@ def test_10_free_bits_rescue_the_collapsed_posterior(w):
 def test_01_generated_digits_are_not_copies(w):
     """01, exercise "Digits nobody wrote?": "none of the forty is a copy. Each looks like its
     nearest training digit, but the distances are well above 0." (Well above 0: above 1, the
-    distance of a faint speck.) The medians: ``expert_reading``."""
+    distance of a faint speck.) The medians: ``expert_reading``.
+    Also: "none is a copy of a real image". """
     z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
     samples = latent.decode(w.model("vae"), z)
     generated, _ = metrics.nearest_training(samples, w.train_data)

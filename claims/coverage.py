@@ -7,9 +7,10 @@ or uses a word of degree ("about", "far", "most"). Every such sentence of the bo
 figure...). ``tests/test_claims_coverage.py`` checks both ways and prints the counts.
 
 The sentences come from every chapter: the Markdown (prose, notes, exercises), and in the code
-cells the sentences a reader reads as text: comments, the strings a cell prints and the titles
-of its figures. (Alt texts are written by ``plots`` from the figure's own numbers, and legends
-from the same figures the cells print: ``tests/test_plots.py`` checks one rounding.)
+cells the sentences a reader reads as text: comments, the strings a cell prints, the titles of
+its figures and the alt texts a cell's metadata gives them (``mystnb: image: alt``). (The other
+alt texts and the legends are written by ``plots`` from the figure's own numbers, the same
+numbers the cells print: ``tests/test_plots.py`` checks one rounding.)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ DEGREE = re.compile(
 @dataclass(frozen=True)
 class Sentence:
     chapter: str       # the notebook's stem, e.g. "03_mu_and_sigma"
-    where: str         # "prose", "comment", "printed" or "title"
+    where: str         # "prose", "heading", "comment", "printed", "title" or "alt" (a figure's alt text)
     text: str
 
     @property
@@ -46,10 +47,12 @@ class Sentence:
     def states(self) -> bool:
         """Gives a number, a comparison or a word of degree. Code's sentences count only for a
         comparison or a word of degree: their numbers are shapes and settings."""
+        if self.where == "heading":   # a title names a section; the sentences under it say things
+            return False
         text = re.sub(r"\bhow (much|many|far)\b", "", self.text, flags=re.I)
         if COMPARISON.search(text) or DEGREE.search(text):
             return True
-        return self.where == "prose" and bool(NUMBER.search(self.text))
+        return self.where in ("prose", "alt") and bool(NUMBER.search(self.text))
 
 
 def letters(text: str) -> str:
@@ -61,6 +64,11 @@ def letters(text: str) -> str:
 def _split(text: str) -> list[str]:
     text = " ".join(text.split())
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(\"“*$\[`])", text) if len(letters(s)) > 3]
+
+
+def _headings(markdown: str) -> list[str]:
+    return [re.sub(r"^\s*>?\s*#+\s*(Exercise:\s*)?", "", line).strip()
+            for line in markdown.splitlines() if re.match(r"\s*>?\s*#", line)]
 
 
 def _prose(markdown: str) -> list[str]:
@@ -132,15 +140,19 @@ def sentences(book: Path = BOOK) -> list[Sentence]:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "markdown":
+                out += [Sentence(path.stem, "heading", h) for h in _headings(source)]
                 out += [Sentence(path.stem, "prose", s) for s in _prose(source)]
             elif cell["cell_type"] == "code":
                 out += [Sentence(path.stem, where, s) for where, said in _code(source) for s in _split(said)]
+                figure = cell.get("metadata", {}).get("mystnb", {})
+                for text in (figure.get("image", {}).get("alt"), figure.get("figure", {}).get("caption")):
+                    out += [Sentence(path.stem, "alt", s) for s in _split(text or "")]
     return out
 
 
 def book_letters(book: Path = BOOK) -> str:
     """The whole book's sentences, reduced to letters (:func:`letters`), for finding quotes."""
-    return " ".join(s.letters for s in sentences(book))
+    return "".join(s.letters for s in sentences(book))
 
 
 def quoted_pieces(claims: dict) -> dict[str, list[str]]:

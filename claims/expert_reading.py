@@ -302,7 +302,8 @@ def test_03_on_some_numbers_the_two_sixes_differ_more_than_a_six_and_the_one(w):
 def test_03_points_drawn_from_one_sixs_region_decode_to_slightly_different_sixes(w):
     """03: "Drawing several z for the same 6 and decoding them gives slightly different versions
     of it" (they differ, pixel by pixel, less than a quarter as much as eight different held-out
-    digits do, and not at all is not slightly; the judge reads most of them as a 6)."""
+    digits do, and not at all is not slightly; the judge reads most of them as a 6).
+    Also: "slightly different versions of it, because the whole region around mu, not just its centre, means this 6". """
     def compute():
         x, y = w.digits.images("test"), w.digits.test_labels
         vae = w.model("vae")

@@ -23,6 +23,7 @@ REASONS = {
 
 NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
     "01_introduction": [
+        ('Forty digits that nobody wrote: 40 images in 4 rows of 10', 'figure'),
         ('They play video games, write passable imitations of Shakespeare', 'article'),
         ('that squeezes a 28 × 28 image of a digit (784 pixels) into just', 'setting'),
         ('None of them was looked up in the data: the decoder computed each', 'code'),
@@ -65,6 +66,7 @@ NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ('book.trained("ae-2d", digits) is the same kind of autoencoder', 'setting'),
     ],
     "03_mu_and_sigma": [
+        ("the plain autoencoder's decoder on points drawn from", 'figure'),
         ('The second head gives the log of the variance', 'maths'),
         ('For one held-out 6, the two heads give', 'setting'),
         ("The VAE's encoder runs in your browser on the 28 × 28 image your", 'task'),
@@ -171,6 +173,7 @@ NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ('Summing or averaging in the wrong place is the most common VAE', 'cited'),
     ],
     "06_kl_divergence": [
+        ('the same ten random points from', 'figure'),
         ('Kullback–Leibler (KL) divergence', 'definition'),
         ("For one latent dimension, the encoder's region is a normal", 'definition'),
         ('The KL divergence measures how different it is from the standard', 'definition'),
@@ -211,6 +214,8 @@ NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ("Train the book's VAE for one epoch on the first 1,000 training", 'task'),
     ],
     "08_generation": [
+        ('a row of 12 images, a held-out 1 on the left', 'figure'),
+        ('Read left to right, the 1 gradually morphs into the 8', 'figure'),
         ('To put a number on that, the', 'definition'),
         ('This is the clear share of Mu and sigma too: one function, the', 'definition'),
         ('The grid shows the first 100 of them, sorted from most to least', 'figure'),
@@ -230,6 +235,7 @@ NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ('To keep this quick, the "vae-short" recipe trains for a fifth of', 'setting'),
     ],
     "09_clothes": [
+        ('a row of 12 images, a held-out sneaker on the left', 'figure'),
         ('This chapter does that: the same package, the same model and the', 'setting'),
         ('At the end we ask whether clothes are harder than digits, and', 'story'),
         ('Random points from {N}(0, I) through the decoder.', 'story'),
