@@ -27,7 +27,8 @@ def _rebuilt_read_right(w: World, name: str, **overrides) -> float:
 @claim()
 def test_02_most_rebuilt_digits_survive_but_fewer_than_originals(w):
     """02: "Most digits survive, but not all: the judge recognises fewer of the rebuilt digits
-    than of the originals." """
+    than of the originals."
+    Also: "Ours squeezes 784 pixels into 5 numbers and rebuilds most digits recognisably from them, though the judge misreads more rebuilt digits than originals". """
     rebuilt = _rebuilt_read_right(w, "ae")
     return [word("rebuilt digits the judge reads right", rebuilt, "most"),
             lower("read right, rebuilt digits against originals (judge accuracy)", rebuilt, w.judge.accuracy)]
@@ -47,7 +48,7 @@ def _prior_report(w):
 
 
 def _codes_2d(w):
-    x = w.digits.images("test")
+    x = w.digits.images("test")[:1000]   # the first 1,000 held-out digits, as the chapter plots them
     return w.memo("codes 2d", lambda: {name: latent.encodings(w.model(name), x) for name in ("ae-2d", "vae-2d")})
 
 
@@ -56,7 +57,8 @@ def test_03_tsne_most_digits_have_neighbours_of_their_kind_some_groups_merge(w):
     """03 (t-SNE): "In both pictures most digits land among others of their kind, and some
     groups run into each other." In the 5-D latent space t-SNE draws: kNN accuracy (the 5 nearest
     encodings vote) is "most" (> 1/2) for both models, and below 0.95: a share of the digits sit
-    among others."""
+    among others.
+    Also: "The autoencoder's encodings are not a random mess"; "Both models give encodings of the same digit similar codes". """
     r = _cluster_report(w)
     out = []
     for m in r.index:
@@ -72,7 +74,8 @@ def test_03_class_separation_is_mixed(w):
     on the run; by the same / different distance the plain autoencoder is about equal or ahead."
     (and the intro's "the measures disagree on which of them does it better"). About: the larger
     is less than 1.1 times the smaller; "about equal or ahead": the VAE's figure is not better
-    than the autoencoder's by that much. The two "changes" are BENCHMARKS.md's observed rows."""
+    than the autoencoder's by that much. The two "changes" are BENCHMARKS.md's observed rows.
+    Also: "Neither picture is plainly the tidier one, and the measurements at the end of the chapter do not settle it either: they disagree on which model keeps digits apart better"; "What the pictures overstate is the clustering itself: both models keep digits apart, and the measures disagree on which does it better"; "kNN accuracy, silhouette and distance ratio disagree on which model separates digits better". """
     r = _cluster_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     knn_ae, knn_vae = ae["kNN accuracy (k=5)"], vae["kNN accuracy (k=5)"]
@@ -95,7 +98,8 @@ def test_03_two_number_codes_autoencoder_several_times_wider(w):
 @claim()
 def test_03_two_number_codes_most_ae_outside_the_circle_most_vae_inside(w):
     """03 (2-D scatter): "most of them lie outside the circle. Most of the VAE's lie inside it"
-    (the circle holding 95% of N(0, I))."""
+    (the circle holding 95% of N(0, I)).
+    Also: "That is the sense in which the article's picture is right: seen from where random points will come from, the autoencoder's encodings are scattered far and wide". """
     codes = _codes_2d(w)
     return [word("2-D autoencoder codes outside the circle", 1 - metrics.inside_prior(codes["ae-2d"]), "most"),
             word("2-D VAE codes inside the circle", metrics.inside_prior(codes["vae-2d"]), "most")]
@@ -125,7 +129,8 @@ def test_03_two_sixes_closer_than_two_different_digits_in_both_models(w):
 @claim()
 def test_03_autoencoder_codes_spread_several_times_wider_off_centre(w):
     """03: "The autoencoder's encodings spread several times wider than the VAE's, around a
-    centre several times further from the origin. The VAE's spread is about 1, around the origin." """
+    centre several times further from the origin. The VAE's spread is about 1, around the origin."
+    Also: "The autoencoder's codes spread several times wider, off-centre, at a scale nobody chose". """
     r = _prior_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     return [word("spread, autoencoder / VAE", ratio(ae["spread"], vae["spread"]), "several times"),
@@ -157,7 +162,8 @@ def test_03_almost_no_random_points_near_an_autoencoder_code(w):
 
 @claim()
 def test_03_vae_random_points_are_clear_far_more_often(w):
-    """03: "Decoded, the VAE's random points are clear digits far more often" (>= 2x)."""
+    """03: "Decoded, the VAE's random points are clear digits far more often" (>= 2x).
+    Also: "random points from N(0, I) miss them and decode to clear digits far less often than the VAE's". """
     r = _prior_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     return [word("clear share, VAE / autoencoder", ratio(vae["clear, N(0, I)"], ae["clear, N(0, I)"]), "far more")]
@@ -168,7 +174,9 @@ def test_03_fitted_autoencoder_closes_most_of_the_gap(w):
     """03: "Sampled from where its encodings are, the autoencoder's decoder draws clear digits far
     more often than from N(0, I), closing most of its gap to the VAE (whether it then ends above
     or below the VAE changes from run to run)" (and the recap). Most: of the gap between the
-    autoencoder's N(0, I) clear share and the VAE's, fitting closes more than half."""
+    autoencoder's N(0, I) clear share and the VAE's, fitting closes more than half.
+    Also: "Sampled from a Gaussian fitted to its own codes, it draws clear digits far more often, closing most of that gap".
+    Also: "As the chapter's counts say, the top row holds clear digits far less often than the other two". """
     r = _prior_report(w)
     ae, vae = r.loc["plain autoencoder"], r.loc["VAE (mu)"]
     closed = (ae["clear, fitted"] - ae["clear, N(0, I)"]) / (vae["clear, N(0, I)"] - ae["clear, N(0, I)"])
@@ -198,19 +206,21 @@ def test_03_autoencoder_has_more_holes_but_being_elsewhere_costs_most(w):
 
 @claim()
 def test_04_most_pixels_are_background_and_most_ink_pixels_are_grey(w):
-    """04: "Most ink pixels are grey" (BCE's Bernoulli reading is only approximate); "pixels close
-    to black or white, which most of a digit's pixels are (the background alone, printed above)";
-    05: "Most of an MNIST image is background (0)"."""
+    """04: "Most ink pixels are grey" (BCE's Bernoulli reading is only approximate); "most pixels
+    are exactly 0 or 1 (the background alone is most of them"; 05: "Most of an MNIST image is
+    background (0)"."""
     pixels = w.digits.images("test")
     inked = pixels[pixels > 0]
     return [word("ink pixels that are grey", share(inked < 1), "most"),
-            word("pixels that are background (exactly 0)", share(pixels == 0), "most")]
+            word("pixels that are background (exactly 0)", share(pixels == 0), "most"),
+            word("pixels that are exactly 0 or 1", share((pixels == 0) | (pixels == 1)), "most")]
 
 
 @claim()
 def test_04_the_implied_beta_is_far_above_one(w):
     """04: "Judged by its own errors, then, the article's loss is a β-VAE with β far above 1"
-    (far: at least twice)."""
+    (far: at least twice).
+    Also: "Judged by its own errors, the article's loss is a β-VAE with β far above 1". """
     def compute():
         pixels = w.digits.images("test")
         err = (latent.reconstruct(w.model("vae"), pixels) - pixels).pow(2).mean().item()
@@ -221,17 +231,17 @@ def test_04_the_implied_beta_is_far_above_one(w):
 @claim()
 def test_04_the_bce_trained_vae_has_the_smaller_gap(w):
     """04: "It is smaller for the BCE-trained VAE, whose encoder was trained on exactly this
-    Bernoulli bound" """
+    Bernoulli bound"
+    Also: "on held-out digits it ends above the ELBO by the gap printed, smaller for the BCE-trained VAE". """
     t = w.bound_tables
     return [lower("gap (nats), BCE-trained under MSE-trained", t["vae-bce"].gap, t["vae"].gap)]
 
 
 def _per_image_mse(w):
     def compute():
-        x = w.digits.images("test")
-        torch.manual_seed(0)
+        x, vae = w.digits.images("test"), w.model("vae")
         with torch.no_grad():
-            logits, _, _ = w.model("vae")(x)
+            logits = vae.decode_logits(vae.encode(x)[0])   # rebuilt from mu, as the chapter does
         return losses.reconstruction_loss(logits, x, "mse", reduction="none"), torch.sigmoid(logits)
     return w.memo("per-image mse", compute)
 
@@ -316,7 +326,8 @@ def test_06_beta_zero_shrinks_sigma_and_spreads_mu(w):
     """06: "At the other end, β = 0, nothing holds sigma up: it ends far below 1 for every digit
     [...], and mu spreads over a range several times wider than at β = 1" (05's recap: "On its
     own it pulls [...] sigma towards 0 [...] and mu values spread"). Far below 1: the largest
-    sigma at most half of 1; the range is what the printout shows, max(mu) - min(mu)."""
+    sigma at most half of 1; the range is what the printout shows, max(mu) - min(mu).
+    Also: "On its own it would happily push every image's region far away from the others and shrink sigma towards zero, turning the VAE back into a plain autoencoder (a VAE trained without the second loss, below, does both)". """
     zero, one = _beta_figures(w, 0.0), _beta_figures(w, 1.0)
     return [word("1 / largest sigma at β = 0", ratio(1.0, float(zero["sigma"].max())), "far more"),
             word("range of mu, β = 0 / β = 1", ratio(zero["mu_range"], one["mu_range"]), "several times")]
@@ -335,7 +346,8 @@ def test_06_beta_one_has_the_most_recognisable_samples(w):
 def test_06_beta_ten_collapses_the_posterior(w):
     """06: "At β = 10 the KL has all but vanished (below 0.1 nats) and no latent dimension is in
     use [...] At β = 10, mu stays within 0.5 of 0 and sigma within 0.1 of 1 for every digit";
-    "at β = 1 all five latent numbers are in use"."""
+    "at β = 1 all five latent numbers are in use".
+    Also: "Turning it up makes every region look like N(0,1) at the cost of the details"; "showed posterior collapse at \\beta = 10: the KL costs so much that the encoder gives up on the image, and every latent number goes unused". """
     ten, one = _beta_figures(w, 10.0), _beta_figures(w, 1.0)
     return [below("KL at β = 10 (nats)", ten["kl"], 0.1),
             below("dimensions in use at β = 10", ten["in_use"], 0.5, "none"),
@@ -346,17 +358,25 @@ def test_06_beta_ten_collapses_the_posterior(w):
 
 @claim()
 def test_06_beta_ten_reconstructions_are_one_blurry_digit(w):
-    """06: "the judge reads the reconstructions right less than twice as often as guessing
-    would (one time in ten)"; "every reconstruction and every sample turns into the same
-    blurry average digit": ten reconstructions (ten samples) differ pixel by pixel less than
-    5% (15%) as much as ten different digits do."""
+    """06: "The judge reads every reconstruction as the same digit, so it is right only for the
+    held-out digits that happen to be that one, roughly one in ten: what always naming one digit
+    gets, and no better"; "every reconstruction and every sample turns into the same blurry
+    average digit": ten reconstructions (ten samples) differ pixel by pixel less than 5% (15%) as
+    much as ten different digits do. (The same digit: at least 99% of the readings; roughly one
+    in ten: below 0.2; no better: at most that digit's share of the held-out digits.)
+    Also: "The decoder, fed pure noise, learns the one image that is least wrong on average". """
     ten = _beta_figures(w, 10.0)
     m = w.model("vae", 10.0)
+    read, _ = w.judge.read(latent.reconstruct(m, w.digits.images("test")))
+    named = int(read.mode().values)
     x = w.digits.images("test")[:10]
     rebuilt = latent.reconstruct(m, x)
     samples = latent.decode(m, torch.randn(10, 5, generator=torch.Generator().manual_seed(3)))
     spread = float(x.std(0).mean())  # how much ten different digits differ, pixel by pixel
-    return [below("β = 10 reconstructions read right", ten["read_right"], 0.2),
+    return [above("β = 10: readings that name the most common digit", share(read == named), 0.99),
+            below("β = 10 reconstructions read right, minus that digit's share of the held-out digits",
+                  ten["read_right"] - share(w.digits.test_labels == named), 1e-9, "no better"),
+            below("β = 10 reconstructions read right", ten["read_right"], 0.2),
             below("pixel spread of ten reconstructions / of ten digits", float(rebuilt.std(0).mean()) / spread, 0.05),
             below("pixel spread of ten samples / of ten digits", float(samples.std(0).mean()) / spread, 0.15)]
 
@@ -402,7 +422,8 @@ def test_07_held_out_loss_ends_within_five_percent_of_training(w):
     """07: "The held-out loss (dashed) follows the training loss and ends within 5% of it [...]
     Scored the same way after the last epoch (the second line), training and held-out digits
     come out within 5% of each other." (Which curve lies lower changes with the data:
-    BENCHMARKS.md, so the sentence names neither.)"""
+    BENCHMARKS.md, so the sentence names neither.)
+    Also: "Which of the two curves lies lower varies from one data set to another". """
     h = w.history("vae", pretrained=False)
     model, data = w.trained("vae", pretrained=False).model, w.train_data
     after = w.memo("07 after", lambda: evaluate_loss(model, data.train_images, "mse").total)
@@ -420,7 +441,9 @@ def _vae_samples(w):
 @claim()
 def test_08_some_samples_are_clear_and_some_questionable(w):
     """08: "some generated digits look clear while others are, well, questionable": both kinds
-    make up at least a fifth of the 1,000 samples."""
+    make up at least a fifth of the 1,000 samples.
+    Also: "Some look convincing, others less so".
+    Also: "They look like handwritten digits, some convincing, others smudged or halfway between two digits". """
     s = _vae_samples(w).share
     return [above("clear share", s, 0.2), below("clear share", s, 0.8)]
 
@@ -428,7 +451,8 @@ def test_08_some_samples_are_clear_and_some_questionable(w):
 @claim()
 def test_08_most_questionable_samples_make_the_judge_hesitate_between_two_digits(w):
     """08: "Most questionable samples are ones where the judge hesitates between two digits"
-    (its two best guesses hold at least 0.9)."""
+    (its two best guesses hold at least 0.9).
+    Also: "Most questionable ones make the judge hesitate between two digits". """
     result = _vae_samples(w)
     questionable = ~result.verdict["clear"]
     two = metrics.top_two_share(w.judge, result.images)
@@ -438,7 +462,8 @@ def test_08_most_questionable_samples_make_the_judge_hesitate_between_two_digits
 @claim()
 def test_08_questionable_points_lie_nearer_the_border_than_clear_ones(w):
     """08: "their latent points lie nearer the border between two digit regions than those of
-    the clear samples do" (median betweenness)."""
+    the clear samples do" (median betweenness).
+    Also: "their points lie nearer the border between two digit regions than the clear ones' do". """
     result = _vae_samples(w)
     where = metrics.between_regions(result.z, latent.encodings(w.model("vae"), w.digits.images("test")),
                                     w.digits.test_labels, result.verdict["confidence"])
@@ -477,7 +502,8 @@ def test_09_tops_are_far_fewer_among_clear_samples(w):
 @claim("clothes")
 def test_09_clothes_train_fewer_epochs_than_digits(w):
     """09: "it makes fewer passes over its 60,000 training pictures than the digit VAE makes over
-    full MNIST" """
+    full MNIST"
+    Also: "here with the BCE loss and fewer epochs than the digit VAE". """
     return [below("epochs, clothes VAE under the digit VAE on full MNIST", book.RECIPES["clothes-vae"].epochs,
                   book.ONE_CYCLE_EPOCHS["full"])]
 
@@ -528,7 +554,8 @@ def test_09_generated_clothes_lower_raw_but_most_of_the_gap_closes_against_real_
     closes" (and "what the raw figures show is mostly grey pixels and a harder judge"). The gap is
     measured as a ratio (log of digits / clothes): the share of it that dividing by the real
     pictures' clear share removes is "most". Which of the two ratios is higher is not claimed
-    (an observed row)."""
+    (an observed row).
+    Also: "Compared on equal footing, clothes look harder than digits mostly because of grey pixels (the BCE floor) and a harder judge". """
     r = _equal_footing(w)
     d, c = r.loc["digits"], r.loc["clothes"]
     raw = math.log(ratio(d["clear, samples"], c["clear, samples"]))
@@ -559,7 +586,9 @@ def test_10_averaging_over_pixels_collapses_the_posterior(w):
     reads the reconstructions right about as often as guessing would (one time in ten), and it
     finds almost no clear digit among the samples." (The same: they differ by less than 5% of
     how much ten held-out digits differ; zero, 0 and 1: within 0.05; "about as often as
-    guessing": below 0.2; almost none: the word of degree.)"""
+    guessing": below 0.2; almost none: the word of degree; the same, for samples: less than 15%
+    of how much ten digits differ, as in chapter 6.)
+    Also: "Code that averages over pixels instead silently multiplies the KL's weight by 784, the same as β = 784 here, far past the β = 10 that already collapsed above: the blurry, identical samples of posterior collapse". """
     bug, fixed = _checkup(w, "mean", step=bugs.mean_over_pixels_step), _checkup(w, "fixed")
     model, x = _short(w, step=bugs.mean_over_pixels_step).model, w.digits.images("test")
     spread = float(x[:10].std(0).mean())          # how much ten different digits differ
@@ -573,13 +602,13 @@ def test_10_averaging_over_pixels_collapses_the_posterior(w):
             below("reconstructions' spread / ten digits' spread",
                   float(latent.reconstruct(model, x[:10]).std(0).mean()) / spread, 0.05),
             below("samples' spread / ten digits' spread",
-                  float(latent.sample(model, 10).std(0).mean()) / spread, 0.05)]
+                  float(latent.sample(model, 10).std(0).mean()) / spread, 0.15)]
 
 
 @claim()
 def test_10_averaging_over_pixels_shows_in_a_tiny_training_loss(w):
-    """10: "The training loss gives it away too: a fraction of a nat per image instead of tens
-    of nats." """
+    """10: "The training loss gives it away too (the first line): below 1 per image, where the
+    fixed model's is in the tens." """
     return [below("training loss with the bug (nats)", _short(w, step=bugs.mean_over_pixels_step).history.train_loss[-1], 1),
             above("training loss without it (nats)", _short(w).history.train_loss[-1], 10)]
 
@@ -605,8 +634,9 @@ def test_10_a_flipped_kl_makes_the_loss_fall_without_end(w):
 def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
     """10: "a smaller reconstruction loss and a KL of almost nothing [...] the KL believes
     sigma = 1 (the mean sigma in the checkup) [...] codes are squeezed together (a spread of mu
-    below 0.6, where [...] has 1), and its reconstructions are good. Measured honestly [...] the
-    held-out −ELBO is more than twice the fixed model's" (almost nothing: below a quarter of the
+    below 0.6, where [...] has 1), and its reconstructions are good [...] Measured honestly, with
+    the sigma the KL charged for, the held-out −ELBO does: it is at least one and a half times
+    the fixed model's" (almost nothing: below a quarter of the
     fixed model's KL and below 1 nat; good: most are read right)."""
     bug, fixed = _short(w, step=bugs.logvar_as_sigma_step).history, _short(w).history
     check, ok = _checkup(w, "as sigma", step=bugs.logvar_as_sigma_step), _checkup(w, "fixed")
@@ -616,7 +646,7 @@ def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
             below("mean sigma, distance from 1", abs(check["mean sigma"] - 1), 0.1),
             below("spread of mu", check["spread of mu"], 0.6),
             word("reconstructions read right", check["reconstructions read right"], "most"),
-            above("held-out -ELBO, bug / fixed", check["held-out -ELBO"] / ok["held-out -ELBO"], 2)]
+            above("held-out -ELBO, bug / fixed", check["held-out -ELBO"] / ok["held-out -ELBO"], 1.5)]
 
 
 @claim()
@@ -693,48 +723,29 @@ def test_10_free_bits_rescue_the_collapsed_posterior(w):
 @claim()
 def test_01_generated_digits_are_not_copies(w):
     """01, exercise "Digits nobody wrote?": "none of the forty is a copy. Each looks like its
-    nearest training digit, but the distances are well above 0, and a generated digit sits about
-    as far from its nearest training digit as a held-out digit does (within a factor of 1.5
-    either way, by the medians)." (Well above 0: above 1, the distance of a faint speck.)"""
+    nearest training digit, but the distances are well above 0." (Well above 0: above 1, the
+    distance of a faint speck.) The medians: ``expert_reading``.
+    Also: "none is a copy of a real image". """
     z = torch.randn(40, 5, generator=torch.Generator().manual_seed(1))
     samples = latent.decode(w.model("vae"), z)
     generated, _ = metrics.nearest_training(samples, w.train_data)
-    real, _ = metrics.nearest_training(w.digits.images("test")[:500], w.train_data)
-    r = float(generated.median() / real.median())
-    return [above("smallest distance of the forty", float(generated.min()), 1.0),
-            below("median distance, generated / held-out, larger / smaller", max(r, 1 / r), 1.5)]
+    return [above("smallest distance of the forty", float(generated.min()), 1.0)]
 
 
 @claim()
 def test_02_two_numbers_rebuild_far_fewer_digits_right(w):
-    """02, exercise "Two numbers instead of five": "The judge reads far fewer of them right, at
-    least 20 percentage points fewer than with five numbers" """
+    """02, exercise "Two numbers instead of five": "The judge reads fewer of them right, by at
+    least 20 percentage points."
+    Also: "with two numbers many digits come back as a different digit". """
     five, two = _rebuilt_read_right(w, "ae"), _rebuilt_read_right(w, "ae-2d")
     return [above("read right, five numbers minus two", five - two, 0.2)]
 
 
 @claim()
-def test_03_two_number_models_vae_separates_digits_better_and_is_clear_more_often(w):
-    """03, exercise "The claim with two numbers": "the VAE's random points decode to clear digits
-    more often [...] with only two numbers the VAE keeps digits apart better than the autoencoder
-    on all three measures" """
-    def compute():
-        models = {"plain autoencoder": w.model("ae-2d"), "VAE (mu)": w.model("vae-2d")}
-        return (metrics.cluster_report(models, w.digits),
-                {k: w.clear_share(m, w.judge).share for k, m in models.items()})
-    clusters, clear = w.memo("2-d clusters", compute)
-    ae, vae = clusters.loc["plain autoencoder"], clusters.loc["VAE (mu)"]
-    return [higher("kNN accuracy, VAE against autoencoder", vae["kNN accuracy (k=5)"], ae["kNN accuracy (k=5)"]),
-            higher("silhouette, VAE against autoencoder", vae["silhouette"], ae["silhouette"]),
-            lower("same / different distance, VAE against autoencoder",
-                  vae["same / different distance"], ae["same / different distance"]),
-            higher("clear share, VAE against autoencoder", clear["VAE (mu)"], clear["plain autoencoder"])]
-
-
-@claim()
 def test_04_the_estimate_rises_little_after_a_thousand_samples(w):
     """04, exercise "How far does K go?": "it still rises, but by less than half a nat, a small
-    fraction of what it gained from K = 1 to K = 1000" (a small fraction: a tenth at most)."""
+    fraction of what it gained from K = 1 to K = 1000" (a small fraction: a tenth at most).
+    Also: "A thousand samples get most of the way". """
     est = w.memo("bound table 5000", lambda: likelihood.bound_table(
         w.model("vae"), w.digits.images("test")[:20], ks=(1, 10, 100, 1000, 5000)).estimates)
     late, early = est[5000] - est[1000], est[1000] - est[1]
@@ -750,7 +761,8 @@ def test_05_ones_are_cheapest_to_rebuild(w):
     per_image, labels = _per_image_mse(w)[0], w.digits.test_labels
     by_class = torch.stack([per_image[labels == k].mean() for k in range(10)])
     others = torch.cat([by_class[:1], by_class[2:]])
-    return [lower("1s against the cheapest other class", float(by_class[1]), float(others.min())),
+    return [word("the cheapest other class / 1s (by far: at least twice)", ratio(float(others.min()), float(by_class[1])),
+                 "far more"),
             below("1s / the average digit", float(by_class[1] / per_image.mean()), 0.5),
             below("most expensive class is 0, 2, 3, 5 or 8", 0.0 if by_class.argmax().item() in (0, 2, 3, 5, 8)
                   else 1.0, 0.0, "one of them")]
@@ -799,11 +811,10 @@ def _sweep(w: World) -> dict:
 
 
 @claim()
-def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(w):
+def test_08_more_latent_numbers_lower_the_elbo_steeply_then_less(w):
     """08, exercise "How many latent numbers?": "the −ELBO falls steeply from one latent number
-    to five. Beyond five, more numbers help little or not at all: ten gain less than half as much
-    again, and twenty are no better than ten" (steeply: more than 20 nats; no better: within a
-    nat)."""
+    to five, and less steeply after: ten gain less than half as much again as five did over one,
+    and twenty are no better than ten" (steeply: more than 20 nats; no better: within a nat)."""
     elbo = {n: e for n, (e, _) in _sweep(w).items()}
     return [lower("-ELBO, 2 against 1", elbo[2], elbo[1]), lower("-ELBO, 5 against 2", elbo[5], elbo[2]),
             above("-ELBO, 1 minus 5", elbo[1] - elbo[5], 20),
@@ -812,20 +823,14 @@ def test_08_more_latent_numbers_lower_the_elbo_steeply_then_little(w):
 
 
 @claim()
-def test_08_twenty_latent_numbers_give_fewer_clear_samples_than_ten(w):
-    """08, exercise "How many latent numbers?": "twenty latent numbers give fewer clear samples
-    than ten" """
+def test_08_beyond_five_latent_numbers_the_clear_share_rises_by_at_most_5_points(w):
+    """08, exercise "How many latent numbers?": "The clear share does not follow the −ELBO:
+    beyond five latent numbers it rises by at most 5 percentage points" (ten's and twenty's
+    against five's; twenty against ten, which an earlier sentence claimed, is an observed row)."""
     clear = {n: c for n, (_, c) in _sweep(w).items()}
-    return [lower("clear share, 20 against 10", clear[20], clear[10])]
-
-
-@claim("clothes")
-def test_09_the_convolutional_vae_reaches_a_lower_elbo(w):
-    """09, exercise "A convolutional VAE": "the convolutional VAE reaches a lower held-out −ELBO
-    than the MLP with the same five latent numbers and the same eight epochs." """
-    elbo = {name: evaluate_loss(w.trained(name, data=w.clothes_train).model, w.clothes.test_images,
-                                elbo=True).total for name in ("clothes-vae", "clothes-conv-vae")}
-    return [lower("-ELBO, convolutional against MLP", elbo["clothes-conv-vae"], elbo["clothes-vae"])]
+    return [below("clear share, 10 minus 5", clear[10] - clear[5], 0.05),
+            below("clear share, 20 minus 5", clear[20] - clear[5], 0.05),
+            observed("clear share, 20 minus 10", clear[20], clear[10])]
 
 
 def _conditional(w: World) -> dict:
@@ -844,21 +849,13 @@ def _conditional(w: World) -> dict:
 
 
 @claim()
-def test_11_the_conditional_vae_elbo_is_a_little_higher_than_the_vaes(w):
-    """11: "With three latent numbers and the label, the conditional VAE's held-out -ELBO is
-    close to that of the VAE with five: a little higher, by less than 3%." """
-    c = _conditional(w)
-    return [higher("-ELBO, conditional VAE against VAE", c["cvae -ELBO"], c["vae -ELBO"]),
-            below("-ELBO, conditional VAE / VAE", c["cvae -ELBO"] / c["vae -ELBO"], 1.03)]
-
-
-@claim()
 def test_11_the_judge_reads_the_digit_asked_for(w):
-    """11: "The judge reads at least 95% of all samples, and at least 90% of every single
-    digit's, as the digit asked for." (100 samples per digit: 0.9 is 90 of them.)"""
+    """11: "The judge reads at least 95% of all samples, and at least 85% of every single
+    digit's, as the digit asked for." (100 samples per digit: 0.85 is 85 of them.)
+    Also: "Asked for a digit, it draws that digit: the judge agrees on nearly all samples". """
     asked = _conditional(w)["asked"]
     return [above("read as asked, all samples", float(asked.overall), 0.95, ">= 0.95"),
-            above("read as asked, the worst digit", float(asked.share.min()), 0.9 - 1e-6, ">= 0.9")]
+            above("read as asked, the worst digit", float(asked.share.min()), 0.85 - 1e-6, ">= 0.85")]
 
 
 @claim()
@@ -903,7 +900,8 @@ def test_12_the_digits_model_tells_clothes_apart_nearly_perfectly(w):
 def test_12_the_clothes_model_finds_digits_more_likely_than_clothes(w):
     """12: "it finds digits, which it has never seen, more likely than the clothes it was trained
     to model"; "the clothes model does worse than a coin toss" (Nalisnick et al.'s direction):
-    a higher median for digits and an AUROC below 0.5."""
+    a higher median for digits and an AUROC below 0.5.
+    Also: "why a model of clothes finds digits more likely than clothes"; "A VAE trained on clothes finds digits more likely than its own held-out clothes"; "here: a higher median and an AUROC below 0.5, printed above), while a VAE trained on digits tells clothes apart almost perfectly". """
     r = _log_px_knows(w)
     scores = r["log_px"]["clothes model"]
     return [higher("median log p(x), digits against clothes", float(scores["digits"].median()),
@@ -916,7 +914,8 @@ def test_12_the_more_ink_the_less_likely_under_both_models(w):
     """12: "Under both models, the more ink a picture has and the larger its PNG, the less
     likely it is: strongly for the digits model, moderately for the clothes model. Digits carry
     less than half the ink of clothes." Strongly: rank correlation -0.75 or below; moderately:
-    between -0.75 and -0.35."""
+    between -0.75 and -0.35.
+    Also: "A digit is a few strokes on an empty background; a garment fills much of the picture"; "A picture with little to describe is likely, whatever it shows"; "The cause is simplicity: pictures with little ink and a small compressed size are likely under both models". """
     r = _log_px_knows(w)
     corr = r["correlations"]
     out = []

@@ -314,3 +314,16 @@ def test_every_text_is_readable_on_a_phone():
             if text.get_visible() and text.get_text().strip() and text.get_window_extent().width > 0:
                 size = text.get_fontsize() * plots.BOOK_WIDTH / width
                 assert size >= plots.SMALLEST_TEXT - 0.3, (made.index(fig), text.get_text(), text.get_fontsize(), width)
+
+
+def test_the_histograms_legend_and_alt_text_give_the_median_the_chapter_prints():
+    """Printed and plotted figures from one rounding: an even count has two middle values, and
+    the legend takes the one ``tensor.median()`` (the chapter's printout) takes."""
+    scores = {"model": {"digits": torch.tensor([-100.0, -101.0, -103.0, -104.0]),     # np.median: -102
+                        "clothes": torch.tensor([-724.0, -725.0, -727.0, -728.0])}}   # -726
+    fig = plots.log_likelihood_histograms(scores)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    printed = {name: f"{v.median():.0f}" for name, v in scores["model"].items()}
+    assert labels == [f"digits (median {printed['digits']})", f"clothes (median {printed['clothes']})"]
+    assert f"clothes median {printed['clothes']}" in figures.alt_text(fig)
+    plt.close(fig)

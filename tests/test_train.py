@@ -178,8 +178,8 @@ def test_one_cycle_warms_the_rate_up_then_anneals_it_around_the_loop(monkeypatch
     assert len(rates) == batches and abs(rates[peak] - 3e-3) < 3e-5 and rates[0] < 3e-3 / 20
     assert 0.25 * batches <= peak <= 0.35 * batches and rates[-1] < 3e-3 / 25 / 100
     assert "schedule" not in _config().as_dict() and _config(schedule="one-cycle").as_dict()["schedule"]
-    with pytest.raises(ConfigError, match="schedule must be one of"):
-        inputs.check_train_config(_config(schedule="cosine"))
+    with pytest.raises(ConfigError, match=r"runs.train_or_load: config.schedule must be one of 'constant', 'one-cycle', got 'cosine'"):
+        runs.train_or_load(_config(schedule="cosine"), digits)
 
 
 def test_a_recorded_run_trains_exactly_as_an_unrecorded_one(small_data):

@@ -57,7 +57,9 @@ def main(dev_root: str, scratch: str | None = None) -> None:
         old.unlink()
     manifest = []
     for name, overrides, dataset, first in book.SHIPPED:
-        d = datasets[dataset] if first is None else datasets[dataset].first(first)
+        base, _, how = dataset.partition(":")
+        d = datasets[base].binarized() if how == "binarised" else datasets[base]
+        d = d if first is None else d.first(first)
         trained = book.trained(name, d, pretrained=False, **overrides)
         payload = cache.read(trained.path)
         payload["history"]["test_loss"] = []  # measured on a split inside the training set

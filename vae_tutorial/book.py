@@ -63,7 +63,8 @@ RECIPES: dict[str, TrainConfig] = {
 
 # What ships with the package, trained on torchvision's MNIST / Fashion-MNIST training sets by
 # tools/train_pretrained.py: every model a chapter asks for, except the training chapter's, which
-# always trains live. Each entry: (recipe, overrides, dataset, first n training images or None).
+# always trains live. Each entry: (recipe, overrides, dataset, first n training images or None);
+# "<dataset>:binarised" is that data set's ``binarized()`` copy.
 EQUAL_FOOTING = 4000   # the clothes chapter compares digits and clothes on this many images each
 LATENT_SIZES = (1, 2, 5, 10, 20)   # chapter 8's sweep
 # Chapter 10's two bugs that make the loss fall without limit blow up within a few dozen steps:
@@ -101,6 +102,9 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
     *[("vae-short", {"beta": 10.0, "seed": seed, **({"step": step} if step else {})}, "mnist", None)
       for seed in ANNEALING_SEEDS for step in (None, bugs.free_bits_step, yardstick.warm_up_step)
       if seed or step is yardstick.warm_up_step],
+    # chapter 12: the digits and the clothes models trained on binarised pictures
+    # (data.binarized(), seed 0), where the Bernoulli likelihood is exact
+    ("vae-bce", {}, "mnist:binarised", None), ("clothes-vae", {}, "fashion-mnist:binarised", None),
 ]
 
 

@@ -678,6 +678,12 @@ def _dataset_color(name: str, i: int):
     return DATASET_COLORS.get(name, f"C{i + 2}")
 
 
+def _median(values) -> float:
+    """The median as the chapters print it (``tensor.median()``: the lower of the two middle
+    values of an even count), so that a legend and the printout beside it agree."""
+    return float(torch.as_tensor(np.asarray(values, dtype=float)).median())
+
+
 def log_likelihood_histograms(scores: Named(Scores(), what="model name -> {set: scores}"),
                               title: str = "log p(x) under each model",
                               xlabel: str = "log p(x), nats (higher: more likely)") -> Figure:
@@ -691,7 +697,7 @@ def log_likelihood_histograms(scores: Named(Scores(), what="model name -> {set: 
         bins = np.linspace(low, high, 40)
         for i, (name, v) in enumerate(values.items()):
             ax.hist(np.clip(v, low, None), bins=bins, alpha=0.6, color=_dataset_color(name, i),
-                    label=f"{name} (median {np.median(v):.0f})")
+                    label=f"{name} (median {_median(v):.0f})")
         ax.set_title(model_name, fontsize=SMALLEST_TEXT)
         ax.set_xlabel(xlabel, fontsize=SMALLEST_TEXT)
         ax.set_yticks([])
@@ -699,7 +705,7 @@ def log_likelihood_histograms(scores: Named(Scores(), what="model name -> {set: 
         ax.legend(fontsize=SMALLEST_TEXT, loc="upper left")
     _suptitle(fig, title)
     said = "; ".join(f"{model_name}: " + ", ".join(
-        f"{name} median {np.median(v.numpy()):.0f}" for name, v in per_set.items())
+        f"{name} median {_median(v):.0f}" for name, v in per_set.items())
         for model_name, per_set in scores.items())
     return describe(fig, _said(title, (
         f"{len(scores)} panels of overlapping histograms, one per model, one colour per data set, "

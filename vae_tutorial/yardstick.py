@@ -33,12 +33,15 @@ from .fitting import evaluate_loss
 from .latent import sample
 from .likelihood import LogWeights, elbo, kl_per_dimension, log_mean_exp
 from .losses import kl_per_latent, reconstruction_loss
-from .metrics import clear_share
-from .support import inputs
-from .support.errors import ConfigError
+from .metrics import Judge, clear_share
+from .support.contracts import (Count, Images, Is, Named, Real, Satisfies, Seed, VAEModel, checked,
+                                contract)
 from .train import vae_step
 
 WARM_UP_BATCHES = 100   # KLWarmUp's default: beta reaches its value after this many batches
+# book.trained's result for a VAE (runs.TrainedModel sits a floor above: told by what it holds)
+TRAINED_VAE = Satisfies(lambda t: hasattr(t, "config") and getattr(t, "model", None) is not None
+                        and hasattr(t.model, "reparameterize"), "a trained VAE (book.trained's result)")
 
 
 # ---------------------------------------------------------------- binarised MNIST
@@ -49,7 +52,9 @@ def binarised_step(model, x, y, kind="bce", beta=1.0):
     return vae_step(model, torch.bernoulli(x), y, kind, beta)
 
 
-def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
+def binarise(images: Is(torch.Tensor, lambda t: t.dtype == torch.uint8 and t.dim() == 3 and t.shape[1:] == (28, 28),
+                         "uint8 images (N, 28, 28), as ImageData holds them"),
+             seed: Seed = 0) -> torch.Tensor:
     """uint8 images (N, 28, 28) -> the same, each pixel 255 with its grey level as probability,
     else 0: one draw, from ``seed``."""
     grey = images.float() / 255
@@ -57,11 +62,10 @@ def binarise(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return (drawn * 255).to(torch.uint8)
 
 
-def binarised(data: ImageData, seed: int = 0) -> ImageData:
+def binarised(data: Is(ImageData), seed: Seed = 0) -> ImageData:
     """``data`` with its held-out digits drawn once in black and white (:func:`binarise`). The
     training digits stay grey, so its models are the grey data's: ``binarised_step`` draws
     them afresh in every batch."""
-    inputs.image_data(data, "binarised")
     return replace(data, test_images=binarise(data.test_images, seed))
 
 
@@ -77,8 +81,8 @@ class KLWarmUp:
     the cache. It counts each model's batches itself, so one step trains any number of
     models."""
 
-    def __init__(self, batches: int = WARM_UP_BATCHES) -> None:
-        self.batches = inputs.count(batches, "batches (of the warm-up)", low=1)
+    def __init__(self, batches: Count(1) = WARM_UP_BATCHES) -> None:
+        self.batches = batches
         self.__qualname__ = f"KLWarmUp({self.batches})"   # the name runs.step_name gives it
         self._seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -126,20 +130,16 @@ class FittedElbo(NamedTuple):
     log_px: torch.Tensor
 
 
-def fitted_elbo(model, images, steps: int = 300, samples: int = 10, lr: float = 0.01,
-                k: int = 1000, seed: int = 0) -> FittedElbo:
+def fitted_elbo(model: VAEModel, images: Images(least=1), steps: Count(0) = 300, samples: Count(1) = 10,
+                lr: Real(above=0) = 0.01, k: Count(1) = 1000, seed: Seed = 0) -> FittedElbo:
     """The ELBO of ``images`` (N, 1, 28, 28) in [0, 1] with the encoder's q(z|x), and with a
     Gaussian q fitted to each image alone: its mu and log sigma² start at the encoder's and take
     ``steps`` Adam steps on that image's ELBO (``samples`` draws a step), the decoder fixed. The
     difference is the *amortisation gap*: what one encoder for every image costs (Cremer, Li and
     Duvenaud, 2018). Both ELBOs are scored with ``k`` draws per image, and the fitted q's draws
     also estimate log p(x) (a better proposal than the encoder's when the encoder misses)."""
-    inputs.vae(model, "fitted_elbo")
-    inputs.count(steps, "steps", low=0)
-    inputs.count(samples, "samples", low=1)
-    inputs.count(k, "k", low=1)
-    x = inputs.images(images, model, allow_empty=False)
-    gen = torch.Generator().manual_seed(inputs.seed(seed))
+    x = images
+    gen = torch.Generator().manual_seed(seed)
     was_training, grads = model.training, [p.requires_grad for p in model.parameters()]
     model.eval().requires_grad_(False)          # the decoder stays as it is
     try:
@@ -216,15 +216,13 @@ def _log_prior(z: torch.Tensor) -> torch.Tensor:
     return -0.5 * (math.log(2 * math.pi) + z ** 2).sum(-1)
 
 
-def aggregate_posterior(model, images, n: int = 2000, seed: int = 0) -> Aggregate:
+def aggregate_posterior(model: VAEModel, images: Images(least=1), n: Count(1) = 2000, seed: Seed = 0) -> Aggregate:
     """q(z), the mixture of q(z|x) over ``images`` (N, 1, 28, 28), against N(0, I) (see
     :class:`Aggregate`); ``n`` draws of q(z), from ``seed``, estimate its KL."""
-    inputs.vae(model, "aggregate_posterior")
-    x = inputs.images(images, model, allow_empty=False)
-    mu, logvar = _encode_all(model, x)
+    mu, logvar = _encode_all(model, images)
     kl = float(kl_per_latent(mu, logvar).sum(1).mean())
-    gen = torch.Generator().manual_seed(inputs.seed(seed))
-    pick = torch.randint(len(mu), (inputs.count(n, "n", low=1),), generator=gen)
+    gen = torch.Generator().manual_seed(seed)
+    pick = torch.randint(len(mu), (n,), generator=gen)
     z = mu[pick] + (0.5 * logvar[pick]).exp() * torch.randn(n, mu.shape[1], generator=gen,
                                                              dtype=torch.float64)
     marginal = float((log_aggregate_density(z, mu, logvar) - _log_prior(z)).mean())
@@ -234,29 +232,28 @@ def aggregate_posterior(model, images, n: int = 2000, seed: int = 0) -> Aggregat
     return Aggregate(kl, marginal, kl - marginal, mean, cov.diagonal(), moment)
 
 
-def prior_coverage(model, images, n: int = 1000, seed: int = 0) -> torch.Tensor:
+def prior_coverage(model: VAEModel, images: Images(least=1), n: Count(1) = 1000, seed: Seed = 0) -> torch.Tensor:
     """For ``n`` random points z ~ N(0, I) (the book's latent points of ``seed``), how much
     more or less often q(z), the mixture of q(z|x) over ``images``, lands there than the prior
     does: log q(z) - log p(z), (n,). Below 0: a hole, where random points fall more often than
     any encoding; log(1/10) and below: a place hardly any encoding reaches."""
     from .latent import latent_points
 
-    inputs.vae(model, "prior_coverage")
-    x = inputs.images(images, model, allow_empty=False)
-    mu, logvar = _encode_all(model, x)
-    z = latent_points(mu.shape[1], inputs.count(n, "n", low=1), seed).double()
+    mu, logvar = _encode_all(model, images)
+    z = latent_points(mu.shape[1], n, seed).double()
     return (log_aggregate_density(z, mu, logvar) - _log_prior(z)).float()
 
 
 # ---------------------------------------------------------------- mean images and drawn pixels
 
-def draw_pixels(means: torch.Tensor, seed: int = 0) -> torch.Tensor:
+def draw_pixels(means: Images(), seed: Seed = 0) -> torch.Tensor:
     """Pixels drawn from a Bernoulli decoder's means (N, 1, 28, 28) in [0, 1]: each pixel ink
     (1) with its mean as probability, independently of every other, from ``seed``."""
     return torch.bernoulli(means.float(), generator=torch.Generator().manual_seed(seed))
 
 
-def grey_share(images: torch.Tensor, low: float = 0.25, high: float = 0.75) -> float:
+def grey_share(images: Images(least=1), low: Real(at_least=0, at_most=1) = 0.25,
+               high: Real(at_least=0, at_most=1) = 0.75) -> float:
     """Of the pixels with any ink (above 0.1), the share that are grey: between ``low`` and
     ``high``, neither clearly ink nor clearly paper."""
     x = images.float().flatten()
@@ -264,7 +261,7 @@ def grey_share(images: torch.Tensor, low: float = 0.25, high: float = 0.75) -> f
     return float(((x >= low) & (x <= high) & ink).sum() / ink.sum().clamp(min=1))
 
 
-def specks(images: torch.Tensor) -> torch.Tensor:
+def specks(images: Images()) -> torch.Tensor:
     """Ink pixels with no ink among their four neighbours, per black-and-white image (N,
     1, 28, 28) of 0s and 1s: (N,)."""
     x = (images > 0.5).float()
@@ -287,7 +284,8 @@ PUBLISHED = [{"model": "VAE (Burda et al., 2015)", **_PAPER, "-log p(x)": 86.76}
 IN_USE = 0.01   # nats: a latent number whose KL, averaged over the digits, is below this is unused
 
 
-def table(trained: dict, data: ImageData, weights: dict):
+def table(trained: Named(TRAINED_VAE, what="name -> trained VAE"), data: Is(ImageData),
+          weights: Named(Is(LogWeights), what="name -> likelihood.log_weights(...)", keys_of="trained")):
     """The yardstick (a DataFrame, one row per model, nats per digit), beside :data:`PUBLISHED`.
 
     ``trained``: name -> a trained VAE (``book.trained``'s result) of the binarised digits;
@@ -297,12 +295,9 @@ def table(trained: dict, data: ImageData, weights: dict):
     gap, measured on the few digits (with its standard error), gives -log p(x) of them all."""
     import pandas as pd
 
-    inputs.image_data(data, "yardstick.table")
     rows = []
-    for name, t in inputs.named(trained, "yardstick.table", "name -> trained VAE").items():
+    for name, t in trained.items():
         model, w = t.model, weights[name]
-        if not isinstance(w, LogWeights):
-            raise ConfigError(f"weights[{name!r}] must be likelihood.log_weights(...)")
         gap = (log_mean_exp(w.log_w) - elbo(w)).double()              # (n,) nats
         minus_elbo = evaluate_loss(model, data.test_images, elbo=True).total
         used = int((kl_per_dimension(model, data.images("test")) > IN_USE).sum())
@@ -317,7 +312,7 @@ def table(trained: dict, data: ImageData, weights: dict):
     return pd.DataFrame(rows + PUBLISHED).set_index("model")
 
 
-def comparable(data: ImageData) -> str:
+def comparable(data: Is(ImageData)) -> str:
     """One sentence, wrapped to the notebook's width: whether -log p(x) of ``data``'s held-out
     digits compares with the papers'."""
     n_train, n_test = len(data.train_labels), len(data.test_labels)
@@ -334,7 +329,8 @@ def comparable(data: ImageData) -> str:
     return textwrap.fill(said, 76)
 
 
-def nats(model, images, weights: LogWeights, steps: int = 300, lr: float = 0.01):
+def nats(model: VAEModel, images: Images(least=1), weights: Is(LogWeights), steps: Count(0) = 300,
+         lr: Real(above=0) = 0.01):
     """Where the nats between -log p(x) and the -ELBO go, averaged over ``images`` (the digits
     ``weights`` scored): -log p(x), the *approximation gap* (what the best Gaussian q of each
     digit still misses), the *amortisation gap* (what one encoder for all digits costs:
@@ -353,7 +349,7 @@ def nats(model, images, weights: LogWeights, steps: int = 300, lr: float = 0.01)
     return pd.DataFrame({"nats per digit": {k: float(v) for k, v in rows.items()}})
 
 
-def holes(model, images, judge, n: int = 1000, seed: int = 0):
+def holes(model: VAEModel, images: Images(least=1), judge: Is(Judge), n: Count(1) = 1000, seed: Seed = 0):
     """The book's ``n`` random points of ``seed`` (those :func:`metrics.clear_share` decodes),
     grouped by how often encodings of ``images`` land there against how often random points do
     (:func:`prior_coverage`): the share of the points in each group, and the share of their
@@ -372,7 +368,7 @@ def holes(model, images, judge, n: int = 1000, seed: int = 0):
                          for name, g in groups.items()}).T
 
 
-def blur(model, data: ImageData, binary: ImageData, n: int = 1000, seed: int = 0):
+def blur(model: VAEModel, data: Is(ImageData), binary: Is(ImageData), n: Count(1) = 1000, seed: Seed = 0):
     """What a Bernoulli decoder's samples look like, against real digits (``n`` of each): the
     share of ink pixels that are grey (:func:`grey_share`) and the specks per image
     (:func:`specks`), for grey held-out digits, the same binarised, the decoded means of ``n``
@@ -385,3 +381,7 @@ def blur(model, data: ImageData, binary: ImageData, n: int = 1000, seed: int = 0
     return pd.DataFrame({name: {"grey share of the ink": grey_share(x),
                                 "specks per image": float(specks(x).float().mean())}
                          for name, x in rows.items()}).T
+
+
+KLWarmUp.__init__ = contract(KLWarmUp.__init__, "yardstick.KLWarmUp")
+checked(globals())

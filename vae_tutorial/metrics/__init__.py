@@ -17,9 +17,9 @@ from .coverage import (PRIOR_REPORT_ROWS, Gaps, between_regions, code_spacing, i
 from .degrees import DEGREES, Degree, degree, degree_table, ratio
 from .directions import ATTRIBUTES, Steering, direction, slant, steer
 from .dynamics import inside_shares, settled, spreads
-from .detection import (auroc, complexity_corrected, complexity_correlations, detection_report,
-                        ink, log_likelihoods, own_data_auroc, png_nats)
+from .detection import (auroc, complexity_corrected, complexity_correlations, complexity_report,
+                        detection_report, ink, log_likelihoods, own_data_auroc, png_nats)
 from .judge import (CLEAR_N, CLEAR_SEED, CLEAR_THRESHOLD, JUDGED_CLASSES, AskedFor, ClearShare,
                     Judge, class_split, clear_share, hesitations, judge_samples, read_as_asked,
                     top_two_share)
-from .quality import bce_floor, checkup, dataset_report, edge_share, stroke_edges
+from .quality import bce_floor, checkup, dataset_report, edge_share, label_free_elbo, stroke_edges

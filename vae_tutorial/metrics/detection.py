@@ -139,4 +139,20 @@ def complexity_correlations(scores: SCORED, measures: Named(Scores(), what="meas
     return pd.DataFrame(rows).T
 
 
+def complexity_report(models: Named(VAEModel, what="name -> VAE"),
+                      sets: Named(Images(least=1), what="data set name -> images"),
+                      own: Named(Text, what="model -> its own data set"),
+                      k: Count(1) = 100) -> "pandas.DataFrame":  # noqa: F821
+    """The likelihood chapter's table for other images: the AUROC of each model's log p(x)
+    (:func:`log_likelihoods`, ``k`` samples), and of log p(x) plus the PNG size, 8-bit and black
+    and white (:func:`complexity_corrected`). ``models``: name -> VAE; ``sets``: name -> images;
+    ``own``: model name -> the name of its own set."""
+    log_px = log_likelihoods(models, sets, k=k)
+    png = {name: png_nats(x) for name, x in sets.items()}
+    bw = {name: png_nats(x, black_and_white=True) for name, x in sets.items()}
+    return detection_report({"log p(x)": log_px,
+                             "log p(x) + PNG size, 8-bit": complexity_corrected(log_px, png),
+                             "log p(x) + PNG size, black and white": complexity_corrected(log_px, bw)}, own)
+
+
 checked(globals())

@@ -4,13 +4,17 @@ and chapter 10's checkup of a VAE (:func:`checkup`)."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..data import ImageData
 from ..fitting import evaluate_loss
 from ..latent import decode, encodings
 from ..likelihood import kl_per_dimension
-from ..support.contracts import Images, Is, Named, Real, TupleOf, VAEModel, checked
+from ..losses import kl_per_latent, reconstruction_loss
+from ..models import one_hot
+from ..support.contracts import Count, Flag, Images, Is, Model, Named, Real, Seed, TupleOf, VAEModel, checked
 from ..support.errors import ConfigError
 from .judge import Judge, clear_share, judge_samples
 
@@ -33,9 +37,10 @@ def edge_share(originals: Images(least=1), rebuilt: Images(n="originals")) -> fl
     return float(err[stroke_edges(originals)].sum() / err.sum())
 
 
-def bce_floor(images: Images(least=1)) -> float:
+def bce_floor(images: Images(least=1), per_image: Flag = False):
     """The lowest binary cross-entropy any reconstruction can reach on ``images``, in nats
-    per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x).
+    per image: sum over pixels of the binary entropy H(x) = -x log x - (1 - x) log(1 - x),
+    averaged over the images (``per_image``: each image's, (N,)).
 
     BCE(x, x̂) = H(x) + KL(Bernoulli(x) || Bernoulli(x̂)) >= H(x), with equality for a perfect
     reconstruction. The floor is 0 for pure black-and-white pictures and grows with every
@@ -43,7 +48,8 @@ def bce_floor(images: Images(least=1)) -> float:
     """
     x = images.double()
     h = -(torch.special.xlogy(x, x) + torch.special.xlogy(1 - x, 1 - x))
-    return float(h.flatten(1).sum(1).mean())
+    floors = h.flatten(1).sum(1)
+    return floors if per_image else float(floors.mean())
 
 
 def dataset_report(rows: Named(TupleOf(VAEModel, Is(ImageData), Is(Judge), what="(model, data, judge)"),
@@ -102,6 +108,30 @@ def checkup(models: Named(VAEModel, what="name -> VAE"), data: ImageData, judge:
                      "reconstructions read right": float((read == data.test_labels).float().mean()),
                      "clear samples": clear_share(model, judge).share})
     return pd.DataFrame(rows).set_index("model")
+
+
+@torch.no_grad()
+def label_free_elbo(model: Model("cvae"), images: Images(least=1), classes: Count(1) = 10,
+                    seed: Seed = 0) -> torch.Tensor:
+    """A conditional VAE as a model of the images alone, so that it compares with a VAE: per
+    image (N,), in nats, a lower bound on log p(x) = log sum_y p(y) p(x | y), every label equally
+    likely (p(y) = 1 / ``classes``). Each ELBO(x, y), one latent point drawn per image and label
+    (from ``seed``), is at most log p(x | y), so log of the mean over the labels of exp(ELBO(x, y))
+    is at most log p(x). Its negative is at most the -ELBO given the true label plus log(classes)."""
+    x = images
+    gen = torch.Generator().manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    per_label = []
+    for k in range(classes):
+        y = torch.full((len(x),), k, dtype=torch.long, device=x.device)
+        mu, logvar = model.encode(x, y)
+        z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=gen).to(x.device)
+        logits = model.decode_logits(torch.cat([z, one_hot(y)], 1))
+        rec = reconstruction_loss(logits, x, "bce", reduction="none")
+        per_label.append(-(rec + kl_per_latent(mu, logvar).sum(1)).double().cpu())
+    model.train(was_training)
+    return torch.logsumexp(torch.stack(per_label), 0) - math.log(classes)
 
 
 checked(globals())
