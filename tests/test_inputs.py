@@ -51,6 +51,20 @@ LENGTHS = {"digits": [900.0, 950.0, 1000.0], "clothes": [1800.0, 1900.0, 2100.0]
 STEPS = History(step_reconstruction=[50.0, 40.0], step_kl=[1.0, 2.0])
 
 
+def _recorded(epochs: int, latent_dim: int = 2):
+    """A trained run's stand-in carrying a recording of ``epochs`` epochs (recording.Recording)."""
+    from types import SimpleNamespace
+
+    from vae_tutorial.recording import Recording
+
+    g = torch.Generator().manual_seed(epochs)
+    pictures = lambda *shape: torch.randint(0, 256, shape, dtype=torch.uint8, generator=g)  # noqa: E731
+    return SimpleNamespace(recording=Recording(
+        torch.randn(4, latent_dim, generator=g), pictures(10, 28, 28), torch.arange(20) % 10,
+        pictures(epochs, 4, 28, 28), pictures(epochs, 10, 28, 28),
+        torch.randn(epochs, 20, latent_dim, generator=g)))
+
+
 def _diverged(model):
     twin = copy.deepcopy(model).eval()
     with torch.no_grad():
@@ -256,6 +270,22 @@ REFUSED = {
     "widgets.likelihood_pad: an autoencoder": lambda: widgets.likelihood_pad({"ae": AE}, {"ae": SCORES}),
     "widgets.likelihood_pad: NaN log p(x)": lambda: widgets.likelihood_pad({"vae": VAE}, {"vae": NAN_SCORES}),
     "widgets.likelihood_pad: a data set that is no ImageData": lambda: widgets.likelihood_pad({"vae": VAE}, {"vae": SCORES}, [X]),
+    "widgets.direction_sliders: a direction of the wrong size": lambda: widgets.direction_sliders(
+        VAE, DIGITS, {"slant": [1.0, 0.0, 0.0]}, fmt="float16"),
+    "widgets.direction_sliders: no directions": lambda: widgets.direction_sliders(VAE, DIGITS, {}, fmt="float16"),
+    "widgets.epoch_slider: models without a recording": lambda: widgets.epoch_slider(AE, VAE, DIGITS),
+    "widgets.epoch_slider: runs of different lengths": lambda: widgets.epoch_slider(
+        _recorded(3), _recorded(2), DIGITS),
+    "latent.move: a direction of the wrong size": lambda: latent.move(VAE, X, [1.0, 0.0, 0.0], [0.5]),
+    "latent.move: NaN amounts": lambda: latent.move(VAE, X, [1.0, 0.0], [NAN]),
+    "data.ImageData.binarized: seed -1": lambda: DIGITS.binarized(-1),
+    "metrics.direction: an unknown attribute": lambda: metrics.direction(VAE, DIGITS, "colour"),
+    "metrics.steer: a direction of the wrong size": lambda: metrics.steer(VAE, JUDGE, X, [1.0], "slant"),
+    "metrics.settled: no values": lambda: metrics.settled([]),
+    "metrics.spreads: not a recording": lambda: metrics.spreads(VAE),
+    "metrics.label_free_elbo: a VAE": lambda: metrics.label_free_elbo(VAE, X),
+    "metrics.complexity_report: own names a model not given": lambda: metrics.complexity_report(
+        {"vae": VAE}, {"digits": X[:2]}, {"vae": 3}),
     # show
     "show.source: a number": lambda: show.source(42),
     "show.where: a built-in": lambda: show.where(len),
@@ -354,6 +384,9 @@ import time  # noqa: E402
 from vae_tutorial import fitting, losses  # noqa: E402
 from vae_tutorial.runs import step_name  # noqa: E402
 from vae_tutorial.support.figures import alt_text  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from vae_tutorial import yardstick  # noqa: E402
 from vae_tutorial.widgets import static  # noqa: E402
 
 U8 = (X * 255).round().to(torch.uint8)[:, 0]         # the six images as uint8 (N, 28, 28)
@@ -548,6 +581,38 @@ BASE = {
     "widgets.likelihood_pad": (widgets.likelihood_pad, ({"vae": VAE}, LOG_PX, [DIGITS]),
                                {"k": 2, "seed": 0, "fmt": "int8", "title": "t"}),
 }
+BASE.update({
+    "latent.move": (latent.move, (VAE, X[:2], [1.0, 0.0], [-0.5, 0.5])),
+    "static.frames": (static.frames, (30, 20)),
+    "widgets.epoch_slider": (widgets.epoch_slider, (_recorded(3), _recorded(3), DIGITS), {"most": 10, "title": "t"}),
+    "widgets.direction_sliders": (widgets.direction_sliders, (VAE, DIGITS, {"thickness": [1.0, 0.0]}),
+                                  {"reach": 1.0, "start": 2, "fmt": "int8", "title": "t"}),
+    "metrics.complexity_report": (metrics.complexity_report, ({"vae": VAE}, {"digits": X[:2], "clothes": X[2:4]},
+                                                              {"vae": "digits"}, 2)),
+    "metrics.label_free_elbo": (metrics.label_free_elbo, (CVAE, X[:2], 10, 0)),
+    "metrics.slant": (metrics.slant, (X,)),
+    "metrics.direction": (metrics.direction, (AE, DIGITS, "thickness", 0.25)),
+    "metrics.steer": (metrics.steer, (VAE, JUDGE, X[:2], [1.0, 0.0], "slant", 0.5)),
+    "metrics.spreads": (metrics.spreads, (_recorded(2).recording,)),
+    "metrics.inside_shares": (metrics.inside_shares, (_recorded(2).recording, 0.9)),
+    "metrics.settled": (metrics.settled, ([1.0, 2.0], 0.1)),
+    "data.ImageData.binarized": (data.ImageData.binarized, (DIGITS, 0)),
+    "yardstick.binarise": (yardstick.binarise, (DIGITS.test_images, 0)),
+    "yardstick.binarised": (yardstick.binarised, (DIGITS, 0)),
+    "yardstick.KLWarmUp": (yardstick.KLWarmUp.__init__, (object.__new__(yardstick.KLWarmUp), 5)),
+    "yardstick.fitted_elbo": (yardstick.fitted_elbo, (VAE, X[:2], 2, 2, 0.01, 3, 0)),
+    "yardstick.aggregate_posterior": (yardstick.aggregate_posterior, (VAE, X, 10, 0)),
+    "yardstick.prior_coverage": (yardstick.prior_coverage, (VAE, X, 10, 0)),
+    "yardstick.draw_pixels": (yardstick.draw_pixels, (X, 0)),
+    "yardstick.grey_share": (yardstick.grey_share, (X, 0.25, 0.75)),
+    "yardstick.specks": (yardstick.specks, (X,)),
+    "yardstick.table": (yardstick.table, ({"a": SimpleNamespace(model=VAE, config=SimpleNamespace(epochs=1))},
+                                          DIGITS, {"a": _W})),
+    "yardstick.comparable": (yardstick.comparable, (DIGITS,)),
+    "yardstick.nats": (yardstick.nats, (VAE, X[:2], _W, 2, 0.01)),
+    "yardstick.holes": (yardstick.holes, (VAE, X, JUDGE, 5, 0)),
+    "yardstick.blur": (yardstick.blur, (VAE, DIGITS, DIGITS, 5, 0)),
+})
 HOSTILE = (None, NAN, -math.inf, -1, 0, 10**12, 2.5, "x", True, [], {}, torch.zeros(3), np.array([NAN]), object())
 
 
@@ -575,9 +640,9 @@ def test_every_declared_argument_takes_any_value_in_one_line_or_works(name):
 
 
 def test_every_checked_function_is_swept():
-    modules = [latent, likelihood, fitting, losses, plots, static, widgets.kernel, data.images,
+    modules = [latent, likelihood, fitting, losses, plots, static, widgets.kernel, data.images, yardstick,
                *(importlib.import_module(f"vae_tutorial.metrics.{m}") for m in
-                 ("clusters", "coverage", "degrees", "detection", "judge", "quality"))]
+                 ("clusters", "coverage", "degrees", "detection", "directions", "dynamics", "judge", "quality"))]
     swept = {getattr(fn, "__func__", fn) for fn, *_ in BASE.values()}
     missing = []
     for module in modules:

@@ -342,5 +342,6 @@ def test_direction_sliders_share_the_decoder_sliders_weights(vae, small):
     assert set(steer.options["needs"]) == set(sliders.options["needs"])
     assert [d["name"] for d in steer.options["directions"]] == ["thickness", "slant"]
     assert steer.options["attributes"] == ["thickness", "slant"] and steer.options["start"] == 6
-    with pytest.raises(ConfigError, match="direction 'slant'"):
+    with pytest.raises(ConfigError, match=r"directions\['slant'\] must be 3 finite numbers, one per item of "
+                                          r"model.latent_dim, got a float32 tensor of shape \(5,\)"):
         web.direction_sliders(vae, small, {"slant": torch.ones(5)})

@@ -150,7 +150,8 @@ def test_specks_are_ink_pixels_with_no_ink_beside_them():
 
 
 def test_the_grey_share_counts_ink_that_is_neither_black_nor_white():
-    x = torch.tensor([0.0, 0.05, 0.2, 0.5, 0.7, 1.0]).reshape(1, 1, 1, 6)
+    x = torch.zeros(1, 1, 28, 28)
+    x[0, 0, 0, :6] = torch.tensor([0.0, 0.05, 0.2, 0.5, 0.7, 1.0])
     assert yardstick.grey_share(x) == pytest.approx(2 / 4)  # ink: 0.2, 0.5, 0.7, 1; grey: 0.5, 0.7
 
 

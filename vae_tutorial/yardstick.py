@@ -299,7 +299,7 @@ def table(trained: Named(TRAINED_VAE, what="name -> trained VAE"), data: Is(Imag
     for name, t in trained.items():
         model, w = t.model, weights[name]
         gap = (log_mean_exp(w.log_w) - elbo(w)).double()              # (n,) nats
-        minus_elbo = evaluate_loss(model, data.test_images, elbo=True).total
+        minus_elbo = evaluate_loss(model, data.images("test"), elbo=True).total
         used = int((kl_per_dimension(model, data.images("test")) > IN_USE).sum())
         rows.append({
             "model": f"the book's VAE, {model.latent_dim} latent numbers",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from ..support.contracts import Choice, Count, checked
+from ..support.contracts import Choice, Count, Seed, checked
 from ..support.errors import DataError
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
@@ -125,7 +125,7 @@ class ImageData:
         return replace(self, train_images=self.train_images[:n], train_labels=self.train_labels[:n],
                        variant=f"{self.variant}-first-{n}")
 
-    def binarized(self, seed: int = 0) -> "ImageData":
+    def binarized(self, seed: Seed = 0) -> "ImageData":
         """This data with every pixel black or white: ink (255) with probability its grey value,
         drawn once from ``seed``, in both splits (a fixed binarisation, as papers that want exact
         likelihoods use: the Bernoulli decoder's BCE is then a true log-probability). Its
