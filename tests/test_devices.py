@@ -121,6 +121,11 @@ CASES = {
     "latent.sample": (lambda s: _sample(s), 1e-4),
     "latent.interpolate": (lambda s: latent.interpolate(s.vae, s.x[0], s.x[1], steps=3), 1e-4),
     "latent.class_means": (lambda s: latent.class_means(s.vae, s.digits), 1e-4),
+    "latent.move": (lambda s: latent.move(s.vae, s.x, torch.ones(5), [-0.5, 0.5]), 1e-4),
+    "metrics.complexity_report": (lambda s: metrics.complexity_report(
+        {"v": s.vae}, {"d": s.x, "e": s.x.flip(-1)}, {"v": "d"}, k=4).to_numpy(), 1e-2),
+    "metrics.label_free_elbo": (lambda s: metrics.label_free_elbo(s.cvae, s.x), 2e-2),
+    "web.direction_sliders": (lambda s: web.direction_sliders(s.vae, s.digits, {"t": torch.ones(5)}), 1e-3),
     "plots.image_grid": (lambda s: plots.image_grid(_sample(s), ncols=4), 1e-4),
     "plots.reconstructions": (lambda s: plots.reconstructions(s.x, latent.reconstruct(s.vae, s.x)), 1e-4),
     "plots.image_rows": (lambda s: plots.image_rows({"a": s.x, "b": latent.decode(s.vae, torch.zeros(6, 5))}), 1e-4),
@@ -168,7 +173,8 @@ CASES = {
         {"v": s.vae}, metrics.log_likelihoods({"v": s.vae}, {"d": s.x}, k=4), k=2), 1e-2),
 }
 # Public functions that take no model, so devices do not concern them
-NO_MODEL = {"plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "plots.kl_panels",
+NO_MODEL = {"fitting.schedule_for", "web.epoch_slider", "web.frames",   # an optimizer; recordings; counts
+            "plots.bowtie", "plots.vae_bowtie", "plots.gaussian_vs_standard", "plots.kl_panels",
             "plots.loss_curves", "plots.loss_per_step", "plots.tsne", "plots.tsne_pair",
             "metrics.knn_accuracy", "metrics.silhouette",
             "metrics.same_vs_different", "metrics.mean_distance_between_classes",
