@@ -34,11 +34,14 @@ from .latent import sample
 from .likelihood import LogWeights, elbo, kl_per_dimension, log_mean_exp
 from .losses import kl_per_latent, reconstruction_loss
 from .metrics import Judge, clear_share
-from .support.contracts import (Count, Images, Is, Named, Real, Satisfies, Seed, VAEModel, checked,
+from .support.contracts import (IMAGE_BYTES, Count, Images, Is, Named, Real, Satisfies, Seed, VAEModel, checked,
                                 contract)
 from .train import vae_step
 
 WARM_UP_BATCHES = 100   # KLWarmUp's default: beta reaches its value after this many batches
+MAX_STEPS = 10_000      # Adam steps of q fitted to each image: the chapter takes 300
+# n random points against every image's q(z|x): an (n, N) table of float64, and the n decoded
+PAIRS = lambda n, images: 8 * n * len(images) * 3 + 4 * n * IMAGE_BYTES  # noqa: E731
 # book.trained's result for a VAE (runs.TrainedModel sits a floor above: told by what it holds)
 TRAINED_VAE = Satisfies(lambda t: hasattr(t, "config") and getattr(t, "model", None) is not None
                         and hasattr(t.model, "reparameterize"), "a trained VAE (book.trained's result)")
@@ -130,8 +133,9 @@ class FittedElbo(NamedTuple):
     log_px: torch.Tensor
 
 
-def fitted_elbo(model: VAEModel, images: Images(least=1), steps: Count(0) = 300, samples: Count(1) = 10,
-                lr: Real(above=0) = 0.01, k: Count(1) = 1000, seed: Seed = 0) -> FittedElbo:
+def fitted_elbo(model: VAEModel, images: Images(least=1), steps: Count(0, MAX_STEPS) = 300, samples: Count(1, 1000) = 10,
+                lr: Real(above=0) = 0.01, k: Count(1, fits=lambda k: 4 * k * IMAGE_BYTES) = 1000,
+                seed: Seed = 0) -> FittedElbo:
     """The ELBO of ``images`` (N, 1, 28, 28) in [0, 1] with the encoder's q(z|x), and with a
     Gaussian q fitted to each image alone: its mu and log sigma² start at the encoder's and take
     ``steps`` Adam steps on that image's ELBO (``samples`` draws a step), the decoder fixed. The
@@ -216,7 +220,8 @@ def _log_prior(z: torch.Tensor) -> torch.Tensor:
     return -0.5 * (math.log(2 * math.pi) + z ** 2).sum(-1)
 
 
-def aggregate_posterior(model: VAEModel, images: Images(least=1), n: Count(1) = 2000, seed: Seed = 0) -> Aggregate:
+def aggregate_posterior(model: VAEModel, images: Images(least=1), n: Count(1, fits=PAIRS) = 2000,
+                        seed: Seed = 0) -> Aggregate:
     """q(z), the mixture of q(z|x) over ``images`` (N, 1, 28, 28), against N(0, I) (see
     :class:`Aggregate`); ``n`` draws of q(z), from ``seed``, estimate its KL."""
     mu, logvar = _encode_all(model, images)
@@ -232,7 +237,8 @@ def aggregate_posterior(model: VAEModel, images: Images(least=1), n: Count(1) = 
     return Aggregate(kl, marginal, kl - marginal, mean, cov.diagonal(), moment)
 
 
-def prior_coverage(model: VAEModel, images: Images(least=1), n: Count(1) = 1000, seed: Seed = 0) -> torch.Tensor:
+def prior_coverage(model: VAEModel, images: Images(least=1), n: Count(1, fits=PAIRS) = 1000,
+                   seed: Seed = 0) -> torch.Tensor:
     """For ``n`` random points z ~ N(0, I) (the book's latent points of ``seed``), how much
     more or less often q(z), the mixture of q(z|x) over ``images``, lands there than the prior
     does: log q(z) - log p(z), (n,). Below 0: a hole, where random points fall more often than
@@ -329,7 +335,7 @@ def comparable(data: Is(ImageData)) -> str:
     return textwrap.fill(said, 76)
 
 
-def nats(model: VAEModel, images: Images(least=1), weights: Is(LogWeights), steps: Count(0) = 300,
+def nats(model: VAEModel, images: Images(least=1), weights: Is(LogWeights), steps: Count(0, MAX_STEPS) = 300,
          lr: Real(above=0) = 0.01):
     """Where the nats between -log p(x) and the -ELBO go, averaged over ``images`` (the digits
     ``weights`` scored): -log p(x), the *approximation gap* (what the best Gaussian q of each
@@ -349,7 +355,8 @@ def nats(model: VAEModel, images: Images(least=1), weights: Is(LogWeights), step
     return pd.DataFrame({"nats per digit": {k: float(v) for k, v in rows.items()}})
 
 
-def holes(model: VAEModel, images: Images(least=1), judge: Is(Judge), n: Count(1) = 1000, seed: Seed = 0):
+def holes(model: VAEModel, images: Images(least=1), judge: Is(Judge), n: Count(1, fits=PAIRS) = 1000,
+          seed: Seed = 0):
     """The book's ``n`` random points of ``seed`` (those :func:`metrics.clear_share` decodes),
     grouped by how often encodings of ``images`` land there against how often random points do
     (:func:`prior_coverage`): the share of the points in each group, and the share of their
@@ -368,7 +375,8 @@ def holes(model: VAEModel, images: Images(least=1), judge: Is(Judge), n: Count(1
                          for name, g in groups.items()}).T
 
 
-def blur(model: VAEModel, data: Is(ImageData), binary: Is(ImageData), n: Count(1) = 1000, seed: Seed = 0):
+def blur(model: VAEModel, data: Is(ImageData), binary: Is(ImageData),
+         n: Count(1, fits=lambda n: 4 * n * IMAGE_BYTES) = 1000, seed: Seed = 0):
     """What a Bernoulli decoder's samples look like, against real digits (``n`` of each): the
     share of ink pixels that are grey (:func:`grey_share`) and the specks per image
     (:func:`specks`), for grey held-out digits, the same binarised, the decoded means of ``n``

@@ -88,7 +88,7 @@ def steer(model: ImagesAlone, judge: Is(Judge), images: Images(least=1), along: 
     ``along`` (e.g. :func:`direction`'s), decode, and measure ``attribute`` and what the judge
     reads in each picture, against the image decoded from the code itself."""
     measure = ATTRIBUTES[attribute]
-    moved = move(model, images, along, torch.tensor([-amount, 0.0, amount]))   # (N, 3, ...)
+    moved = move(model, images, along, torch.tensor([-amount, 0.0, amount], dtype=torch.float64))   # (N, 3, ...)
     values = [measure(moved[:, i]) for i in range(3)]
     reads = [judge.read(moved[:, i])[0] for i in range(3)]
     return Steering(attribute, float(amount), *values, *reads)

@@ -111,7 +111,7 @@ def checkup(models: Named(VAEModel, what="name -> VAE"), data: ImageData, judge:
 
 
 @torch.no_grad()
-def label_free_elbo(model: Model("cvae"), images: Images(least=1), classes: Count(1) = 10,
+def label_free_elbo(model: Model("cvae"), images: Images(least=1), classes: Count(1, 10) = 10,
                     seed: Seed = 0) -> torch.Tensor:
     """A conditional VAE as a model of the images alone, so that it compares with a VAE: per
     image (N,), in nats, a lower bound on log p(x) = log sum_y p(y) p(x | y), every label equally
