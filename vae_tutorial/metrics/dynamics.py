@@ -9,9 +9,13 @@ from ..support.contracts import Numbers, Real, Satisfies, checked
 from .coverage import inside_prior
 
 # recording.Recording, told by what it holds (metrics sit below the recorder)
-RECORDING = Satisfies(lambda r: isinstance(getattr(r, "codes", None), torch.Tensor) and r.codes.dim() == 3,
-                      "a recording: the .recording of a model trained with record=True "
-                      "(book.trained records the recipes of book.RECORDED)")
+def is_recording(r) -> bool:
+    """Whether ``r`` holds codes epoch by epoch, (E, C, latent), as a ``recording.Recording`` does."""
+    return isinstance(getattr(r, "codes", None), torch.Tensor) and r.codes.dim() == 3
+
+
+RECORDING = Satisfies(is_recording, "a recording: the .recording of a model trained with record=True "
+                                    "(book.trained records the recipes of book.RECORDED)")
 
 
 def spreads(recording: RECORDING) -> torch.Tensor:

@@ -49,7 +49,7 @@ from matplotlib.colors import to_hex
 from ..data import ImageData
 from ..latent import class_means, decode, encodings, latent_points, prior_radius, reconstruct
 from ..metrics.directions import ATTRIBUTES
-from ..metrics.dynamics import inside_shares, spreads
+from ..metrics.dynamics import inside_shares, is_recording, spreads
 from ..models import VAE, ConditionalVAE
 from ..plots import CLASS_COLORS, DATASET_COLORS, SIGMA_COLOR
 from ..support.contracts import (ClassIndex, Choice, Count, EveryClass, Is, Model, Named, Numbers, Real,
@@ -471,8 +471,7 @@ def frames(epochs: Count(1), most: Count(10) = 20) -> list[int]:
 
 
 # a trained run as book.trained gives it for a recipe of book.RECORDED with a 2-d latent space
-RECORDED_2D = Satisfies(lambda t: isinstance(getattr(getattr(t, "recording", None), "codes", None), torch.Tensor)
-                        and t.recording.codes.dim() == 3 and t.recording.codes.shape[-1] == 2,
+RECORDED_2D = Satisfies(lambda t: is_recording(getattr(t, "recording", None)) and t.recording.codes.shape[-1] == 2,
                         "a trained 2-d model with its recording (book.trained('ae-2d') or "
                         "book.trained('vae-2d'))")
 
