@@ -155,11 +155,11 @@ def test_a_drawing_is_scored_under_both_models_and_placed_among_held_out_images(
 def test_likelihood_pad_refuses_what_it_cannot_score():
     vae, cvae = _vae(0), _cvae()
     scores = {"a": {"digits": torch.zeros(3)}}
-    with pytest.raises(ConfigError, match="log_px must hold the scores of every model"):
+    with pytest.raises(ConfigError, match=r"log_px must be a dict with the names of models \(.b.\), got the names .a."):
         web.likelihood_pad({"b": vae}, scores)
-    with pytest.raises(ConfigError, match="needs VAEs"):
+    with pytest.raises(ConfigError, match=r"models\['a'\] must be a VAE \(an MLP\), got a ConditionalVAE"):
         web.likelihood_pad({"a": cvae}, scores)
-    with pytest.raises(ConfigError, match="k .* whole number >= 1"):
+    with pytest.raises(ConfigError, match="k must be a whole number from 1 to 1,000, got 0"):
         web.likelihood_pad({"a": vae}, scores, k=0)
-    with pytest.raises(ConfigError, match="needs a conditional VAE"):
+    with pytest.raises(ConfigError, match="cvae must be a conditional VAE, got a VAE"):
         web.conditional_sliders(vae, data.load_mnist(quiet=True))

@@ -87,11 +87,11 @@ def test_markdown_cells_hold_no_myst_syntax(path):
 
 def test_the_book_gets_every_box_back_from_the_tags():
     """Rewritten for the book, the chapters hold the directives the MyST versions held: an
-    exercise box and a dropdown solution for each of the 30 exercises, and the 8 notes, tips,
+    exercise box and a dropdown solution for each of the 30 exercises, and the 6 notes, tips,
     margins and warnings (the detector counts the fences the book will see)."""
     total = sum((count(tagged_cells.to_myst(notebook(p))) for p in CHAPTERS), Counter())
     assert total == Counter({"fence {exercise}": 30, "fence {solution-start}": 30, "fence {solution-end}": 30,
-                             "fence {margin}": 2, "fence {admonition}": 3, "fence {note}": 2,
+                             "fence {margin}": 2, "fence {admonition}": 1, "fence {note}": 2,
                              "fence {warning}": 1})
 
 
