@@ -25,7 +25,8 @@ def _five_numbers(w: World) -> dict:
 def test_11_five_latent_numbers_lower_the_elbo_but_obey_less(w):
     """11, exercise "Five latent numbers": "the two extra numbers buy a lower held-out −ELBO, now
     below the VAE's. They cost obedience: the judge reads fewer samples as the digit asked for
-    than with three numbers, and the weakest digit is read right less often." """
+    than with three numbers, and the weakest digit is read right less often. A better −ELBO does
+    not make better samples." """
     three, five = _conditional(w), _five_numbers(w)
     return [lower("-ELBO, five numbers against three", five["-ELBO"], three["cvae -ELBO"]),
             lower("-ELBO, five numbers against the VAE", five["-ELBO"], three["vae -ELBO"]),
@@ -53,7 +54,8 @@ def _wrong_label(w: World) -> dict:
 def test_11_a_wrong_label_still_draws_the_true_digit_less_exactly(w):
     """11, exercise "The wrong label": "the judge still reads almost all of them (more than 95%)
     as the true digit, but for most digits the reconstruction lies further from the original
-    than with the right label." """
+    than with the right label. Which digit it is comes from the label the decoder is given; the
+    latent point holds how it is written, a little less exactly when the encoder was misled." """
     r = _wrong_label(w)
     further = float((r["wrong"][0] > r["right"][0]).float().mean())
     return [above("wrong label: read as the true digit", float(r["wrong"][1].float().mean()), 0.95),
@@ -75,7 +77,7 @@ def _elbo_report(w: World):
 
 @claim("digits", "clothes")
 def test_12_ranking_by_the_elbo_hardly_changes_the_aurocs(w):
-    """12, exercise "The ELBO instead": "Each AUROC moves by less than 0.05: the digits model
+    """12, exercise "The ELBO instead": "What you should see: hardly." "Each AUROC moves by less than 0.05: the digits model
     stays nearly perfect, and the clothes model stays below 0.5, worse than a coin toss."
     (Nearly perfect: at least 0.98, as in the chapter.)"""
     before, after = _log_px_knows(w)["report"].loc["log p(x)"], _elbo_report(w).loc["ELBO"]
