@@ -18,8 +18,9 @@ def test_07_the_schedule_trains_as_well_in_fewer_epochs(w):
     """07: "the book's VAE trains for 10 epochs over full MNIST instead of 15 (50 over the offline
     digits instead of 60) and reaches a held-out −ELBO within 1% of what 15 (60) at a constant
     0.001 reach, or lower"; recap: "The book's run adds a one-cycle learning-rate schedule around
-    the loop (fit steps it after every batch): a model as good in fewer epochs" (the chapter's run against the recipe before the schedule, both
-    trained here; the −ELBO of the world's held-out digits)."""
+    the loop (fit steps it after every batch): a model as good in fewer epochs" (the chapter's
+    run against the recipe before the schedule, both trained here; the −ELBO of the world's
+    held-out digits)."""
     def compute():
         data, held_out = w.train_data, w.digits.test_images
         constant = book.EPOCHS.get(data.variant, book.EPOCHS["full"])
