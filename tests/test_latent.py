@@ -49,7 +49,8 @@ def test_images_of_other_types_are_converted_or_refused_clearly(kind):
 
 @pytest.mark.parametrize("x, match", [
     (torch.rand(4, 3, 32, 32), r"\(N, 1, 28, 28\).*got a float32 tensor of shape \(4, 3, 32, 32\)"),
-    (torch.rand(4, 1, 28, 28) * 2 - 1, r"floats in \[0, 1\].*got values from -1.*\(x \+ 1\) / 2"),
+    (torch.linspace(-1, 1, 4 * 784).reshape(4, 1, 28, 28),     # exactly -1 to 1, any random stream
+     r"floats in \[0, 1\].*got values from -1 to 1.*\(x \+ 1\) / 2"),
     (torch.full((2, 1, 28, 28), math.nan), "NaN or infinite"),
     ([[0.0] * 784], "got a list of 1.*pass a torch tensor"),
 ])

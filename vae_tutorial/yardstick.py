@@ -50,8 +50,9 @@ TRAINED_VAE = Satisfies(lambda t: hasattr(t, "config") and getattr(t, "model", N
 # ---------------------------------------------------------------- binarised MNIST
 
 def binarised_step(model, x, y, kind="bce", beta=1.0):
-    """train.vae_step on black-and-white digits: each pixel is ink with its grey level as
-    probability, drawn again every time the digit comes round (dynamic binarisation)."""
+    """train.vae_step on black-and-white digits: each pixel is ink with its
+    grey level as probability, drawn again every time the digit comes round
+    (dynamic binarisation)."""
     return vae_step(model, torch.bernoulli(x), y, kind, beta)
 
 
@@ -75,22 +76,25 @@ def binarised(data: Is(ImageData), seed: Seed = 0) -> ImageData:
 # ---------------------------------------------------------------- KL warm-up
 
 class KLWarmUp:
-    """A training step whose beta rises in a straight line from 0 to its full value over the
-    first ``batches`` batches a model trains on, then stays there: KL annealing, or warm-up
-    (Bowman et al., 2016; Sønderby et al., 2016). Early on the KL costs little, so the encoder
-    can learn to say something about the image before the KL's full price is charged.
+    """A training step whose beta rises in a straight line from 0 to its
+    full value over the first ``batches`` batches a model trains on, then
+    stays there: KL annealing, or warm-up (Bowman et al., 2016; Sønderby et
+    al., 2016). Early on the KL costs little, so the encoder can learn to
+    say something about the image before the KL's full price is charged.
 
-    Passed in as ``step=`` like chapter 10's steps; its name, which carries ``batches``, keys
-    the cache. It counts each model's batches itself, so one step trains any number of
-    models."""
+    Passed in as ``step=`` like chapter 10's steps; its name, which carries
+    ``batches``, keys the cache. It counts each model's batches itself, so
+    one step trains any number of models."""
 
     def __init__(self, batches: Count(1) = WARM_UP_BATCHES) -> None:
         self.batches = batches
-        self.__qualname__ = f"KLWarmUp({self.batches})"   # the name runs.step_name gives it
+        # the name runs.step_name gives it
+        self.__qualname__ = f"KLWarmUp({self.batches})"
         self._seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def beta(self, batch: int, beta: float = 1.0) -> float:
-        """The KL's weight at ``batch`` (counted from 0) when the full weight is ``beta``."""
+        """The KL's weight at ``batch`` (counted from 0) when the full
+        weight is ``beta``."""
         return beta * min(1.0, batch / self.batches)
 
     def __call__(self, model, x, y, kind="mse", beta=1.0):

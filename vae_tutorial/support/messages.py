@@ -25,7 +25,7 @@ def printable(text: str, stream=None) -> str:
 def say(message: str, file=None) -> None:
     """Print a message wrapped to notebook width (no sideways scrolling in the book)."""
     stream = file or sys.stdout
-    print(printable(textwrap.fill(message, width=76, subsequent_indent="  "), stream), file=stream)
+    print(printable(textwrap.fill(message, width=72, subsequent_indent="  "), stream), file=stream)
 
 
 def warn(message: str) -> None:
