@@ -156,6 +156,33 @@ def test_model_kinds():
     says(refused(f, vae="vae"), "vae must be a VAE, got 'vae'")
 
 
+class _ReadersEncoder(torch.nn.Module):
+    """A model of the reader's own: an encoder giving mu and logvar, no ``latent_dim``."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(784, 4)
+
+    def encode(self, x):
+        return self.linear(x.flatten(1)).chunk(2, dim=1)
+
+
+class _ReadersVAE(_ReadersEncoder):
+    latent_dim = 2
+
+    def reparameterize(self, mu, logvar):
+        return mu
+
+
+def test_a_readers_own_model_is_read_by_what_it_has():
+    f = declared(model=LatentModel)
+    assert isinstance(f(model=_ReadersVAE())["model"], _ReadersVAE)
+    # without latent_dim it reads as a classifier: the line says why, not that it is the judge
+    says(refused(f, model=_ReadersEncoder()),
+         "model must be a plain autoencoder, a VAE or a conditional VAE, got a _ReadersEncoder "
+         "(no latent_dim: read as a classifier)")
+
+
 # --------------------------------------------------------------------------- points, numbers, class labels
 
 def test_points_numbers_and_class_labels():
