@@ -501,7 +501,7 @@ def test_09_tops_are_far_fewer_among_clear_samples(w):
 
 @claim("clothes")
 def test_09_clothes_train_fewer_epochs_than_digits(w):
-    """09: "it makes fewer passes over its 60,000 training pictures than the digit VAE makes over
+    """09: "It makes fewer passes over its 60,000 training pictures than the digit VAE makes over
     full MNIST"
     Also: "here with the BCE loss and fewer epochs than the digit VAE". """
     return [below("epochs, clothes VAE under the digit VAE on full MNIST", book.RECIPES["clothes-vae"].epochs,
@@ -550,8 +550,8 @@ def test_09_clothes_judge_is_less_accurate_and_calls_fewer_real_pictures_clear(w
 @claim("digits", "clothes")
 def test_09_generated_clothes_lower_raw_but_most_of_the_gap_closes_against_real_pictures(w):
     """09: "So the raw clear share of generated clothes is lower than that of generated digits.
-    Measured against what the same judge says of real pictures (the last row), most of that gap
-    closes" (and "what the raw figures show is mostly grey pixels and a harder judge"). The gap is
+    Measured against what the same judge says of real pictures (the last row), most of that gap,
+    read as a ratio, closes" (and "what the raw figures show is mostly grey pixels and a harder judge"). The gap is
     measured as a ratio (log of digits / clothes): the share of it that dividing by the real
     pictures' clear share removes is "most". Which of the two ratios is higher is not claimed
     (an observed row).
@@ -632,17 +632,15 @@ def test_10_a_flipped_kl_makes_the_loss_fall_without_end(w):
 
 @claim()
 def test_10_logvar_as_sigma_trains_well_and_means_nothing(w):
-    """10: "a smaller reconstruction loss and a KL of almost nothing [...] the KL believes
+    """10: "a smaller reconstruction loss and a KL far below the correct one's [...] the KL believes
     sigma = 1 (the mean sigma in the checkup) [...] codes are squeezed together (a spread of mu
     below 0.6, where [...] has 1), and its reconstructions are good [...] Measured honestly, with
     the sigma the KL charged for, the held-out −ELBO does: it is at least one and a half times
-    the fixed model's" (almost nothing: below a quarter of the
-    fixed model's KL and below 1 nat; good: most are read right)."""
+    the fixed model's" (far below: at most half of it; good: most are read right)."""
     bug, fixed = _short(w, step=bugs.logvar_as_sigma_step).history, _short(w).history
     check, ok = _checkup(w, "as sigma", step=bugs.logvar_as_sigma_step), _checkup(w, "fixed")
     return [lower("reconstruction loss, bug against fixed", bug.reconstruction[-1], fixed.reconstruction[-1]),
-            below("KL, bug / fixed", bug.kl[-1] / fixed.kl[-1], 0.25),
-            below("KL with the bug (nats)", bug.kl[-1], 1),
+            word("KL, fixed / bug", ratio(fixed.kl[-1], bug.kl[-1]), "far more"),
             below("mean sigma, distance from 1", abs(check["mean sigma"] - 1), 0.1),
             below("spread of mu", check["spread of mu"], 0.6),
             word("reconstructions read right", check["reconstructions read right"], "most"),
@@ -673,13 +671,12 @@ def test_10_bce_on_minus_one_has_no_minimum(w):
 
 
 @claim()
-def test_10_bce_on_pixels_in_minus_one_to_one_turns_negative_and_keeps_falling(w):
-    """10: "a cross-entropy that turns negative and keeps falling." """
+def test_10_bce_on_pixels_in_minus_one_to_one_turns_negative(w):
+    """10: "as with a flipped KL, a loss that turns negative, here the cross-entropy itself." (It
+    does not keep falling: over the 20 batches it bottoms out and climbs back part of the way.)"""
     rec = torch.tensor(_short(w, sub=True, step=bugs.minus_one_to_one_step, loss="bce").history.step_reconstruction)
     return [above("cross-entropy, first batch", float(rec[0]), 0),
-            below("cross-entropy, batch 20", float(rec[19]), 0),
-            lower("batch 20 against batch 15", float(rec[19]), float(rec[14])),
-            lower("batch 15 against batch 10", float(rec[14]), float(rec[9]))]
+            below("cross-entropy, batch 20", float(rec[19]), 0)]
 
 
 def _sampled_or_mu(w: World):
@@ -823,10 +820,11 @@ def test_08_more_latent_numbers_lower_the_elbo_steeply_then_less(w):
 
 
 @claim()
-def test_08_beyond_five_latent_numbers_the_clear_share_rises_by_at_most_5_points(w):
+def test_08_beyond_five_latent_numbers_the_clear_share_never_rises_by_more_than_5_points(w):
     """08, exercise "How many latent numbers?": "The clear share does not follow the −ELBO:
-    beyond five latent numbers it rises by at most 5 percentage points" (ten's and twenty's
-    against five's; twenty against ten, which an earlier sentence claimed, is an observed row)."""
+    beyond five latent numbers it never rises by more than 5 percentage points, and it can fall"
+    (ten's and twenty's against five's; "can fall": twenty's below ten's in some world, which
+    the observed row shows)."""
     clear = {n: c for n, (_, c) in _sweep(w).items()}
     return [below("clear share, 10 minus 5", clear[10] - clear[5], 0.05),
             below("clear share, 20 minus 5", clear[20] - clear[5], 0.05),
@@ -859,9 +857,10 @@ def test_11_the_judge_reads_the_digit_asked_for(w):
 
 
 @claim()
-def test_11_redrawn_digits_are_read_as_their_new_label(w):
-    """11: "the judge reads nearly all of them (more than 95%) as the new label" """
-    return [above("redrawn digits read as the new label", float(_conditional(w)["relabelled"].overall), 0.95)]
+def test_11_redrawn_digits_are_read_as_the_label_they_were_given(w):
+    """11: "the judge reads nearly all of them (more than 95%) as the label it was given" (each
+    digit redrawn as all ten labels, its own among them)."""
+    return [above("redrawn digits read as the label given", float(_conditional(w)["relabelled"].overall), 0.95)]
 
 
 def _log_px_knows(w: World) -> dict:

@@ -74,7 +74,7 @@ def test_04_bce_charges_the_same_errors_more_than_twice_what_squared_error_does(
     error does. So, in BCE's terms, the article's loss weighs the KL more than twice as much as
     the yardstick does: a β above 2." (technical point 8: a measurement where the local expansion
     fails, at pixels of exactly 0 or 1)
-    Also: "What the two readings beside the code agree on is the direction: the article's loss weighs the KL more than the yardstick's bound does"; "Both effects make BCE the stricter judge of the same errors; the ratio above is what they add up to on the book's VAE"; "in BCE's terms, summed MSE weighs the KL more than twice as much"; "in BCE's terms, which charge the same errors more than twice what squared error does, it weighs the KL more than twice as much as the yardstick does". """
+    Also: "What the two readings beside the code agree on is the direction: read as a proper likelihood, Gaussian or Bernoulli, the article's loss weighs the KL more than that likelihood's own bound (β = 1) does"; "Both effects make BCE the stricter judge of the same errors; the ratio above is what they add up to on the book's VAE"; "in BCE's terms, summed MSE weighs the KL more than twice as much"; "in BCE's terms, which charge the same errors more than twice what squared error does, it weighs the KL more than twice as much as the yardstick does". """
     def compute():
         pixels, vae = w.digits.images("test"), w.model("vae")
         with torch.no_grad():
