@@ -9,7 +9,7 @@ import torch
 from vae_tutorial import book, bugs, likelihood, metrics, yardstick
 from vae_tutorial.fitting import evaluate_loss
 
-from .harness import World, above, below, claim, higher, lower, ratio, word
+from .harness import World, above, below, claim, higher, lower, observed, ratio, word
 
 N_SCORED, K = 50, 5000          # held-out digits scored with K importance samples, as the chapter
 PAPER = yardstick.PUBLISHED[0]["-log p(x)"]   # Burda et al.'s VAE, the papers' higher row
@@ -92,13 +92,16 @@ def test_13_most_of_the_gap_is_the_amortisation_gap(w):
 
 
 @claim()
-def test_13_fifty_numbers_have_a_larger_gap_in_both_parts_mostly_amortisation(w):
+def test_13_fifty_numbers_have_a_larger_gap_mostly_amortisation(w):
     """13, exercise "Where do the fifty numbers' nats go?": "the fifty-number model's gap is
-    larger than the five-number model's, in both parts, and again most of it is the amortisation
-    gap." """
+    larger than the five-number model's, and again most of it is the amortisation gap. Its
+    approximation gap is the larger in every run; which model's amortisation gap is larger
+    changes from run to run" (an observed row: lower for fifty in 2 of 21 robustness worlds)."""
     s = _yardstick(w)["splits"]
-    return [higher("approximation gap, 50 numbers against 5", s[50]["approximation gap"], s[5]["approximation gap"]),
-            higher("amortisation gap, 50 numbers against 5", s[50]["amortisation gap"], s[5]["amortisation gap"]),
+    gap = {n: s[n]["amortisation gap"] + s[n]["approximation gap"] for n in (5, 50)}
+    return [higher("whole gap, 50 numbers against 5", gap[50], gap[5]),
+            higher("approximation gap, 50 numbers against 5", s[50]["approximation gap"], s[5]["approximation gap"]),
+            observed("amortisation gap, 50 numbers against 5", s[50]["amortisation gap"], s[5]["amortisation gap"]),
             word("amortisation gap / whole gap, 50 numbers", _amortised_share(s[50]), "most")]
 
 
