@@ -21,8 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 INTRODUCTION = ROOT / "book" / "01_introduction.ipynb"
 HEADING = "## The path through the book"
-LEAD = ("Chapters 2 to 9 follow the article's path; the chapters after them go past it. Each "
-        "link opens the chapter:")
+LEAD = ("Chapters 2 to 9 follow the article's path (chapter 4 adds the probability model it leaves "
+        "out); the chapters after them go past it. Each link opens the chapter:")
 
 
 def chapters(toc: Path = ROOT / "_toc.yml") -> list[Path]:
