@@ -505,7 +505,7 @@ def test_09_clothes_train_fewer_epochs_than_digits(w):
     full MNIST"
     Also: "here with the BCE loss and fewer epochs than the digit VAE". """
     return [below("epochs, clothes VAE under the digit VAE on full MNIST", book.RECIPES["clothes-vae"].epochs,
-                  book.ONE_CYCLE_EPOCHS["full"])]
+                  book.epochs("vae"))]
 
 
 def _equal_footing(w):

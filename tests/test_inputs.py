@@ -237,6 +237,8 @@ REFUSED = {
     "likelihood.kl_per_dimension: no images": lambda: likelihood.kl_per_dimension(VAE, NONE),
     # book
     "book.config: an unknown recipe": lambda: book.config("gan", DIGITS),
+    "book.epochs: an unknown recipe": lambda: book.epochs("gan"),
+    "book.epochs: an unknown size of MNIST": lambda: book.epochs("vae", "half"),
     "book.config: not an ImageData": lambda: book.config("vae", "mnist"),
     "book.trained: an unknown recipe": lambda: book.trained("gan", DIGITS),
     "book.trained: not an ImageData": lambda: book.trained("vae", "mnist"),

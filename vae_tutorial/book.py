@@ -108,6 +108,12 @@ SHIPPED: list[tuple[str, dict, str, int | None]] = [
 ]
 
 
+def epochs(name: Choice(RECIPES), variant: Choice(("full", "offline-5000")) = "full") -> int:
+    """How many epochs recipe ``name`` trains for over MNIST's ``variant`` (full or offline)."""
+    table = SHORT_EPOCHS if name in SHORT else ONE_CYCLE_EPOCHS if name in ONE_CYCLE else EPOCHS
+    return table[variant]
+
+
 def config(name: Choice(RECIPES), data: ImageData, **overrides) -> TrainConfig:
     """The configuration of recipe ``name`` for ``data`` (epochs fitted to its size).
     ``overrides``: fields of TrainConfig, and ``latent_dim``, the model's latent size."""
@@ -115,9 +121,8 @@ def config(name: Choice(RECIPES), data: ImageData, **overrides) -> TrainConfig:
     if "latent_dim" in overrides:
         base = replace(base, model=replace(base.model, latent_dim=overrides.pop("latent_dim")))
     if base.dataset == "mnist":  # digits: fit the epochs to the data found (full or offline)
-        epochs = SHORT_EPOCHS if name in SHORT else ONE_CYCLE_EPOCHS if name in ONE_CYCLE \
-            else EPOCHS
-        base = replace(base, epochs=epochs.get(data.variant, epochs["full"]))
+        variant = data.variant if data.variant in EPOCHS else "full"
+        base = replace(base, epochs=epochs(name, variant))
     return replace(base, **overrides)
 
 
