@@ -178,6 +178,19 @@ def test_shipped_weights_are_used_only_for_their_exact_data(tmp_path, monkeypatc
     np.testing.assert_equal(len(calls), 2)
 
 
+
+def test_the_loader_line_says_when_a_model_saw_black_and_white_pictures(tmp_path, capsys):
+    grey = data.load_mnist(_folder(tmp_path, "a"), quiet=True)
+    binary = grey.binarized()
+    assert binary.binarised and not grey.binarised and not grey.first(10).binarised
+    lines = {}
+    for name, d in (("grey", grey), ("binary", binary)):
+        for _ in range(2):                       # trained, then loaded from the cache
+            runs.train_or_load(SMALL, d, progress=False)
+        lines[name] = flat(capsys.readouterr().out)
+    assert lines["binary"].count("2, beta 1, mse, mnist, black and white)") == 2, lines["binary"]
+    assert "black and white" not in lines["grey"] and "mse, mnist)" in lines["grey"]
+
 # ---------------------------------------------------------------- issue 20: full disks, stale identities, damage
 
 def test_a_full_disk_under_the_cache_costs_a_warning_not_the_model(full_disk, tmp_path, monkeypatch, capsys):

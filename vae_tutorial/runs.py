@@ -207,15 +207,17 @@ def checkpoint_path(config: TRAIN_CONFIG, data: ImageData, root: str | Path | No
     return cache.models_dir(root) / cache.entry_name(_label(config), description)
 
 
-def describe(config: TrainConfig, step: str = "") -> str:
-    """E.g. "VAE (latent 5, beta 1, mse, mnist)", for messages."""
+def describe(config: TrainConfig, step: str = "", black_and_white: bool = False) -> str:
+    """E.g. "VAE (latent 5, beta 1, mse, mnist)", for messages; ``black_and_white``: trained on
+    a binarised copy of the data set ("mnist, black and white")."""
     kind = config.model.kind
     if kind == "classifier":
         return f"judge for {config.dataset}"
     beta = f", beta {config.beta:g}" if kind in ("vae", "cvae") else ""
     trained_by = f", trained by {step.rsplit('.', 1)[-1]}" if step else ""
     name = {"vae": "VAE", "cvae": "conditional VAE"}.get(kind, "autoencoder")
-    return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {config.dataset}{trained_by})"
+    data = f"{config.dataset}, black and white" if black_and_white else config.dataset
+    return f"{name} (latent {config.model.latent_dim}{beta}, {config.loss}, {data}{trained_by})"
 
 
 def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
@@ -246,6 +248,7 @@ def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
         raise ConfigError(f"config.dataset is {config.dataset!r} but the data given is {data.name!r}")
     description = _description(config, data.identity(), name,
                                recording_spec() if record else None)
+    said = describe(config, name, data.binarised)
     found = cache.find(_label(config), description, root=cache_root, pretrained=pretrained,
                        restore=lambda payload, path, shipped: _restore(
                            payload, path, "shipped" if shipped else "cache"))
@@ -253,22 +256,22 @@ def train_or_load(config: TRAIN_CONFIG, data: ImageData | None = None,
         if verbose:
             where = ("that ships with the package, trained with this recipe on exactly this data"
                      if found.shipped else "trained earlier on this machine (from the cache)")
-            say(f"Loaded the {describe(config, name)} {where}.")
+            say(f"Loaded the {said} {where}.")
         return found.value
     model = build(config.model, seed=config.seed)
     device = pick_device(device)
     recorder = Recorder(model, data) if record else None
-    with memory_as_error(f"training the {describe(config, name)} on {device}"):
+    with memory_as_error(f"training the {said} on {device}"):
         history = fit(model, data, config, step, device=device, progress=progress,
                       on_epoch=recorder)
     trained = TrainedModel(model.cpu().eval(), config, history, data.identity(), data.variant,
                            data.source, step=name,
                            recording=recorder.recording() if recorder else None)
     trained.path = cache.store(_label(config), description, payload_of(trained),
-                               describe(config, name), cache_root)
+                               said, cache_root)
     if verbose:
         kept = "; cached for next time" if trained.path is not None else ""
-        say(f"Trained the {describe(config, name)} for {config.epochs} epochs in "
+        say(f"Trained the {said} for {config.epochs} epochs in "
             f"{sum(history.seconds):.1f} s{kept}.")
     return trained
 

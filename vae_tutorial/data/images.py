@@ -85,6 +85,7 @@ class ImageData:
     variant: str
     source: str
     class_names: tuple[str, ...]
+    binarised: bool = False        # every pixel black or white (:meth:`binarized`)
     # The training split's fingerprint, computed from the tensors on first use
     known_fingerprint: str | None = field(default=None, init=False, repr=False)
 
@@ -138,7 +139,7 @@ class ImageData:
 
         return replace(self, train_images=black_and_white(self.train_images),
                        test_images=black_and_white(self.test_images),
-                       source=f"{self.source}, binarised (seed {seed})")
+                       source=f"{self.source}, binarised (seed {seed})", binarised=True)
 
     def describe(self) -> str:
         """One line: which data, how many images, from where."""
