@@ -79,14 +79,8 @@ TRAIN_CONFIG = Is(TrainConfig) & Fields(
 def step_for(model: AnyModel, kind: Loss = "mse", beta: Real(at_least=0) = 1.0):
     """The step that trains ``model`` (each kind of model brings its own), with the
     reconstruction loss ``kind`` and the KL's weight ``beta``: ``step(model, x, y)``."""
-    if isinstance(model, Classifier):
-        step = classifier_step
-    elif isinstance(model, ConditionalVAE):
-        step = conditional_vae_step
-    elif isinstance(model, Autoencoder):
-        step = autoencoder_step
-    else:
-        step = vae_step
+    own = ((Classifier, classifier_step), (ConditionalVAE, conditional_vae_step), (Autoencoder, autoencoder_step))
+    step = next((s for cls, s in own if isinstance(model, cls)), vae_step)  # else a VAE (MLP or conv)
     return partial(step, kind=kind, beta=beta)
 
 

@@ -149,8 +149,7 @@ def image_rows(rows: Named(SHOWN, what="row label -> images"), title: str = "", 
         for c in range(n):
             ax = axes[r, c]
             ax.set_xticks([]), ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
+            ax.spines[:].set_visible(False)
             if c < len(arr):
                 ax.imshow(arr[c], cmap="gray_r", vmin=0, vmax=1)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
@@ -230,8 +229,7 @@ def latent_scatter(points: Points(dim=2), labels: ClassLabels("points", "class_n
         ax.scatter(pts[sel, 0], pts[sel, 1], s=6, alpha=0.7, color=CLASS_COLORS[k], label=name)
     _label_centres(ax, pts, lab, class_names)
     ax.set_title(title, fontsize=10)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
     if legend:
         ax.legend(markerscale=3, fontsize=SMALLEST_TEXT, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     if not alone:
@@ -324,8 +322,7 @@ def manifold(model: Model("ae", "vae", latent_dim=2), n: Count(1, MAX_GRID, fits
     canvas = imgs.transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.imshow(canvas, cmap="gray_r", extent=(-span, span, -span, span))
-    ax.set_xlabel("latent 1")
-    ax.set_ylabel("latent 2")
+    ax.set(xlabel="latent 1", ylabel="latent 2")
     ax.set_title(title, fontsize=11)
     return describe(fig, _said(title, (
         f"A {n} by {n} grid of images, each decoded from one point of the 2-D latent space, the "
@@ -427,8 +424,7 @@ def kl_bars(kl: Named(Numbers(least=1), what="name -> KL per latent number"),
     for i, (name, v) in enumerate(kl.items()):
         ax.bar(np.arange(len(v)) + i * width, v, width, label=name)
     ax.set_xticks(np.arange(len(v)) + width * (len(kl) - 1) / 2, [str(j + 1) for j in range(len(v))])
-    ax.set_xlabel("latent number")
-    ax.set_ylabel("KL (nats per image)")
+    ax.set(xlabel="latent number", ylabel="KL (nats per image)")
     ax.legend(fontsize=SMALLEST_TEXT)
     ax.set_title(title, fontsize=11)
     said = "; ".join(f"{name}: " + ", ".join(f"{float(v):.2f}" for v in values)
@@ -468,8 +464,7 @@ def bowtie(sizes: SIZES, title: str = "The bowtie: layer widths of the real mode
     ax.set_ylim(-heights.max() / 2 - 1, heights.max() / 2 + 3)
     ax.text(mid / 2, -heights.max() / 2 - 0.5, "encoder", ha="center", color="tab:blue")
     ax.text(mid + mid / 2, -heights.max() / 2 - 0.5, "decoder", ha="center", color="tab:green")
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
+    ax.spines[["top", "right", "left"]].set_visible(False)
     ax.set_title(title, fontsize=11)
     return describe(fig, _said(title, (
         "The layers as bars, each as tall as the square root of its width: the encoder narrows "
@@ -496,8 +491,7 @@ def bound_curves(tables: Named(BOUNDS, what="name -> bound table"),
     all_ks = sorted({k for table in tables.values() for k in table.estimates})
     ax.set_xticks(all_ks, [f"{k:,}" for k in all_ks])
     ax.minorticks_off()
-    ax.set_xlabel("K, importance samples per image")
-    ax.set_ylabel("nats per image (higher is better)")
+    ax.set(xlabel="K, importance samples per image", ylabel="nats per image (higher is better)")
     # beside the axes: inside, it would cover the end of an ELBO line whatever the data
     ax.legend(fontsize=SMALLEST_TEXT, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11)
@@ -523,8 +517,7 @@ def gaussian_vs_standard(mu: float, sigma: Real(above=0), ax: Axes = None) -> Fi
     ax.fill_between(xs, pdf(mu, sigma), alpha=0.2, color=SIGMA_COLOR)
     kl = kl_divergence(torch.tensor([[mu]]), torch.tensor([[2 * np.log(sigma)]])).item()
     ax.set_title(f"μ = {mu:g}, σ = {sigma:g}: KL = {kl:.2f} nats", fontsize=10)
-    ax.set_xlabel("latent value")
-    ax.set_ylabel("density")
+    ax.set(xlabel="latent value", ylabel="density")
     ax.legend(fontsize=SMALLEST_TEXT, loc="upper left")
     return describe(ax.figure, (
         f"The density of N({mu:g}, {sigma:g}²) (solid, shaded) over that of N(0, 1) (dashed), "
@@ -658,8 +651,7 @@ def vae_bowtie(sizes: SIZES, title: str = "The VAE's bowtie: two numbers per lat
     ax.set_ylim(-top - 1.6, top + 2.6)
     ax.text((len(enc) - 1) / 2 + 0.5, -top - 1.2, "encoder", ha="center", color="tab:blue")
     ax.text(z_at + 1 + (len(dec) - 1) / 2, -top - 1.2, "decoder", ha="center", color="tab:green")
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
+    ax.spines[["top", "right", "left"]].set_visible(False)
     ax.set_title(title, fontsize=11)
     return describe(fig, _said(title, (
         "The layers as bars, each as tall as the square root of its width: the encoder narrows "

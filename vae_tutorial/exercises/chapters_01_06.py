@@ -198,26 +198,22 @@ def _describe_draws(got, expected, args) -> str:
     return f"over {DRAWS:,} draws, {mean}, and {spread}"
 
 
-def _noise(like):
-    return torch.randn_like(like)
-
-
 REPARAMETERIZE = Exercise(
     "reparameterize", "3", "z = mu + sigma * eps, with sigma = exp(logvar / 2)",
     lambda mu, logvar: VAE.reparameterize(None, mu, logvar),   # it does not use self
     _reparam_cases, _run_reparam,
     {
         "logvar-as-sigma": ("log-variance is used as sigma: logvar is log sigma², so sigma = "
-                            "torch.exp(0.5 * logvar)", lambda mu, logvar: mu + logvar * _noise(mu)),
+                            "torch.exp(0.5 * logvar)", lambda mu, logvar: mu + logvar * torch.randn_like(mu)),
         "missing-half": ("the ½ is missing: exp(logvar) is the variance sigma², and sigma is "
                          "torch.exp(0.5 * logvar)",
-                         lambda mu, logvar: mu + logvar.exp() * _noise(mu)),
+                         lambda mu, logvar: mu + logvar.exp() * torch.randn_like(mu)),
         "no-sigma": ("every z gets the same spread (1): multiply the noise by sigma",
-                     lambda mu, logvar: mu + _noise(mu)),
+                     lambda mu, logvar: mu + torch.randn_like(mu)),
         "no-noise": ("z is always mu: add sigma times noise from torch.randn_like(mu)",
                      lambda mu, logvar: mu + 0 * logvar),
         "no-mu": ("z is centred on 0, not on mu: add mu to sigma * eps",
-                  lambda mu, logvar: (0.5 * logvar).exp() * _noise(mu)),
+                  lambda mu, logvar: (0.5 * logvar).exp() * torch.randn_like(mu)),
         "uniform": ("the noise is uniform on [0, 1) (torch.rand), so z's average and spread are "
                     "both off: eps comes from N(0, 1), torch.randn_like(mu)",
                     lambda mu, logvar: mu + (0.5 * logvar).exp() * torch.rand_like(mu)),

@@ -20,9 +20,7 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     """"auto" picks CUDA, then Apple's MPS, then the CPU. Otherwise "cpu", "cuda", "cuda:N" or
     "mps", checked to exist here; other device types (meta, xpu, ...) are refused."""
     if str(device) == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        return torch.device("mps") if _mps_available() else torch.device("cpu")
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if _mps_available() else "cpu")
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError, ValueError):

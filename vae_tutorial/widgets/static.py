@@ -381,10 +381,6 @@ def _sizes(model, part: str) -> str:
     return " → ".join([str(layers[0][0].shape[1])] + [str(w.shape[0]) for w, _, _ in layers])
 
 
-def _encodings(model, images: torch.Tensor) -> np.ndarray:
-    return encodings(model, images).numpy()
-
-
 def _points(model, data, n: int, seed: int) -> tuple[tuple, float]:
     """Held-out encodings of a 2-d model (at most ``n``, int16 in the page) and the half-width
     of a square map around the origin that shows nearly all of them."""
@@ -392,7 +388,7 @@ def _points(model, data, n: int, seed: int) -> tuple[tuple, float]:
     idx = np.arange(len(labels))
     if len(idx) > n:
         idx = np.sort(np.random.default_rng(seed).choice(idx, n, replace=False))
-    pts = _encodings(model, data.images("test")[idx])
+    pts = encodings(model, data.images("test")[idx]).numpy()
     scale = float(np.abs(pts).max()) / 32767 or 1.0
     item = _data_item(f"{_kind(model)}2d-points", {
         "points": {"dtype": "int16", "scale": scale, "b64": _b64(np.round(pts / scale).astype("<i2"))},
