@@ -313,7 +313,7 @@ NOT_CLAIMS: dict[str, list[tuple[str, str]]] = {
         ('To put one number on "tells them apart", rank all 1,000 images by', 'definition'),
         ('area under the ROC curve', 'definition'),
         ('The probabilistic view: why these two losses warned that the', 'story'),
-        ('The first time, this trains the two models, about a minute', 'setting'),
+        ('or trained now, once: about a minute for the two', 'setting'),
         ('Two ways to measure how much there is to describe in an image', 'definition'),
         ("The table gives Spearman's rank correlation (from −1 to 1)", 'definition'),
         ('log p(x) adds up: how well the decoder predicts each of the 784', 'explanation'),
