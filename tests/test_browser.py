@@ -522,18 +522,24 @@ def test_prose_code_and_maths_fit_a_phone(browser, built_book):
 
 def test_pages_and_small_tables_fit_a_phone(browser, built_book):
     """At 375 px no page scrolls sideways, and a table of at most five columns (chapter 3's
-    cluster and prior reports) fits its output box; only wider tables scroll, in their box."""
+    cluster and prior reports) fits its output box; only wider tables scroll, in their box. The
+    links to the previous and next chapter show their whole titles (a long word such as
+    "Reconstruction" once ran past the screen's edge, where the page clipped it)."""
     try:
         browser.set_window_size(375, 900)
         for page in sorted((built_book / "book").glob("*.html")):
             browser.get(page.as_uri())
-            page_wide, tables = browser.execute_script(
+            page_wide, tables, links = browser.execute_script(
                 "const e = document.scrollingElement;"
                 "return [e.scrollWidth > e.clientWidth + 1, Array.from("
                 "document.querySelectorAll('article .cell_output table')).filter((t) =>"
                 "  t.rows[0].cells.length <= 5 && t.closest('.output').scrollWidth > "
-                "  t.closest('.output').clientWidth + 1).map((t) => t.textContent.trim().slice(0, 40))]")
-            assert not page_wide and tables == [], (page.name, tables)
+                "  t.closest('.output').clientWidth + 1).map((t) => t.textContent.trim().slice(0, 40)),"
+                " Array.from(document.querySelectorAll('.prev-next-area a')).filter((a) =>"
+                "  a.scrollWidth > a.clientWidth + 1 || a.getBoundingClientRect().right > e.clientWidth + 1"
+                "  || a.querySelector('.prev-next-title').getBoundingClientRect().right > e.clientWidth + 1)"
+                "  .map((a) => a.innerText.replace(/\\s+/g, ' '))]")
+            assert not page_wide and tables == [] and links == [], (page.name, tables, links)
     finally:
         browser.set_window_size(1300, 1000)
 
