@@ -624,6 +624,24 @@ class _Images(html.parser.HTMLParser):
             self.depth -= 1
 
 
+def test_dark_mode_inverts_figures_but_shows_a_colour_scale_as_drawn(browser, built_book):
+    """In the dark mode the figures are inverted (dark ink on white becomes light on dark), except
+    one whose colours carry meaning: chapter 5's error maps ("bright means wrong") keep their
+    colours, or bright would mean right."""
+    page = built_book / "book" / "05_reconstruction_loss.html"
+    browser.get(page.as_uri())
+    set_theme(browser, "dark")
+    filters = browser.execute_script(
+        "return Array.from(document.querySelectorAll('div.cell_output img')).map((i) =>"
+        "  [i.classList.contains('as-drawn'), i.alt.includes('squared error'), getComputedStyle(i).filter])")
+    as_drawn = [f for drawn, _, f in filters if drawn]
+    error_maps = [drawn for drawn, errors, _ in filters if errors]
+    assert error_maps and all(error_maps), filters        # every error map, and only those ...
+    assert len(as_drawn) == len(error_maps) and set(as_drawn) == {"none"}, filters   # ... as drawn
+    assert all("invert" in f for drawn, _, f in filters if not drawn), filters
+    set_theme(browser, "light")
+
+
 def test_every_figure_says_what_it_shows(built_book):
     """Each figure's alt text is its description (title and contents, written by the package
     that draws it), never empty and never its file name."""

@@ -284,6 +284,14 @@ def test_a_notebook_shows_each_figure_as_a_png_that_carries_its_alt_text():
         assert figures.alt_text(fig) == "Two. 2 images in one row."
         path = io.BytesIO(png)
         assert png_text(path) == "Two. 2 images in one row."
+        assert png_text(io.BytesIO(png), "Dark mode") is None      # inverted in the dark mode
+        # a colour scale that carries meaning (bright means wrong) is shown as drawn
+        x = torch.rand(2, 1, 28, 28)
+        errors = plots.error_maps(x, x.flip(0), torch.tensor([1.0, 2.0]), title="errors")
+        data, _ = shell.display_formatter.format(errors)
+        png = base64.b64decode(data["image/png"])
+        assert png_text(io.BytesIO(png), "Dark mode") == "as drawn"
+        assert png_text(io.BytesIO(png)).startswith("Errors. 2 images in three rows")
     finally:
         InteractiveShell.clear_instance()
 
@@ -328,3 +336,41 @@ def test_the_histograms_legend_and_alt_text_give_the_median_the_chapter_prints()
     assert labels == [f"digits (median {printed['digits']})", f"clothes (median {printed['clothes']})"]
     assert f"clothes median {printed['clothes']}" in figures.alt_text(fig)
     plt.close(fig)
+
+
+def test_the_book_marks_a_figure_to_show_as_drawn_in_the_dark_mode(tmp_path):
+    """book/_ext/figure_alt.py reads each PNG: its description becomes the alt text, and "Dark
+    mode: as drawn" the class as-drawn (which book.css leaves uninverted); other figures get
+    no class, and an alt text a chapter set stays."""
+    pytest.importorskip("docutils", reason="book/_ext/figure_alt.py is a Sphinx extension: needs the book extra")
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    import figure_alt
+
+    def png(name, *chunks):
+        data = plt_png()
+        for key, text in chunks:
+            data = figures.with_text(data, key, text)
+        (tmp_path / name).write_bytes(data)
+        return nodes.image(uri=name, candidates={"*": name})
+
+    def plt_png():
+        import io
+
+        from PIL import Image
+        out = io.BytesIO()
+        Image.new("L", (4, 4), 255).save(out, format="PNG")
+        return out.getvalue()
+
+    scale = png("scale.png", ("Description", "A colour scale."), ("Dark mode", "as drawn"))
+    ink = png("ink.png", ("Description", "Some digits."))
+    chosen = png("chosen.png", ("Description", "Not this."), ("Dark mode", "as drawn"))
+    chosen["alt"] = "Set by the chapter."
+    doctree = nodes.document(None, None)
+    doctree += [scale, ink, chosen]
+    figure_alt._set_alt(SimpleNamespace(srcdir=str(tmp_path)), doctree)
+    assert (scale["alt"], scale["classes"]) == ("A colour scale.", ["as-drawn"])
+    assert (ink["alt"], ink["classes"]) == ("Some digits.", [])
+    assert (chosen["alt"], chosen["classes"]) == ("Set by the chapter.", ["as-drawn"])

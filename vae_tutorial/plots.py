@@ -186,7 +186,7 @@ def error_maps(originals: Images(least=1, most=MAX_COLUMNS), rebuilt: Images(n="
     return describe(fig, _said(title, (
         f"{n} images in three rows: the originals, their reconstructions, and the squared error of "
         f"each pixel (bright where the two differ most). {loss_name} per image, left to right: "
-        + ", ".join(_num(v) for v in losses) + ".")))
+        + ", ".join(_num(v) for v in losses) + ".")), as_drawn=True)
 
 
 def _scatter_facts(pts: np.ndarray, lab: np.ndarray) -> str:

@@ -6,6 +6,9 @@ each image output to a file and gives the image no alt text unless the cell's me
 one (``mystnb: image: alt:``). This extension reads the chunk of every image that has no alt
 text and makes it the alt text, so a screen reader says what the figure shows, not its file
 name. An image that has neither keeps none, and the browser tests report it.
+
+A figure whose colours carry meaning also says "Dark mode: as drawn" in its PNG; its image gets
+the class ``as-drawn``, which the book's dark mode (``book/_static/book.css``) does not invert.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from docutils import nodes
 
 KEY = "Description"
+DARK_MODE_KEY, AS_DRAWN = "Dark mode", "as drawn"   # as vae_tutorial/support/figures.py writes them
 
 
 def png_text(path: Path, key: str = KEY) -> str | None:
@@ -32,15 +36,17 @@ def png_text(path: Path, key: str = KEY) -> str | None:
 def _set_alt(app, doctree):
     for image in doctree.findall(nodes.image):
         uri = image.get("uri", "")
-        if image.get("alt") or not uri.lower().endswith(".png") or "://" in uri:
+        if not uri.lower().endswith(".png") or "://" in uri:
             continue
         # Sphinx's image collector (which runs first) has put the path, relative to the source
         # folder, in candidates
         found = image.get("candidates", {}).get("*")
         path = Path(app.srcdir, found) if found else Path(app.env.relfn2path(uri, app.env.docname)[1])
-        text = png_text(path)
+        text = None if image.get("alt") else png_text(path)
         if text:
             image["alt"] = text
+        if png_text(path, DARK_MODE_KEY) == AS_DRAWN:
+            image["classes"].append("as-drawn")
 
 
 def setup(app):

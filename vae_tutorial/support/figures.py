@@ -20,12 +20,19 @@ import zlib
 from matplotlib.figure import Figure
 
 KEY = "Description"
+# A figure whose colours carry meaning (a colour scale: "bright means wrong") says so in its PNG
+# too; the book's dark mode, which inverts figures, then shows it as drawn.
+DARK_MODE_KEY, AS_DRAWN = "Dark mode", "as drawn"
 _ATTRIBUTE = "_vae_tutorial_alt"
+_AS_DRAWN_ATTRIBUTE = "_vae_tutorial_as_drawn"
 
 
-def describe(fig: Figure, text: str) -> Figure:
-    """Attach ``text`` to ``fig`` as its alt text and make sure IPython's PNGs carry it."""
+def describe(fig: Figure, text: str, as_drawn: bool = False) -> Figure:
+    """Attach ``text`` to ``fig`` as its alt text and make sure IPython's PNGs carry it. With
+    ``as_drawn``, the PNG also says that its colours carry meaning, so the book's dark mode does
+    not invert it."""
     setattr(fig, _ATTRIBUTE, " ".join(text.split()))
+    setattr(fig, _AS_DRAWN_ATTRIBUTE, as_drawn)
     _wrap_png_formatter()
     return fig
 
@@ -72,6 +79,8 @@ def _wrap_png_formatter() -> None:
             return result
         as_text = isinstance(data, str)               # base64, as the inline backend gives it
         png = with_text(base64.b64decode(data) if as_text else data, KEY, text)
+        if getattr(fig, _AS_DRAWN_ATTRIBUTE, False):
+            png = with_text(png, DARK_MODE_KEY, AS_DRAWN)
         data = base64.b64encode(png).decode("ascii") if as_text else png
         return data if metadata is None else (data, metadata)
 
