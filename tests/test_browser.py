@@ -524,12 +524,13 @@ def test_pages_and_small_tables_fit_a_phone(browser, built_book):
     """At 375 px no page scrolls sideways, and a table of at most five columns (chapter 3's
     cluster and prior reports) fits its output box; only wider tables scroll, in their box. The
     links to the previous and next chapter show their whole titles (a long word such as
-    "Reconstruction" once ran past the screen's edge, where the page clipped it)."""
+    "Reconstruction" once ran past the screen's edge, where the page clipped it), and a side note
+    spans the column instead of squeezing the prose beside it."""
     try:
         browser.set_window_size(375, 900)
         for page in sorted((built_book / "book").glob("*.html")):
             browser.get(page.as_uri())
-            page_wide, tables, links = browser.execute_script(
+            page_wide, tables, links, notes = browser.execute_script(
                 "const e = document.scrollingElement;"
                 "return [e.scrollWidth > e.clientWidth + 1, Array.from("
                 "document.querySelectorAll('article .cell_output table')).filter((t) =>"
@@ -538,8 +539,11 @@ def test_pages_and_small_tables_fit_a_phone(browser, built_book):
                 " Array.from(document.querySelectorAll('.prev-next-area a')).filter((a) =>"
                 "  a.scrollWidth > a.clientWidth + 1 || a.getBoundingClientRect().right > e.clientWidth + 1"
                 "  || a.querySelector('.prev-next-title').getBoundingClientRect().right > e.clientWidth + 1)"
-                "  .map((a) => a.innerText.replace(/\\s+/g, ' '))]")
-            assert not page_wide and tables == [] and links == [], (page.name, tables, links)
+                "  .map((a) => a.innerText.replace(/\\s+/g, ' ')),"
+                " Array.from(document.querySelectorAll('article aside.margin')).filter((m) =>"
+                "  m.getBoundingClientRect().width < 0.9 * document.querySelector('article')"
+                "  .getBoundingClientRect().width).map((m) => m.innerText.slice(0, 20))]")
+            assert not page_wide and tables == [] and links == [] and notes == [], (page.name, tables, links, notes)
     finally:
         browser.set_window_size(1300, 1000)
 
