@@ -374,3 +374,15 @@ def test_the_book_marks_a_figure_to_show_as_drawn_in_the_dark_mode(tmp_path):
     assert (scale["alt"], scale["classes"]) == ("A colour scale.", ["as-drawn"])
     assert (ink["alt"], ink["classes"]) == ("Some digits.", [])
     assert (chosen["alt"], chosen["classes"]) == ("Set by the chapter.", ["as-drawn"])
+
+
+def test_the_kl_bars_legend_covers_no_bar():
+    """Chapter 10's bars (one model's all near zero, the other's all about as tall) once had the
+    legend over the first two bars."""
+    fig = plots.kl_bars({"beta 10": torch.zeros(5), "beta 10, free bits": torch.tensor([0.39, 0.44, 0.48, 0.41, 0.4])},
+                        title="KL of each latent number, beta = 10")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert len(ax.patches) == 10
+    assert not [p for p in ax.patches if legend.overlaps(p.get_window_extent())]

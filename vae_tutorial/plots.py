@@ -425,7 +425,8 @@ def kl_bars(kl: Named(Numbers(least=1), what="name -> KL per latent number"),
         ax.bar(np.arange(len(v)) + i * width, v, width, label=name)
     ax.set_xticks(np.arange(len(v)) + width * (len(kl) - 1) / 2, [str(j + 1) for j in range(len(v))])
     ax.set(xlabel="latent number", ylabel="KL (nats per image)")
-    ax.legend(fontsize=SMALLEST_TEXT)
+    # beside the axes: inside, it covered the first bars whatever corner it took
+    ax.legend(fontsize=SMALLEST_TEXT, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(title, fontsize=11)
     said = "; ".join(f"{name}: " + ", ".join(f"{float(v):.2f}" for v in values)
                      for name, values in kl.items())
