@@ -349,20 +349,19 @@ def test_the_book_marks_a_figure_to_show_as_drawn_in_the_dark_mode(tmp_path):
 
     import figure_alt
 
+    import io
+
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.new("L", (4, 4), 255).save(blank, format="PNG")
+
     def png(name, *chunks):
-        data = plt_png()
+        data = blank.getvalue()
         for key, text in chunks:
             data = figures.with_text(data, key, text)
         (tmp_path / name).write_bytes(data)
         return nodes.image(uri=name, candidates={"*": name})
-
-    def plt_png():
-        import io
-
-        from PIL import Image
-        out = io.BytesIO()
-        Image.new("L", (4, 4), 255).save(out, format="PNG")
-        return out.getvalue()
 
     scale = png("scale.png", ("Description", "A colour scale."), ("Dark mode", "as drawn"))
     ink = png("ink.png", ("Description", "Some digits."))
@@ -386,3 +385,4 @@ def test_the_kl_bars_legend_covers_no_bar():
     legend = ax.get_legend().get_window_extent()
     assert len(ax.patches) == 10
     assert not [p for p in ax.patches if legend.overlaps(p.get_window_extent())]
+    plt.close(fig)

@@ -21,16 +21,21 @@ KEY = "Description"
 DARK_MODE_KEY, AS_DRAWN = "Dark mode", "as drawn"   # as vae_tutorial/support/figures.py writes them
 
 
-def png_text(path: Path, key: str = KEY) -> str | None:
-    """The text stored under ``key`` in a PNG's tEXt or iTXt chunks (None if there is none)."""
+def png_texts(path: Path) -> dict[str, str]:
+    """Every text stored in a PNG's tEXt or iTXt chunks, by key (empty if it has none or is no
+    readable PNG)."""
     try:
         from PIL import Image
         with Image.open(path) as image:
             image.load()             # text chunks after the image data are read here
-            text = getattr(image, "text", {}).get(key)
+            return {key: str(text) for key, text in getattr(image, "text", {}).items() if text}
     except (OSError, ValueError):
-        return None
-    return str(text) if text else None
+        return {}
+
+
+def png_text(path: Path, key: str = KEY) -> str | None:
+    """The text stored under ``key`` in a PNG's tEXt or iTXt chunks (None if there is none)."""
+    return png_texts(path).get(key)
 
 
 def _set_alt(app, doctree):
@@ -42,10 +47,10 @@ def _set_alt(app, doctree):
         # folder, in candidates
         found = image.get("candidates", {}).get("*")
         path = Path(app.srcdir, found) if found else Path(app.env.relfn2path(uri, app.env.docname)[1])
-        text = None if image.get("alt") else png_text(path)
-        if text:
-            image["alt"] = text
-        if png_text(path, DARK_MODE_KEY) == AS_DRAWN:
+        texts = png_texts(path)      # one read for the alt text and the dark-mode mark
+        if not image.get("alt") and texts.get(KEY):
+            image["alt"] = texts[KEY]
+        if texts.get(DARK_MODE_KEY) == AS_DRAWN:
             image["classes"].append("as-drawn")
 
 
